@@ -1,0 +1,110 @@
+"""Parties, contracts, grants and holdbacks: the deal book's records.
+
+A contract without a licensor is an *ownership record*: the original holder of a title's
+rights. ``status`` decides whether a contract is in force (DESIGN.md, Semantics rule 7):
+``draft`` never counts, ``hold`` only warns, ``executed`` is in force, ``terminated`` is in
+force until the day before its ``terminated`` date, or void without one.
+
+>>> c = Contract("c1", licensor="disney", licensee="tencent", status="terminated",
+...              terminated=date(2018, 1, 1))
+>>> from_end(c.in_force_until())
+datetime.date(2017, 12, 31)
+>>> Contract("c2", licensor=None, licensee="disney", status="terminated").in_force()
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
+from reelrights.domain.terms import FOREVER, DateBound, from_end, to_start
+
+STATUSES = ("draft", "hold", "executed", "terminated")
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A company or person that holds, grants or receives rights."""
+
+    id: str
+    name: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in an ISO 4217 currency."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Rights to titles × media × territories × languages × term, licensor to licensee."""
+
+    titles: tuple[str, ...]
+    media: int
+    territories: int
+    languages: LanguageSet = ALL_LANGUAGES
+    start: DateBound | None = None
+    end: DateBound | None = None
+    exclusive: bool = False
+    sublicense: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Holdback:
+    """A licensor's promise not to exploit or license these rights during the term."""
+
+    titles: tuple[str, ...]
+    media: int
+    territories: int
+    languages: LanguageSet = ALL_LANGUAGES
+    start: DateBound | None = None
+    end: DateBound | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """An agreement between a licensor (``None`` for ownership) and a licensee."""
+
+    id: str
+    licensor: str | None
+    licensee: str
+    status: str = "executed"
+    signed: date | None = None
+    terminated: date | None = None
+    fee: Money | None = None
+    minimum_guarantee: Money | None = None
+    revenue_share: Decimal | None = None
+    grants: tuple[Grant, ...] = ()
+    holdbacks: tuple[Holdback, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_ownership(self) -> bool:
+        return self.licensor is None
+
+    def in_force(self) -> bool:
+        """Whether the contract gives holdings and encumbers (executed, or terminated
+        from a date)."""
+        return self.status == "executed" or (
+            self.status == "terminated" and self.terminated is not None
+        )
+
+    def in_force_until(self) -> int:
+        """The exclusive day ordinal at which the contract stops binding."""
+        if self.status == "terminated" and self.terminated is not None:
+            return to_start(self.terminated)
+        return FOREVER
+
+
+__all__ = ["STATUSES", "Contract", "Grant", "Holdback", "Money", "Party", "from_end"]

@@ -1,0 +1,122 @@
+"""Media: the leaf codes of DESIGN.md, their built-in groups, and sets of media as bitmasks.
+
+A set of media is an ``int`` whose bit *i* stands for ``LEAVES[i]``; every operation is a
+bitwise one, so no code path loops over media.
+
+>>> taxonomy = MediaTaxonomy()
+>>> taxonomy.format(taxonomy.parse(["online"]))
+['AVOD', 'EST', 'FVOD', 'SVOD', 'TVOD']
+>>> taxonomy.format(taxonomy.parse(["ALL_MEDIA except THEATRICAL, ONLINE"]))[:3]
+['ADVERTISING', 'BASIC_TV', 'BRAND_LICENSING']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from reelrights.domain.problems import CodeError, parse_code_list
+
+LEAVES: tuple[str, ...] = (
+    "THEATRICAL",
+    "NON_THEATRICAL",
+    "EST",
+    "TVOD",
+    "PHYSICAL",
+    "SVOD",
+    "AVOD",
+    "FVOD",
+    "PAY_TV",
+    "FREE_TV",
+    "BASIC_TV",
+    "MERCHANDISING",
+    "BRAND_LICENSING",
+    "ECOMMERCE",
+    "PUBLISHING",
+    "SOUNDTRACK",
+    "ADVERTISING",
+    "PROMOTION",
+    "REMAKE",
+    "SEQUEL",
+)
+LEAF_BIT: dict[str, int] = {code: 1 << i for i, code in enumerate(LEAVES)}
+ALL_MEDIA: int = (1 << len(LEAVES)) - 1
+
+BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
+    "ALL_MEDIA": LEAVES,
+    "HOME_ENTERTAINMENT": ("EST", "TVOD", "PHYSICAL"),
+    "ONLINE": ("EST", "TVOD", "SVOD", "AVOD", "FVOD"),
+    "STREAMING": ("SVOD", "AVOD", "FVOD"),
+    "TELEVISION": ("PAY_TV", "FREE_TV", "BASIC_TV"),
+    "ANCILLARY": ("MERCHANDISING", "BRAND_LICENSING", "ECOMMERCE", "PUBLISHING", "SOUNDTRACK"),
+    "MARKETING": ("ADVERTISING", "PROMOTION"),
+    "DERIVATIVE": ("REMAKE", "SEQUEL"),
+}
+
+
+def mask_of(leaves: Iterable[str]) -> int:
+    """The bitmask of leaf codes (upper case, already valid)."""
+    mask = 0
+    for code in leaves:
+        mask |= LEAF_BIT[code]
+    return mask
+
+
+def leaves_of(mask: int) -> list[str]:
+    """The leaf codes in a mask, sorted by code (the order of every output)."""
+    return sorted(code for code, bit in LEAF_BIT.items() if mask & bit)
+
+
+class MediaTaxonomy:
+    """Leaves, built-in groups and a deal book's custom groups (``media_groups``)."""
+
+    def __init__(self, custom_groups: Mapping[str, Iterable[str]] | None = None) -> None:
+        self.groups: dict[str, int] = {name: mask_of(m) for name, m in BUILTIN_GROUPS.items()}
+        for name, members in (custom_groups or {}).items():
+            self.add_group(name, members)
+
+    def add_group(self, name: str, members: Iterable[str]) -> int:
+        """Define a custom group; its members may be leaves or earlier groups."""
+        key = name.strip().upper()
+        if key in LEAF_BIT or key in BUILTIN_GROUPS:
+            raise CodeError(f"media group '{name}' would redefine a built-in code")
+        mask = self.parse(list(members))
+        if key in self.groups and self.groups[key] != mask:
+            raise CodeError(f"media group '{name}' is already defined with other members")
+        self.groups[key] = mask
+        return mask
+
+    def code(self, text: str) -> int:
+        """The mask of one code, leaf or group, case-insensitive."""
+        key = text.strip().upper()
+        if key in LEAF_BIT:
+            return LEAF_BIT[key]
+        if key in self.groups:
+            return self.groups[key]
+        raise CodeError(f"unknown medium '{text.strip()}'")
+
+    def parse(self, items: str | Iterable[str]) -> int:
+        """The mask of a list of codes; an item may read ``"GROUP except A, B"``.
+
+        An empty list is an error: a right on no medium is a typing mistake.
+        """
+        if isinstance(items, str):
+            items = [items]
+        mask = 0
+        seen = False
+        for item in items:
+            seen = True
+            mask |= parse_code_list(str(item), self.code)
+        if not seen or mask == 0:
+            raise CodeError("no media given")
+        return mask
+
+    def format(self, mask: int) -> list[str]:
+        """Leaf codes of a mask, sorted."""
+        return leaves_of(mask)
+
+    def describe(self, mask: int) -> str:
+        """A short human reading: a group name where one matches exactly, else the leaves."""
+        for name, group in self.groups.items():
+            if group == mask:
+                return name
+        return ", ".join(leaves_of(mask))

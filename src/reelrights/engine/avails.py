@@ -1,0 +1,210 @@
+"""Avails requests and reports, and the partition of a request into reasons.
+
+:func:`partition` is the heart of the engine (DESIGN.md, Semantics rules 3 and 4): the
+request is cut first by what the licensor holds (exclusively, then non-exclusively), then
+by its encumbrances in the order of the reasons, each reason's contracts in id order.
+Whatever is left is available. Every cell-day of the request lands in exactly one part.
+
+>>> from reelrights.domain.boxes import Box
+>>> from reelrights.domain.languages import ALL_LANGUAGES
+>>> req = Box(frozenset({"t"}), 1, 0b11, ALL_LANGUAGES, 0, 10)
+>>> owned = [("own", Box(frozenset({"t"}), 1, 0b11, ALL_LANGUAGES, 0, 100))]
+>>> sold = [("deal", Box(frozenset({"t"}), 1, 0b01, ALL_LANGUAGES, 0, 5))]
+>>> available, unavailable = partition([req], owned, [], {"exclusive-license": sold}, False)
+>>> [(u.reason, u.contract, u.box.territories, u.box.end) for u in unavailable]
+[('exclusive-license', 'deal', 1, 5)]
+>>> sorted((b.territories, b.start, b.end) for b in available)
+[(2, 0, 5), (3, 5, 10)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reelrights.domain import media as media_codes
+from reelrights.domain import territories as territory_codes
+from reelrights.domain.boxes import Box, compact, subtract_all
+from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
+from reelrights.domain.terms import from_end, from_start, to_end, to_start
+
+REASONS = (
+    "not-held",
+    "held-non-exclusively",
+    "exclusive-license",
+    "holdback",
+    "non-exclusive-license",
+)
+ENCUMBRANCES = REASONS[2:]
+
+
+@dataclass(frozen=True, slots=True)
+class AvailsRequest:
+    """Can ``licensor`` still grant these rights? Term ``[start, end)`` in day ordinals."""
+
+    licensor: str
+    titles: tuple[str, ...]
+    media: int
+    territories: int
+    languages: LanguageSet = ALL_LANGUAGES
+    start: int = 0
+    end: int = 0
+    exclusive: bool = False
+
+    @staticmethod
+    def of(
+        licensor: str,
+        titles: Iterable[str],
+        media: int,
+        territories: int,
+        start: date,
+        end: date | None,
+        languages: LanguageSet = ALL_LANGUAGES,
+        exclusive: bool = False,
+    ) -> AvailsRequest:
+        """A request with an inclusive ``end`` day (``None``: perpetuity)."""
+        return AvailsRequest(
+            licensor,
+            tuple(titles),
+            media,
+            territories,
+            languages,
+            to_start(start),
+            to_end(end),
+            exclusive,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """Part of a request that cannot be granted, why, and which contract causes it."""
+
+    box: Box
+    reason: str
+    contract: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    """Part of a request that is available but flagged (``held-for-negotiation``)."""
+
+    box: Box
+    code: str
+    contract: str
+
+
+@dataclass(frozen=True, slots=True)
+class AvailsReport:
+    """The available and unavailable parts of a request (a partition), and warnings."""
+
+    available: tuple[Box, ...]
+    unavailable: tuple[Unavailable, ...]
+    warnings: tuple[Warning, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """``available`` (all of it), ``partial`` (some) or ``unavailable`` (none)."""
+        if not self.unavailable:
+            return "available"
+        return "partial" if self.available else "unavailable"
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of DESIGN.md's ``avails --json``."""
+        return {
+            "status": self.status,
+            "available": [box_to_json(b) for b in self.available],
+            "unavailable": [
+                {**box_to_json(u.box), "reason": u.reason, "contract": u.contract}
+                for u in self.unavailable
+            ],
+            "warnings": [
+                {"code": w.code, "contract": w.contract, **box_to_json(w.box)}
+                for w in self.warnings
+            ],
+        }
+
+
+def box_to_json(box: Box) -> dict[str, Any]:
+    """A box as DESIGN.md prints it: sorted leaves, inclusive ``end``, ``null`` forever."""
+    start = from_start(box.start)
+    end = from_end(box.end)
+    return {
+        "titles": sorted(box.titles),
+        "media": media_codes.leaves_of(box.media),
+        "territories": territory_codes.countries_of(box.territories),
+        "languages": box.languages.to_json(),
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+    }
+
+
+def _order(box: Box) -> tuple[Any, ...]:
+    return (
+        sorted(box.titles),
+        box.start,
+        media_codes.leaves_of(box.media),
+        territory_codes.countries_of(box.territories),
+        box.end,
+    )
+
+
+def partition(
+    request: Sequence[Box],
+    exclusive_holdings: Sequence[tuple[str, Box]],
+    shared_holdings: Sequence[tuple[str, Box]],
+    encumbrances: Mapping[str, Sequence[tuple[str, Box]]],
+    exclusive: bool,
+) -> tuple[list[Box], list[Unavailable]]:
+    """Cut disjoint request boxes into (available, unavailable-with-reason).
+
+    ``encumbrances`` maps a reason of :data:`ENCUMBRANCES` to ``(contract id, box)``
+    pairs; non-exclusive licenses are applied only to an exclusive request. Holdings are
+    ``(contract id, box)`` pairs too. Nothing held means everything ``not-held``.
+    """
+    rest = list(request)
+    held_exclusively: list[Box] = []
+    held_shared: list[Box] = []
+    for _, holding in exclusive_holdings:
+        inside, rest = subtract_all(rest, holding)
+        held_exclusively.extend(inside)
+    for _, holding in shared_holdings:
+        inside, rest = subtract_all(rest, holding)
+        held_shared.extend(inside)
+    unavailable = [Unavailable(box, "not-held", None) for box in rest]
+    if exclusive:
+        unavailable.extend(Unavailable(b, "held-non-exclusively", None) for b in held_shared)
+        candidates = held_exclusively
+    else:
+        candidates = held_exclusively + held_shared
+    for reason in ENCUMBRANCES:
+        if reason == "non-exclusive-license" and not exclusive:
+            continue
+        for contract, blocker in sorted(encumbrances.get(reason, ()), key=lambda p: p[0]):
+            if not candidates:
+                break
+            inside, candidates = subtract_all(candidates, blocker)
+            unavailable.extend(Unavailable(box, reason, contract) for box in inside)
+    return candidates, unavailable
+
+
+def build_report(
+    available: Iterable[Box],
+    unavailable: Iterable[Unavailable],
+    warnings: Iterable[Warning],
+) -> AvailsReport:
+    """Compact each part into few boxes and order them for stable output."""
+    free = [box for box, _ in compact((box, None) for box in available)]
+    blocked = [
+        Unavailable(box, reason, contract)
+        for box, (reason, contract) in compact((u.box, (u.reason, u.contract)) for u in unavailable)
+    ]
+    flagged = [
+        Warning(box, code, contract)
+        for box, (code, contract) in compact((w.box, (w.code, w.contract)) for w in warnings)
+    ]
+    free.sort(key=_order)
+    blocked.sort(key=lambda u: (_order(u.box), REASONS.index(u.reason), u.contract or ""))
+    flagged.sort(key=lambda w: (w.contract, _order(w.box)))
+    return AvailsReport(tuple(free), tuple(blocked), tuple(flagged))
