@@ -1,0 +1,537 @@
+"""The deal sheet (YAML or JSON): parse into domain values with located problems, render back.
+
+Parsing collects every problem with its file, line and field path; nothing is returned
+half-parsed to be stored. Custom ``territory_groups`` and ``media_groups`` of the sheet are
+added to the given :class:`Geography` and :class:`MediaTaxonomy` before any grant is read.
+
+>>> text = '''
+... parties: [{id: studio, name: Studio}]
+... titles: [{id: film, name: Film, kind: film, release: 2020-05-01}]
+... contracts:
+...   - id: owns
+...     licensee: studio
+...     grants: [{titles: [film], media: [ALL_MEDIA], territories: [WORLD], start: release}]
+... '''
+>>> sheet = parse_sheet(text, "deals.yaml", MediaTaxonomy(), Geography())
+>>> sheet.problems, [c.id for c in sheet.contracts]
+([], ['owns'])
+>>> parse_sheet("contracts: [{id: x, licensee: y, grants: [{titles: [a], media: [SVODD],"
+...             " territories: [KR]}]}]", "bad.yaml", MediaTaxonomy(), Geography()).problems
+[Problem(message="unknown medium 'SVODD'", file='bad.yaml', line=1, field='contracts[0].grants[0].media')]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pycountry
+import yaml
+
+from reelrights.domain.contracts import STATUSES, Contract, Grant, Holdback, Money, Party
+from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
+from reelrights.domain.media import MediaTaxonomy
+from reelrights.domain.problems import CodeError, Problem
+from reelrights.domain.terms import DateBound, parse_date
+from reelrights.domain.territories import COUNTRY_BIT, Geography
+from reelrights.domain.titles import KINDS, Title
+
+Path = tuple[str | int, ...]
+
+TOP_FIELDS = {"parties", "titles", "territory_groups", "media_groups", "contracts"}
+PARTY_FIELDS = {"id", "name", "extra"}
+TITLE_FIELDS = {"id", "name", "kind", "year", "release", "releases", "parent", "members",
+                "eidr", "imdb", "external_ids", "extra"}
+CONTRACT_FIELDS = {"id", "licensor", "licensee", "status", "signed", "terminated", "fee",
+                   "minimum_guarantee", "revenue_share", "grants", "holdbacks", "extra"}
+RIGHT_FIELDS = {"titles", "media", "territories", "languages", "start", "end", "extra"}
+GRANT_FIELDS = RIGHT_FIELDS | {"exclusive", "sublicense"}
+
+
+@dataclass
+class DealSheet:
+    """What one sheet holds, in sheet order, and the problems found reading it."""
+
+    file: str
+    parties: list[Party] = field(default_factory=list)
+    titles: list[Title] = field(default_factory=list)
+    territory_groups: dict[str, list[str]] = field(default_factory=dict)
+    media_groups: dict[str, list[str]] = field(default_factory=dict)
+    contracts: list[Contract] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, what: str) -> int | None:
+        """The line where an entity (``contract:ID``, ``title:ID``...) is defined."""
+        return self.lines.get(what)
+
+
+def _path_text(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _line_map(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _line_map(value, (*path, str(key.value)), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, (*path, i), lines)
+
+
+class _Reader:
+    def __init__(self, file: str, lines: dict[Path, int], problems: list[Problem]) -> None:
+        self.file = file
+        self.lines = lines
+        self.problems = problems
+
+    def problem(self, path: Path, message: str) -> None:
+        line = None
+        probe = path
+        while probe and line is None:
+            line = self.lines.get(probe)
+            probe = probe[:-1]
+        self.problems.append(Problem(message, self.file, line, _path_text(path) or None))
+
+    def mapping(self, value: Any, path: Path, allowed: set[str]) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.problem(path, f"expected a mapping, got {_kind(value)}")
+            return None
+        for key in value:
+            if str(key) not in allowed:
+                self.problem((*path, str(key)), f"unknown field '{key}' (expected one of "
+                             f"{', '.join(sorted(allowed))})")
+        return value
+
+    def text(self, value: Any, path: Path, required: bool = True) -> str | None:
+        if value is None:
+            if required:
+                self.problem(path, "missing")
+            return None
+        if isinstance(value, dict | list):
+            self.problem(path, f"expected text, got {_kind(value)}")
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.problem(path, "must not be empty")
+            return None
+        return text
+
+    def convert(self, path: Path, make: Callable[[], Any]) -> Any:
+        try:
+            return make()
+        except CodeError as error:
+            self.problem(path, str(error))
+            return None
+
+    def list_of(self, value: Any, path: Path) -> list[Any]:
+        if value is None:
+            self.problem(path, "missing")
+            return []
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list, got {_kind(value)}")
+            return []
+        return value
+
+    def boolean(self, value: Any, path: Path, default: bool) -> bool:
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        self.problem(path, f"expected true or false, got {value!r}")
+        return default
+
+    def money(self, value: Any, path: Path) -> Money | None:
+        if value is None:
+            return None
+        data = self.mapping(value, path, {"amount", "currency"})
+        if data is None:
+            return None
+        amount = self.decimal(data.get("amount"), (*path, "amount"))
+        currency = self.text(data.get("currency"), (*path, "currency"))
+        if currency is not None:
+            currency = currency.upper()
+            if pycountry.currencies.get(alpha_3=currency) is None:
+                self.problem((*path, "currency"), f"unknown currency '{currency}' (ISO 4217)")
+                return None
+        if amount is None or currency is None:
+            return None
+        return Money(amount, currency)
+
+    def decimal(self, value: Any, path: Path) -> Decimal | None:
+        if value is None:
+            self.problem(path, "missing")
+            return None
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            self.problem(path, f"'{value}' is not a number")
+            return None
+
+    def day(self, value: Any, path: Path) -> date | None:
+        if value is None:
+            return None
+        result: date | None = self.convert(path, lambda: parse_date(value))
+        return result
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), repr(value))
+
+
+def load_document(text: str, file: str) -> tuple[Any, dict[Path, int], list[Problem]]:
+    """The parsed document of a YAML or JSON text, its line map, or a located syntax
+    problem."""
+    if file.lower().endswith(".json"):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            return None, {}, [Problem(f"not valid JSON: {error.msg}", file, error.lineno)]
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        return None, {}, [Problem(f"not valid YAML: {error.problem or error}", file, line)]
+    except yaml.YAMLError as error:
+        return None, {}, [Problem(f"not valid YAML: {error}", file)]
+    lines: dict[Path, int] = {}
+    if node is not None:
+        _line_map(node, (), lines)
+    return data, lines, []
+
+
+def parse_sheet(text: str, file: str, media: MediaTaxonomy, geography: Geography) -> DealSheet:
+    """Read one deal sheet. Groups it defines are added to ``media`` and ``geography``."""
+    sheet = DealSheet(file)
+    data, lines, problems = load_document(text, file)
+    sheet.problems.extend(problems)
+    if problems:
+        return sheet
+    read = _Reader(file, lines, sheet.problems)
+    if data is None:
+        read.problem((), "the sheet is empty")
+        return sheet
+    top = read.mapping(data, (), TOP_FIELDS)
+    if top is None:
+        return sheet
+    for path_key, groups, add in (
+        ("territory_groups", sheet.territory_groups, geography.add_group),
+        ("media_groups", sheet.media_groups, media.add_group),
+    ):
+        raw = top.get(path_key) or {}
+        if not isinstance(raw, dict):
+            read.problem((path_key,), "expected a mapping of group name to codes")
+            continue
+        for name, members in raw.items():
+            path = (path_key, str(name))
+            codes = [str(m) for m in read.list_of(members, path)]
+            if read.convert(path, lambda n=name, c=codes: add(str(n), c)) is not None:
+                groups[str(name)] = codes
+    for i, raw in enumerate(read.list_of(top.get("parties") or [], ("parties",))):
+        party = _party(read, raw, ("parties", i))
+        if party:
+            sheet.parties.append(party)
+            sheet.lines[f"party:{party.id}"] = lines.get(("parties", i), 0)
+    for i, raw in enumerate(read.list_of(top.get("titles") or [], ("titles",))):
+        title = _title(read, raw, ("titles", i))
+        if title:
+            sheet.titles.append(title)
+            sheet.lines[f"title:{title.id}"] = lines.get(("titles", i), 0)
+    for i, raw in enumerate(read.list_of(top.get("contracts") or [], ("contracts",))):
+        contract = _contract(read, raw, ("contracts", i), media, geography)
+        if contract:
+            sheet.contracts.append(contract)
+            sheet.lines[f"contract:{contract.id}"] = lines.get(("contracts", i), 0)
+    return sheet
+
+
+def _party(read: _Reader, raw: Any, path: Path) -> Party | None:
+    data = read.mapping(raw, path, PARTY_FIELDS)
+    if data is None:
+        return None
+    pid = read.text(data.get("id"), (*path, "id"))
+    name = read.text(data.get("name"), (*path, "name"), required=False)
+    if pid is None:
+        return None
+    return Party(pid, name or pid, dict(data.get("extra") or {}))
+
+
+def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
+    data = read.mapping(raw, path, TITLE_FIELDS)
+    if data is None:
+        return None
+    tid = read.text(data.get("id"), (*path, "id"))
+    name = read.text(data.get("name"), (*path, "name"))
+    kind = (read.text(data.get("kind"), (*path, "kind"), required=False) or "film").lower()
+    if kind not in KINDS:
+        read.problem((*path, "kind"), f"unknown kind '{kind}' (expected one of "
+                     f"{', '.join(KINDS)})")
+    year = data.get("year")
+    if year is not None and not isinstance(year, int):
+        read.problem((*path, "year"), f"expected a year, got {year!r}")
+        year = None
+    release = read.day(data.get("release"), (*path, "release"))
+    releases: dict[str, date] = {}
+    raw_releases = data.get("releases") or {}
+    if not isinstance(raw_releases, dict):
+        read.problem((*path, "releases"), "expected a mapping of country to date")
+    else:
+        for country, day in raw_releases.items():
+            code = str(country).upper()
+            where = (*path, "releases", str(country))
+            if code not in COUNTRY_BIT:
+                read.problem(where, f"unknown country '{country}'")
+                continue
+            parsed = read.day(day, where)
+            if parsed:
+                releases[code] = parsed
+    members = tuple(str(m) for m in read.list_of(data.get("members") or [], (*path, "members")))
+    if members and kind != "collection":
+        read.problem((*path, "members"), "only a collection has members")
+    parent = read.text(data.get("parent"), (*path, "parent"), required=False)
+    if parent and kind not in ("season", "episode"):
+        read.problem((*path, "parent"), "only a season or an episode has a parent")
+    external = {str(k): str(v) for k, v in dict(data.get("external_ids") or {}).items()}
+    for key in ("eidr", "imdb"):
+        if data.get(key):
+            external[key] = str(data[key])
+    if tid is None or name is None:
+        return None
+    return Title(tid, name, kind, year, release, releases, parent or None, members, external,
+                 dict(data.get("extra") or {}))
+
+
+def _contract(
+    read: _Reader, raw: Any, path: Path, media: MediaTaxonomy, geography: Geography
+) -> Contract | None:
+    data = read.mapping(raw, path, CONTRACT_FIELDS)
+    if data is None:
+        return None
+    cid = read.text(data.get("id"), (*path, "id"))
+    licensor = read.text(data.get("licensor"), (*path, "licensor"), required=False)
+    licensee = read.text(data.get("licensee"), (*path, "licensee"))
+    status = (read.text(data.get("status"), (*path, "status"), required=False)
+              or "executed").lower()
+    if status not in STATUSES:
+        read.problem((*path, "status"), f"unknown status '{status}' (expected one of "
+                     f"{', '.join(STATUSES)})")
+    signed = read.day(data.get("signed"), (*path, "signed"))
+    terminated = read.day(data.get("terminated"), (*path, "terminated"))
+    if terminated and status != "terminated":
+        read.problem((*path, "terminated"), "a termination date needs status: terminated")
+    share = data.get("revenue_share")
+    revenue_share = read.decimal(share, (*path, "revenue_share")) if share is not None else None
+    grants = []
+    for i, item in enumerate(read.list_of(data.get("grants") or [], (*path, "grants"))):
+        grant = _right(read, item, (*path, "grants", i), media, geography, True)
+        if isinstance(grant, Grant):
+            grants.append(grant)
+    holdbacks = []
+    for i, item in enumerate(read.list_of(data.get("holdbacks") or [], (*path, "holdbacks"))):
+        holdback = _right(read, item, (*path, "holdbacks", i), media, geography, False)
+        if isinstance(holdback, Holdback):
+            holdbacks.append(holdback)
+    if not grants and not holdbacks and not data.get("grants"):
+        read.problem((*path, "grants"), "a contract needs at least one grant or holdback")
+    fee = read.money(data.get("fee"), (*path, "fee"))
+    guarantee = read.money(data.get("minimum_guarantee"), (*path, "minimum_guarantee"))
+    if cid is None or licensee is None:
+        return None
+    return Contract(cid, licensor or None, licensee, status, signed, terminated, fee, guarantee,
+                    revenue_share, tuple(grants), tuple(holdbacks),
+                    dict(data.get("extra") or {}))
+
+
+def _right(
+    read: _Reader,
+    raw: Any,
+    path: Path,
+    media: MediaTaxonomy,
+    geography: Geography,
+    is_grant: bool,
+) -> Grant | Holdback | None:
+    data = read.mapping(raw, path, GRANT_FIELDS if is_grant else RIGHT_FIELDS)
+    if data is None:
+        return None
+    titles = tuple(str(t) for t in read.list_of(data.get("titles"), (*path, "titles")))
+    if not titles and "titles" in data:
+        read.problem((*path, "titles"), "no titles given")
+    media_mask = read.convert((*path, "media"),
+                              lambda: media.parse(read.list_of(data.get("media"),
+                                                               (*path, "media"))))
+    territory_mask = read.convert(
+        (*path, "territories"),
+        lambda: geography.parse(read.list_of(data.get("territories"), (*path, "territories"))))
+    languages = read.convert((*path, "languages"),
+                             lambda: LanguageSet.parse(data.get("languages")))
+    start = _bound(read, data.get("start"), (*path, "start"))
+    end = _bound(read, data.get("end"), (*path, "end"))
+    if (start and end and start.day and end.day and end.day < start.day):
+        read.problem((*path, "end"), f"term ends ({end.day}) before it starts ({start.day})")
+        return None
+    if not titles or media_mask is None or territory_mask is None or languages is None:
+        return None
+    extra = dict(data.get("extra") or {})
+    if is_grant:
+        return Grant(titles, media_mask, territory_mask, languages, start, end,
+                     read.boolean(data.get("exclusive"), (*path, "exclusive"), False),
+                     read.boolean(data.get("sublicense"), (*path, "sublicense"), False), extra)
+    return Holdback(titles, media_mask, territory_mask, languages, start, end, extra)
+
+
+def _bound(read: _Reader, value: Any, path: Path) -> DateBound | None:
+    if value is None:
+        return None
+    result: DateBound | None = read.convert(path, lambda: DateBound.parse(value))
+    return result
+
+
+# -- rendering --------------------------------------------------------------------------
+
+
+def render_media(mask: int, media: MediaTaxonomy) -> list[str]:
+    """A mask as sheet codes: one group name where one matches exactly, else leaves."""
+    for name, group in media.groups.items():
+        if group == mask:
+            return [name]
+    return media.format(mask)
+
+
+def render_territories(mask: int, geography: Geography) -> list[str]:
+    """A mask as sheet codes (``WORLD``, ``WORLD except ...``, a group, or countries)."""
+    described = geography.describe(mask)
+    if described.startswith("WORLD") or "," not in described:
+        return [described]
+    return geography.format(mask)
+
+
+def _money(money: Money | None) -> dict[str, Any] | None:
+    if money is None:
+        return None
+    amount: Any = int(money.amount) if money.amount == int(money.amount) else str(money.amount)
+    return {"amount": amount, "currency": money.currency}
+
+
+def render_right(item: Grant | Holdback, media: MediaTaxonomy, geography: Geography
+                 ) -> dict[str, Any]:
+    """One grant or holdback as a sheet mapping."""
+    out: dict[str, Any] = {
+        "titles": list(item.titles),
+        "media": render_media(item.media, media),
+        "territories": render_territories(item.territories, geography),
+        "languages": item.languages.to_json() if item.languages != ALL_LANGUAGES else "all",
+        "start": _bound_out(item.start),
+        "end": _bound_out(item.end),
+    }
+    if isinstance(item, Grant):
+        out["exclusive"] = item.exclusive
+        out["sublicense"] = item.sublicense
+    if item.extra:
+        out["extra"] = dict(item.extra)
+    return out
+
+
+def _bound_out(bound: DateBound | None) -> Any:
+    if bound is None:
+        return None
+    return bound.day if bound.day is not None else str(bound)
+
+
+def render_contract(contract: Contract, media: MediaTaxonomy, geography: Geography
+                    ) -> dict[str, Any]:
+    """One contract as a sheet mapping (no licensor key for ownership)."""
+    out: dict[str, Any] = {"id": contract.id}
+    if contract.licensor is not None:
+        out["licensor"] = contract.licensor
+    out["licensee"] = contract.licensee
+    out["status"] = contract.status
+    for key, value in (("signed", contract.signed), ("terminated", contract.terminated)):
+        if value is not None:
+            out[key] = value
+    for key, money in (("fee", contract.fee), ("minimum_guarantee", contract.minimum_guarantee)):
+        if money is not None:
+            out[key] = _money(money)
+    if contract.revenue_share is not None:
+        out["revenue_share"] = str(contract.revenue_share)
+    if contract.grants:
+        out["grants"] = [render_right(g, media, geography) for g in contract.grants]
+    if contract.holdbacks:
+        out["holdbacks"] = [render_right(h, media, geography) for h in contract.holdbacks]
+    if contract.extra:
+        out["extra"] = dict(contract.extra)
+    return out
+
+
+def render_title(title: Title) -> dict[str, Any]:
+    """One title as a sheet mapping."""
+    out: dict[str, Any] = {"id": title.id, "name": title.name, "kind": title.kind}
+    if title.year is not None:
+        out["year"] = title.year
+    if title.release is not None:
+        out["release"] = title.release
+    if title.releases:
+        out["releases"] = dict(sorted(title.releases.items()))
+    if title.parent:
+        out["parent"] = title.parent
+    if title.members:
+        out["members"] = list(title.members)
+    if title.external_ids:
+        out["external_ids"] = dict(title.external_ids)
+    if title.extra:
+        out["extra"] = dict(title.extra)
+    return out
+
+
+def render_party(party: Party) -> dict[str, Any]:
+    """One party as a sheet mapping."""
+    out: dict[str, Any] = {"id": party.id, "name": party.name}
+    if party.extra:
+        out["extra"] = dict(party.extra)
+    return out
+
+
+def render_sheet(
+    parties: list[Party],
+    titles: list[Title],
+    contracts: list[Contract],
+    media: MediaTaxonomy,
+    geography: Geography,
+    territory_groups: Mapping[str, list[str]],
+    media_groups: Mapping[str, list[str]],
+) -> str:
+    """A whole book as a YAML deal sheet that loads back to the same data. Ownership
+    records come first (the loading order applies them first anyway)."""
+    ordered = sorted(contracts, key=lambda c: c.licensor is not None)
+    document: dict[str, Any] = {
+        "parties": [render_party(p) for p in parties],
+        "titles": [render_title(t) for t in _titles_in_order(titles)],
+    }
+    if territory_groups:
+        document["territory_groups"] = {k: list(v) for k, v in territory_groups.items()}
+    if media_groups:
+        document["media_groups"] = {k: list(v) for k, v in media_groups.items()}
+    document["contracts"] = [render_contract(c, media, geography) for c in ordered]
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _titles_in_order(titles: list[Title]) -> list[Title]:
+    """Parents before children and members before collections, so the sheet reads in
+    order (the loader does not need it, but a reader does)."""
+    rank = {"series": 0, "season": 1, "episode": 2, "collection": 4}
+    return sorted(titles, key=lambda t: (rank.get(t.kind, 3), t.id))
