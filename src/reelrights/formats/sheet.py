@@ -63,11 +63,13 @@ class DealSheet:
     media_groups: dict[str, list[str]] = field(default_factory=dict)
     contracts: list[Contract] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    lines: dict[str, int] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+    line_map: Callable[[], dict[Path, int]] = field(default=lambda: {}, repr=False)
 
     def line_of(self, what: str) -> int | None:
         """The line where an entity (``contract:ID``, ``title:ID``...) is defined."""
-        return self.lines.get(what)
+        path = self.paths.get(what)
+        return None if path is None else self.line_map().get(path)
 
 
 def _path_text(path: Path) -> str:
@@ -88,16 +90,18 @@ def _line_map(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
 
 
 class _Reader:
-    def __init__(self, file: str, lines: dict[Path, int], problems: list[Problem]) -> None:
+    def __init__(self, file: str, lines: Callable[[], dict[Path, int]],
+                 problems: list[Problem]) -> None:
         self.file = file
         self.lines = lines
         self.problems = problems
 
     def problem(self, path: Path, message: str) -> None:
+        lines = self.lines()
         line = None
         probe = path
         while probe and line is None:
-            line = self.lines.get(probe)
+            line = lines.get(probe)
             probe = probe[:-1]
         self.problems.append(Problem(message, self.file, line, _path_text(path) or None))
 
@@ -189,37 +193,55 @@ def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), repr(value))
 
 
-def load_document(text: str, file: str) -> tuple[Any, dict[Path, int], list[Problem]]:
-    """The parsed document of a YAML or JSON text, its line map, or a located syntax
-    problem."""
-    if file.lower().endswith(".json"):
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as error:
-            return None, {}, [Problem(f"not valid JSON: {error.msg}", file, error.lineno)]
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_document(text: str, file: str) -> tuple[Any, Callable[[], dict[Path, int]],
+                                                 list[Problem]]:
+    """The parsed document of a YAML or JSON text and a function giving its line map
+    (computed only when a problem needs a line), or a located syntax problem."""
     try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        if file.lower().endswith(".json"):
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except json.JSONDecodeError as error:
+        return None, dict, [Problem(f"not valid JSON: {error.msg}", file, error.lineno)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
-        return None, {}, [Problem(f"not valid YAML: {error.problem or error}", file, line)]
+        return None, dict, [Problem(f"not valid YAML: {error.problem or error}", file, line)]
     except yaml.YAMLError as error:
-        return None, {}, [Problem(f"not valid YAML: {error}", file)]
-    lines: dict[Path, int] = {}
-    if node is not None:
-        _line_map(node, (), lines)
+        return None, dict, [Problem(f"not valid YAML: {error}", file)]
+    cache: dict[Path, int] = {}
+
+    def lines() -> dict[Path, int]:
+        if not cache:
+            node = yaml.compose(text, Loader=_Loader)  # noqa: S506 - a safe loader
+            if node is not None:
+                _line_map(node, (), cache)
+        return cache
+
     return data, lines, []
 
 
 def parse_sheet(text: str, file: str, media: MediaTaxonomy, geography: Geography) -> DealSheet:
     """Read one deal sheet. Groups it defines are added to ``media`` and ``geography``."""
-    sheet = DealSheet(file)
     data, lines, problems = load_document(text, file)
+    return parse_document(data, file, media, geography, lines, problems)
+
+
+def parse_document(
+    data: Any,
+    file: str,
+    media: MediaTaxonomy,
+    geography: Geography,
+    lines: Callable[[], dict[Path, int]] = dict,
+    problems: list[Problem] | None = None,
+) -> DealSheet:
+    """:func:`parse_sheet` for an already parsed document (a mapping)."""
+    sheet = DealSheet(file, line_map=lines)
+    problems = problems or []
     sheet.problems.extend(problems)
     if problems:
         return sheet
@@ -247,17 +269,17 @@ def parse_sheet(text: str, file: str, media: MediaTaxonomy, geography: Geography
         party = _party(read, raw, ("parties", i))
         if party:
             sheet.parties.append(party)
-            sheet.lines[f"party:{party.id}"] = lines.get(("parties", i), 0)
+            sheet.paths[f"party:{party.id}"] = ("parties", i)
     for i, raw in enumerate(read.list_of(top.get("titles") or [], ("titles",))):
         title = _title(read, raw, ("titles", i))
         if title:
             sheet.titles.append(title)
-            sheet.lines[f"title:{title.id}"] = lines.get(("titles", i), 0)
+            sheet.paths[f"title:{title.id}"] = ("titles", i)
     for i, raw in enumerate(read.list_of(top.get("contracts") or [], ("contracts",))):
         contract = _contract(read, raw, ("contracts", i), media, geography)
         if contract:
             sheet.contracts.append(contract)
-            sheet.lines[f"contract:{contract.id}"] = lines.get(("contracts", i), 0)
+            sheet.paths[f"contract:{contract.id}"] = ("contracts", i)
     return sheet
 
 

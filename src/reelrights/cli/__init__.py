@@ -1,0 +1,1 @@
+"""The ``reelrights`` command line (Typer + Rich), a thin layer over the service."""

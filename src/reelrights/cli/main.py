@@ -1,0 +1,453 @@
+"""``reelrights`` commands: demo, load, export, avails, contracts, titles, parties, history,
+check. Exit codes (DESIGN.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
+rejected for a rights conflict (the report on stdout)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from reelrights import __version__
+from reelrights.domain.problems import InvalidInput, Problem
+from reelrights.engine import AvailsReport
+from reelrights.service import RightsConflict, Service
+
+app = typer.Typer(
+    name="reelrights",
+    help="Media rights and licensing: who holds which rights, and what is still available.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+contracts_app = typer.Typer(help="List, show, execute and terminate contracts.",
+                            no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+
+out = Console(highlight=False, soft_wrap=False,
+              width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+Db = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite path "
+                                        "(default: $REELRIGHTS_DB or ./reelrights.db).")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+T = TypeVar("T")
+
+_state: dict[str, str | None] = {"db": None}
+
+
+@app.callback()
+def _root(
+    db: Db = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        out.print(f"reelrights {__version__}")
+        raise typer.Exit(0)
+    _state["db"] = db
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
+
+
+def fail(problems: list[Problem]) -> None:
+    for problem in problems:
+        err.print(f"[red]error:[/red] {problem}", markup=True, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def service(db: str | None) -> Iterator[Service]:
+    """A service on the chosen database, turning input errors into exit 1."""
+    try:
+        svc = Service(db or _state["db"])
+    except Exception as error:  # a URL that does not connect, a file that is no database
+        fail([Problem(f"cannot open the database: {error}")])
+        raise
+    try:
+        yield svc
+    except InvalidInput as error:
+        fail(error.problems)
+    finally:
+        svc.close()
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def _term(box_json: dict[str, Any]) -> str:
+    start = box_json["start"] or "since always"
+    end = box_json["end"] or "perpetuity"
+    return f"{start} → {end}"
+
+
+def _languages(value: Any) -> str:
+    if value == "all":
+        return "all"
+    if isinstance(value, dict):
+        return "all except " + ", ".join(value["all_except"])
+    return ", ".join(value)
+
+
+def print_report(svc: Service, report: AvailsReport, title: str) -> None:
+    """The avails report as a Rich table, one row per box, territories and media named by
+    group where they match one (``WORLD except CN, HK``)."""
+    media, geography = svc.vocabularies()
+    colour = {"available": "green", "partial": "yellow", "unavailable": "red"}[report.status]
+    out.print(f"[bold]{title}[/bold]: [{colour}]{report.status.upper()}[/{colour}]")
+    table = Table(show_lines=False, expand=False)
+    for column in ("", "titles", "media", "territories", "languages", "term", "why",
+                   "contract"):
+        table.add_column(column, overflow="fold")
+    for box in report.available:
+        data = box_json_of(box)
+        table.add_row("[green]✔ available[/green]", ", ".join(data["titles"]),
+                      media.describe(box.media), geography.describe(box.territories),
+                      _languages(data["languages"]), _term(data), "", "")
+    for item in report.unavailable:
+        data = box_json_of(item.box)
+        table.add_row("[red]✘ unavailable[/red]", ", ".join(data["titles"]),
+                      media.describe(item.box.media), geography.describe(item.box.territories),
+                      _languages(data["languages"]), _term(data), item.reason,
+                      item.contract or "")
+    out.print(table)
+    for warning in report.warnings:
+        data = box_json_of(warning.box)
+        out.print(f"[yellow]⚠ {warning.code}[/yellow] by {warning.contract}: "
+                  f"{media.describe(warning.box.media)} in "
+                  f"{geography.describe(warning.box.territories)}, {_term(data)}")
+
+
+def box_json_of(box: Any) -> dict[str, Any]:
+    from reelrights.engine.avails import box_to_json
+
+    return box_to_json(box)
+
+
+def print_conflict(svc: Service, conflict: RightsConflict, as_json: bool) -> None:
+    if as_json:
+        _emit_json({"status": "rejected", "conflicts": [
+            {"contract": c.contract, "grants": [r.to_json() for r in c.reports],
+             "problems": [str(p) for p in c.problems]} for c in conflict.checks]})
+        return
+    out.print("[red bold]rejected:[/red bold] these grants are not available to their "
+              "licensor; nothing was stored.")
+    for check in conflict.checks:
+        for index, report in enumerate(check.reports):
+            if report.status != "available":
+                print_report(svc, report, f"contract {check.contract}, grant {index + 1}")
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total)
+            bar.update(tasks[what], completed=done)
+
+        yield update
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+@app.command()
+def load(
+    sheets: Annotated[list[Path], typer.Argument(help="Deal sheets (YAML or JSON).")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Validate deal sheets and load them, all or nothing."""
+    with service(db) as svc:
+        try:
+            with progress_bar(not as_json and err.is_terminal) as update:
+                result = svc.load(sheets, update)
+        except RightsConflict as conflict:
+            print_conflict(svc, conflict, as_json)
+            raise typer.Exit(3) from None
+        summary = {"parties": result.parties, "titles": result.titles,
+                   "contracts": result.contracts, "groups": result.groups}
+        if as_json:
+            _emit_json({"status": "loaded", **summary})
+        else:
+            out.print("loaded " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+
+
+@app.command()
+def avails(
+    licensor: Annotated[str, typer.Option(help="The party that would grant the right.")],
+    title: Annotated[list[str], typer.Option(help="Title or collection ids (comma list).")],
+    media: Annotated[list[str], typer.Option(help="Media codes or groups (comma list).")],
+    territory: Annotated[list[str], typer.Option(
+        help="Countries, regions or groups; 'WORLD except CN'.")],
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")],
+    end: Annotated[str | None, typer.Option(help="Last day (inclusive); none: perpetuity.")]
+    = None,
+    language: Annotated[list[str] | None, typer.Option(
+        help="Language tags (comma list); default all.")] = None,
+    exclusive: Annotated[bool, typer.Option("--exclusive", help="Ask for exclusive rights.")]
+    = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Answer from the book as recorded at this time (ISO date/time).")]
+    = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Is this right available? Every unavailable part comes with its reason."""
+    with service(db) as svc:
+        languages = _split(language) or None
+        moment = _moment(as_of) if as_of else None
+        request = svc.request(licensor, _split(title), _split(media), _split(territory),
+                              start, end, languages, exclusive)
+        report = svc.avails(request, as_of=moment)
+        if as_json:
+            _emit_json(report.to_json())
+        else:
+            print_report(svc, report, f"avails for {licensor}" + (
+                " (exclusive)" if exclusive else "") + (f" as of {as_of}" if as_of else ""))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail([Problem(f"'{text}' is not a date or time (ISO 8601)", field="--as-of")])
+        raise
+    if len(text) == 10:  # a day means the end of that day
+        moment = moment.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return moment.astimezone() if moment.tzinfo is None else moment
+
+
+@app.command()
+def export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
+                                                "instead of stdout.")] = None,
+    db: Db = None,
+) -> None:
+    """Write the whole book as one deal sheet that loads back to the same data."""
+    with service(db) as svc:
+        text = svc.export_sheet()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def titles(
+    search: Annotated[str | None, typer.Argument(help="Part of a title's id or name.")] = None,
+    kind: Annotated[str | None, typer.Option(help="film, series, season, episode, "
+                                             "collection...")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """List titles."""
+    with service(db) as svc:
+        found = [t for t in svc.titles()
+                 if (not search or search.lower() in (t.id + " " + t.name).lower())
+                 and (not kind or t.kind == kind)]
+    rows = found[:limit]
+    if as_json:
+        _emit_json([{"id": t.id, "name": t.name, "kind": t.kind, "year": t.year,
+                     "release": t.release, "parent": t.parent, "members": list(t.members),
+                     "external_ids": dict(t.external_ids)} for t in rows])
+        return
+    table = Table("id", "name", "kind", "year", "release")
+    for t in rows:
+        table.add_row(t.id, t.name, t.kind, str(t.year or ""), str(t.release or ""))
+    out.print(table)
+    if len(found) > limit:
+        out.print(f"… {len(found) - limit} more; use --limit or a search term")
+
+
+@app.command()
+def parties(db: Db = None, as_json: Json = False) -> None:
+    """List parties."""
+    with service(db) as svc:
+        found = svc.parties()
+    if as_json:
+        _emit_json([{"id": p.id, "name": p.name} for p in found])
+        return
+    table = Table("id", "name")
+    for p in found:
+        table.add_row(p.id, p.name)
+    out.print(table)
+
+
+@contracts_app.command("list")
+def contracts_list(
+    party: Annotated[str | None, typer.Option(help="Only where this party is licensor or "
+                                              "licensee.")] = None,
+    status: Annotated[str | None, typer.Option(help="draft, hold, executed or "
+                                               "terminated.")] = None,
+    title: Annotated[str | None, typer.Option(help="Only contracts covering this "
+                                              "title.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """List contracts in the order they were stored."""
+    with service(db) as svc:
+        found = svc.contracts(party, status, title)
+    rows = found[:limit]
+    if as_json:
+        _emit_json([{"id": c.id, "licensor": c.licensor, "licensee": c.licensee,
+                     "status": c.status, "signed": c.signed, "terminated": c.terminated,
+                     "grants": len(c.grants), "holdbacks": len(c.holdbacks)} for c in rows])
+        return
+    table = Table("id", "licensor", "licensee", "status", "signed", "grants", "holdbacks")
+    for c in rows:
+        table.add_row(c.id, c.licensor or "(ownership)", c.licensee,
+                      c.status + (f" from {c.terminated}" if c.terminated else ""),
+                      str(c.signed or ""), str(len(c.grants)), str(len(c.holdbacks)))
+    out.print(table)
+    if len(found) > limit:
+        out.print(f"… {len(found) - limit} more; use --limit or a filter")
+
+
+@contracts_app.command("show")
+def contracts_show(
+    contract_id: Annotated[str, typer.Argument(help="Contract id.")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Show one contract as a deal-sheet entry."""
+    import yaml
+
+    from reelrights.formats.sheet import render_contract
+
+    with service(db) as svc:
+        contract = svc.contract(contract_id)
+        media, geography = svc.vocabularies()
+        data = render_contract(contract, media, geography)
+    if as_json:
+        _emit_json(data)
+    else:
+        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+@contracts_app.command("execute")
+def contracts_execute(
+    contract_id: Annotated[str, typer.Argument(help="Contract id (draft or hold).")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Execute a draft or hold contract, if everything it grants is available."""
+    with service(db) as svc:
+        try:
+            svc.execute(contract_id)
+        except RightsConflict as conflict:
+            print_conflict(svc, conflict, as_json)
+            raise typer.Exit(3) from None
+    if as_json:
+        _emit_json({"status": "executed", "contract": contract_id})
+    else:
+        out.print(f"executed {contract_id}")
+
+
+@contracts_app.command("terminate")
+def contracts_terminate(
+    contract_id: Annotated[str, typer.Argument(help="Contract id.")],
+    on: Annotated[str | None, typer.Option("--date", help="Termination date: in force "
+                                           "until the day before. None: void.")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Terminate a contract from a date (or void it). Run `reelrights check` after."""
+    day: date | None = None
+    if on:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            fail([Problem(f"'{on}' is not a date (YYYY-MM-DD)", field="--date")])
+    with service(db) as svc:
+        svc.terminate(contract_id, day)
+    if as_json:
+        _emit_json({"status": "terminated", "contract": contract_id, "terminated": day})
+    else:
+        out.print(f"terminated {contract_id}" + (f" from {day}" if day else " (void)"))
+
+
+@app.command()
+def history(
+    entity: Annotated[str | None, typer.Option(help="party, title, contract...")] = None,
+    entity_id: Annotated[str | None, typer.Option("--id", help="One entity's id.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many entries.")] = 50,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """The change log: who changed what, when, newest first."""
+    with service(db) as svc:
+        changes = svc.history(entity, entity_id, limit)
+    if as_json:
+        _emit_json([{"id": c.id, "at": c.at.isoformat(), "actor": c.actor, "action": c.action,
+                     "entity": c.entity, "entity_id": c.entity_id, "before": c.before,
+                     "after": c.after} for c in changes])
+        return
+    table = Table("#", "at", "actor", "action", "entity", "id")
+    for c in changes:
+        table.add_row(str(c.id), c.at.isoformat(timespec="seconds"), c.actor, c.action,
+                      c.entity, c.entity_id)
+    out.print(table)
+
+
+@app.command()
+def check(db: Db = None, as_json: Json = False) -> None:
+    """List grants whose licensor no longer holds what they gave (broken chains)."""
+    with service(db) as svc:
+        broken = svc.check()
+        if as_json:
+            _emit_json([{"contract": cid, "grant": index, **report.to_json()}
+                        for cid, index, report in broken])
+            return
+        if not broken:
+            out.print("[green]every chain of title holds[/green]")
+            return
+        for cid, index, report in broken:
+            print_report(svc, report, f"broken chain: contract {cid}, grant {index + 1}")
+
+
+@app.command()
+def demo(
+    db: Db = None,
+    titles_count: Annotated[int, typer.Option("--titles", help="Generated catalog size.")]
+    = 2000,
+    contracts_count: Annotated[int, typer.Option("--contracts", help="Generated contracts.")]
+    = 20000,
+) -> None:
+    """Build a demo database from public deals plus a generated catalog, then take a tour."""
+    from reelrights.cli.demo import run_demo
+
+    code = run_demo(db or _state["db"], titles_count, contracts_count, out, err)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

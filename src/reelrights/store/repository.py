@@ -1,0 +1,429 @@
+"""The repository: open a database (upgrading its schema), read and write the deal book.
+
+Every write happens inside :meth:`Store.writing`, one transaction that is serialized against
+every other writer of the same licensor and titles: on PostgreSQL by transaction-scoped
+advisory locks taken in a fixed order, on SQLite by ``BEGIN IMMEDIATE`` (one writer at a
+time). Reads inside that transaction see everything committed before the lock was taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select
+
+from reelrights.domain import media as media_codes
+from reelrights.domain import territories as territory_codes
+from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Party
+from reelrights.domain.languages import LanguageSet
+from reelrights.domain.terms import DateBound
+from reelrights.domain.titles import Catalog, Title
+from reelrights.store import tables as t
+
+DEFAULT_URL = "sqlite:///reelrights.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(url: str | None) -> str:
+    """The SQLAlchemy URL for a ``--db`` value: ``postgresql://`` selects psycopg 3, a bare
+    path means a SQLite file; nothing means ``REELRIGHTS_DB`` or ``./reelrights.db``."""
+    url = url or os.environ.get("REELRIGHTS_DB") or DEFAULT_URL
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry of the change log."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+
+
+class Store:
+    """A reelrights database: SQLite file or PostgreSQL, schema kept at the newest."""
+
+    def __init__(self, url: str | None = None, upgrade: bool = True) -> None:
+        self.url = database_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        self.engine: Engine = _engine(self.url)
+        if upgrade:
+            self.upgrade()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema --------------------------------------------------------------------------
+
+    def _alembic(self, connection: Connection) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        return config
+
+    def revision(self) -> str | None:
+        """The schema revision of the database (``None`` for an empty one)."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest revision (creates it in an empty database)."""
+        with self.engine.connect() as connection:
+            config = self._alembic(connection)
+            head = ScriptDirectory.from_config(config).get_current_head()
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return
+        with self.engine.connect().execution_options(immediate=True) as connection:
+            command.upgrade(self._alembic(connection), "head")
+            connection.commit()
+
+    def reset(self) -> None:
+        """Drop every reelrights table and create the newest schema (for the demo only)."""
+        with self.engine.connect().execution_options(immediate=True) as connection:
+            with connection.begin():
+                t.metadata.drop_all(connection)
+                connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        self.upgrade()
+
+    # -- transactions --------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """A read transaction."""
+        with self.engine.connect() as connection, connection.begin():
+            yield Reader(connection)
+
+    @contextmanager
+    def writing(self, locks: Iterable[tuple[str, ...]] = ()) -> Iterator[Writer]:
+        """One write transaction, serialized against writers of the same lock keys.
+
+        Lock keys are tuples such as ``("grant", licensor, title)``; on PostgreSQL each
+        becomes a transaction advisory lock, taken in sorted order so that writers never
+        deadlock; SQLite takes its database write lock up front. Rolled back on error.
+        """
+        with self.engine.connect().execution_options(immediate=True) as connection:
+            with connection.begin():
+                if not self.is_sqlite:
+                    keys = sorted({_lock_key(k) for k in locks})
+                    for key in keys:
+                        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+                yield Writer(connection)
+
+
+def _lock_key(parts: tuple[str, ...]) -> int:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+class Reader:
+    """Queries inside one transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def groups(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Stored custom groups: (territory groups, media groups), in definition order."""
+        territory: dict[str, list[str]] = {}
+        media: dict[str, list[str]] = {}
+        rows = self.connection.execute(select(t.custom_groups))
+        for row in rows:
+            (territory if row.kind == "territory" else media)[row.name] = list(row.members)
+        return territory, media
+
+    def parties(self) -> list[Party]:
+        rows = self.connection.execute(select(t.parties).order_by(t.parties.c.id))
+        return [Party(r.id, r.name, dict(r.extra or {})) for r in rows]
+
+    def party_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(set(ids))
+        found: set[str] = set()
+        for chunk in _chunks(wanted):
+            found.update(self.connection.scalars(
+                select(t.parties.c.id).where(t.parties.c.id.in_(chunk))))
+        return found
+
+    def titles(self) -> list[Title]:
+        """Every title, with collection members in order."""
+        members: dict[str, list[str]] = {}
+        for row in self.connection.execute(
+            select(t.collection_members).order_by(t.collection_members.c.collection_id,
+                                                  t.collection_members.c.position)):
+            members.setdefault(row.collection_id, []).append(row.member_id)
+        return [
+            Title(r.id, r.name, r.kind, r.year, r.release,
+                  {k: date.fromisoformat(v) for k, v in (r.releases or {}).items()},
+                  r.parent_id, tuple(members.get(r.id, ())), dict(r.external_ids or {}),
+                  dict(r.extra or {}))
+            for r in self.connection.execute(select(t.titles).order_by(t.titles.c.id))
+        ]
+
+    def catalog(self) -> Catalog:
+        return Catalog(self.titles())
+
+    def contract_ids(self) -> list[str]:
+        return list(self.connection.scalars(select(t.contracts.c.id).order_by(t.contracts.c.seq)))
+
+    def contracts(
+        self,
+        ids: Iterable[str] | None = None,
+        *,
+        touching: Iterable[str] | None = None,
+        parties: Iterable[str] | None = None,
+    ) -> list[Contract]:
+        """Contracts in the order they were stored: all, or those with the given ids, or
+        those whose rights name one of the ``touching`` title ids, optionally only where
+        one of ``parties`` is licensor or licensee."""
+        query = select(t.contracts).order_by(t.contracts.c.seq)
+        if ids is not None:
+            wanted = list(ids)
+            rows = [r for chunk in _chunks(wanted)
+                    for r in self.connection.execute(query.where(t.contracts.c.id.in_(chunk)))]
+        elif touching is not None:
+            found: set[str] = set()
+            for chunk in _chunks(list(set(touching))):
+                found.update(self.connection.scalars(
+                    select(t.rights.c.contract_id).distinct()
+                    .join(t.right_titles, t.right_titles.c.right_id == t.rights.c.id)
+                    .where(t.right_titles.c.title_id.in_(chunk))))
+            rows = [r for chunk in _chunks(sorted(found))
+                    for r in self.connection.execute(query.where(t.contracts.c.id.in_(chunk)))]
+        else:
+            rows = list(self.connection.execute(query))
+        if parties is not None:
+            who = set(parties)
+            rows = [r for r in rows if r.licensor_id in who or r.licensee_id in who]
+        rows.sort(key=lambda r: r.seq)
+        rights_by_contract: dict[str, list[Any]] = {}
+        for chunk in _chunks([r.id for r in rows]):
+            for right in self.connection.execute(
+                select(t.rights).where(t.rights.c.contract_id.in_(chunk))
+                .order_by(t.rights.c.contract_id, t.rights.c.kind, t.rights.c.position)):
+                rights_by_contract.setdefault(right.contract_id, []).append(right)
+        return [_contract_of(r, rights_by_contract.get(r.id, [])) for r in rows]
+
+    def contract(self, contract_id: str) -> Contract | None:
+        found = self.contracts([contract_id])
+        return found[0] if found else None
+
+    def changes(
+        self,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[Change]:
+        """Entries of the change log, filtered."""
+        query = select(t.changes)
+        if entity:
+            query = query.where(t.changes.c.entity == entity)
+        if entity_id:
+            query = query.where(t.changes.c.entity_id == entity_id)
+        if until is not None:
+            query = query.where(t.changes.c.at <= until)
+        order = t.changes.c.id.desc() if newest_first else t.changes.c.id
+        query = query.order_by(order)
+        if limit:
+            query = query.limit(limit)
+        return [
+            Change(r.id, _aware(r.at), r.actor, r.action, r.entity, r.entity_id, r.before,
+                   r.after)
+            for r in self.connection.execute(query)
+        ]
+
+    def actors(self) -> set[str]:
+        """Everyone who ever changed the book."""
+        return set(self.connection.scalars(select(t.changes.c.actor).distinct()))
+
+    def counts(self) -> dict[str, int]:
+        """How many parties, titles, contracts and rights are stored."""
+        out = {}
+        for name, table in (("parties", t.parties), ("titles", t.titles),
+                            ("contracts", t.contracts), ("rights", t.rights),
+                            ("changes", t.changes)):
+            out[name] = int(self.connection.scalar(select(func.count()).select_from(table)) or 0)
+        return out
+
+
+class Writer(Reader):
+    """Queries and writes inside one serialized write transaction."""
+
+    def add_group(self, kind: str, name: str, members: Sequence[str]) -> None:
+        self.connection.execute(insert(t.custom_groups).values(
+            kind=kind, name=name, members=list(members)))
+
+    def add_parties(self, parties: Sequence[Party]) -> None:
+        if parties:
+            self.connection.execute(insert(t.parties), [
+                {"id": p.id, "name": p.name, "extra": dict(p.extra)} for p in parties])
+
+    def add_titles(self, titles: Sequence[Title]) -> None:
+        if not titles:
+            return
+        self.connection.execute(insert(t.titles), [
+            {"id": x.id, "name": x.name, "kind": x.kind, "year": x.year, "release": x.release,
+             "releases": {k: v.isoformat() for k, v in x.releases.items()},
+             "parent_id": x.parent, "external_ids": dict(x.external_ids),
+             "extra": dict(x.extra)} for x in titles])
+        members = [{"collection_id": x.id, "position": i, "member_id": m}
+                   for x in titles for i, m in enumerate(x.members)]
+        if members:
+            self.connection.execute(insert(t.collection_members), members)
+
+    def add_contracts(self, contracts: Sequence[Contract]) -> None:
+        """Insert new contracts with their grants and holdbacks, in order."""
+        if not contracts:
+            return
+        seq = int(self.connection.scalar(select(func.coalesce(func.max(t.contracts.c.seq), 0)))
+                  or 0)
+        rows = []
+        for offset, c in enumerate(contracts, start=1):
+            rows.append({
+                "id": c.id, "seq": seq + offset, "licensor_id": c.licensor,
+                "licensee_id": c.licensee, "status": c.status, "signed": c.signed,
+                "terminated": c.terminated,
+                "fee_amount": c.fee.amount if c.fee else None,
+                "fee_currency": c.fee.currency if c.fee else None,
+                "mg_amount": c.minimum_guarantee.amount if c.minimum_guarantee else None,
+                "mg_currency": c.minimum_guarantee.currency if c.minimum_guarantee else None,
+                "revenue_share": c.revenue_share, "extra": dict(c.extra),
+            })
+        self.connection.execute(insert(t.contracts), rows)
+        self._add_rights(contracts)
+
+    def _add_rights(self, contracts: Sequence[Contract]) -> None:
+        right_rows = []
+        for c in contracts:
+            items: list[tuple[str, int, Grant | Holdback]] = [
+                ("grant", i, g) for i, g in enumerate(c.grants)
+            ] + [("holdback", i, h) for i, h in enumerate(c.holdbacks)]
+            for kind, position, item in items:
+                right_rows.append({
+                    "contract_id": c.id, "kind": kind, "position": position,
+                    "titles": list(item.titles),
+                    "media": ",".join(media_codes.leaves_of(item.media)),
+                    "territories": ",".join(territory_codes.countries_of(item.territories)),
+                    "languages": item.languages.to_json(),
+                    "start": str(item.start) if item.start else None,
+                    "end": str(item.end) if item.end else None,
+                    "exclusive": isinstance(item, Grant) and item.exclusive,
+                    "sublicense": isinstance(item, Grant) and item.sublicense,
+                    "extra": dict(item.extra),
+                })
+        if not right_rows:
+            return
+        ids = list(self.connection.scalars(
+            insert(t.rights).returning(t.rights.c.id, sort_by_parameter_order=True),
+            right_rows))
+        links = {(rid, title) for rid, row in zip(ids, right_rows, strict=True)
+                 for title in row["titles"]}
+        self.connection.execute(insert(t.right_titles),
+                                [{"right_id": rid, "title_id": title} for rid, title in links])
+
+    def replace_contract(self, contract: Contract) -> None:
+        """Store a new state of an existing contract (status, dates, rights), keeping its
+        place in the stored order."""
+        self.connection.execute(
+            t.contracts.update().where(t.contracts.c.id == contract.id).values(
+                status=contract.status, terminated=contract.terminated,
+                signed=contract.signed))
+        self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
+        self._add_rights([contract])
+
+    def log(self, actor: str, action: str, entity: str, entity_id: str, before: Any,
+            after: Any, at: datetime | None = None) -> None:
+        self.log_many([(actor, action, entity, entity_id, before, after)], at)
+
+    def log_many(self, entries: Sequence[tuple[str, str, str, str, Any, Any]],
+                 at: datetime | None = None) -> None:
+        """Append change-log entries, all stamped with the same time."""
+        if not entries:
+            return
+        stamp = at or datetime.now(UTC)
+        self.connection.execute(insert(t.changes), [
+            {"at": stamp, "actor": a, "action": act, "entity": e, "entity_id": i,
+             "before": b, "after": af} for a, act, e, i, b, af in entries])
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _money(amount: Any, currency: str | None) -> Money | None:
+    if amount is None or currency is None:
+        return None
+    return Money(Decimal(amount).normalize() if Decimal(amount) != 0 else Decimal(0), currency)
+
+
+def _contract_of(row: Any, rights: list[Any]) -> Contract:
+    grants: list[Grant] = []
+    holdbacks: list[Holdback] = []
+    for r in rights:
+        media = media_codes.mask_of(r.media.split(",")) if r.media else 0
+        territories = territory_codes.mask_of(r.territories.split(",")) if r.territories else 0
+        languages = LanguageSet.parse(r.languages)
+        start = DateBound.parse(r.start) if r.start else None
+        end = DateBound.parse(r.end) if r.end else None
+        if r.kind == "grant":
+            grants.append(Grant(tuple(r.titles), media, territories, languages, start, end,
+                                bool(r.exclusive), bool(r.sublicense), dict(r.extra or {})))
+        else:
+            holdbacks.append(Holdback(tuple(r.titles), media, territories, languages, start,
+                                      end, dict(r.extra or {})))
+    share = Decimal(row.revenue_share).normalize() if row.revenue_share is not None else None
+    return Contract(row.id, row.licensor_id, row.licensee_id, row.status, row.signed,
+                    row.terminated, _money(row.fee_amount, row.fee_currency),
+                    _money(row.mg_amount, row.mg_currency), share, tuple(grants),
+                    tuple(holdbacks), dict(row.extra or {}))

@@ -1,0 +1,123 @@
+"""The relational schema, shared by SQLite and PostgreSQL (one set of migrations).
+
+Grants and holdbacks are rows of ``rights``; ``right_titles`` indexes them by the title ids
+they name (collections and series as written, expanded only when a question is asked), so
+a question reads only the rights of the titles it concerns. ``changes`` is append-only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("extra", JSON, nullable=False, default=dict),
+)
+
+titles = Table(
+    "titles",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("year", Integer),
+    Column("release", Date),
+    Column("releases", JSON, nullable=False, default=dict),
+    Column("parent_id", String(200), index=True),
+    Column("external_ids", JSON, nullable=False, default=dict),
+    Column("extra", JSON, nullable=False, default=dict),
+)
+
+collection_members = Table(
+    "collection_members",
+    metadata,
+    Column("collection_id", String(200), ForeignKey("titles.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("member_id", String(200), nullable=False, index=True),
+)
+
+custom_groups = Table(
+    "custom_groups",
+    metadata,
+    Column("kind", String(20), primary_key=True),  # territory | media
+    Column("name", String(200), primary_key=True),
+    Column("members", JSON, nullable=False),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("seq", Integer, nullable=False, index=True),
+    Column("licensor_id", String(200), ForeignKey("parties.id"), index=True),
+    Column("licensee_id", String(200), ForeignKey("parties.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("signed", Date),
+    Column("terminated", Date),
+    Column("fee_amount", Numeric(20, 4)),
+    Column("fee_currency", String(3)),
+    Column("mg_amount", Numeric(20, 4)),
+    Column("mg_currency", String(3)),
+    Column("revenue_share", Numeric(9, 4)),
+    Column("extra", JSON, nullable=False, default=dict),
+)
+
+rights = Table(
+    "rights",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contract_id", String(200), ForeignKey("contracts.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("kind", String(10), nullable=False),  # grant | holdback
+    Column("position", Integer, nullable=False),
+    Column("titles", JSON, nullable=False),
+    Column("media", Text, nullable=False),  # comma-separated leaf codes
+    Column("territories", Text, nullable=False),  # comma-separated alpha-2 codes
+    Column("languages", JSON, nullable=False),
+    Column("start", String(40)),
+    Column("end", String(40)),
+    Column("exclusive", Boolean, nullable=False, default=False),
+    Column("sublicense", Boolean, nullable=False, default=False),
+    Column("extra", JSON, nullable=False, default=dict),
+)
+
+right_titles = Table(
+    "right_titles",
+    metadata,
+    Column("right_id", Integer, ForeignKey("rights.id", ondelete="CASCADE"), primary_key=True),
+    Column("title_id", String(200), primary_key=True),
+    Index("ix_right_titles_title", "title_id"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("entity", String(20), nullable=False),
+    Column("entity_id", String(200), nullable=False),
+    Column("before", JSON),
+    Column("after", JSON),
+    Index("ix_changes_entity", "entity", "entity_id"),
+)
