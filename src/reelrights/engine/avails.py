@@ -38,6 +38,9 @@ REASONS = (
     "non-exclusive-license",
 )
 ENCUMBRANCES = REASONS[2:]
+# Only in a contract check of an ownership record: another owner's record covers the cells.
+ALREADY_OWNED = "already-owned"
+_RANK = {reason: i for i, reason in enumerate((*REASONS, ALREADY_OWNED))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,6 @@ def build_report(
         for box, (code, contract) in compact((w.box, (w.code, w.contract)) for w in warnings)
     ]
     free.sort(key=_order)
-    blocked.sort(key=lambda u: (_order(u.box), REASONS.index(u.reason), u.contract or ""))
+    blocked.sort(key=lambda u: (_order(u.box), _RANK[u.reason], u.contract or ""))
     flagged.sort(key=lambda w: (w.contract, _order(w.box)))
     return AvailsReport(tuple(free), tuple(blocked), tuple(flagged))

@@ -41,6 +41,7 @@ from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.domain.terms import DAWN, FOREVER, DateBound, to_end, to_start
 from reelrights.domain.titles import Catalog
 from reelrights.engine.avails import (
+    ALREADY_OWNED,
     AvailsReport,
     AvailsRequest,
     Unavailable,
@@ -264,7 +265,7 @@ class RightsBook:
                 for box in rest:
                     if box.overlaps(owned):
                         unavailable.append(
-                            Unavailable(box & owned, "already-owned", record.contract.id))
+                            Unavailable(box & owned, ALREADY_OWNED, record.contract.id))
                         still.extend(box - owned)
                     else:
                         still.append(box)

@@ -1,0 +1,190 @@
+"""The engine against a brute-force oracle on small random universes (hypothesis)."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reelrights.domain.boxes import Box, compact
+from reelrights.domain.languages import LanguageSet
+from reelrights.domain.media import LEAF_BIT
+from reelrights.domain.territories import COUNTRY_BIT
+from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
+from reelrights.engine.avails import REASONS
+from tests.strategies import (
+    CATALOG,
+    COUNTRIES,
+    LANGUAGES,
+    MEDIA,
+    Cell,
+    books,
+    cells_of,
+    language_sets,
+    oracle,
+    requests,
+)
+
+
+def contains(box: Box, cell: Cell) -> bool:
+    return (
+        cell.title in box.titles
+        and bool(box.media & LEAF_BIT[cell.medium])
+        and bool(box.territories & COUNTRY_BIT[cell.country])
+        and box.languages.contains(cell.language)
+        and box.start <= cell.day < box.end
+    )
+
+
+def outcome(report: AvailsReport, cell: Cell) -> list[tuple[str | None, str | None]]:
+    found: list[tuple[str | None, str | None]] = [
+        (None, None) for b in report.available if contains(b, cell)]
+    found += [(u.reason, u.contract) for u in report.unavailable if contains(u.box, cell)]
+    return found
+
+
+def inside_request(box: Box, request: AvailsRequest) -> bool:
+    return (
+        box.titles <= CATALOG.expand(request.titles)
+        and box.media & ~request.media == 0
+        and box.territories & ~request.territories == 0
+        and not (box.languages - request.languages)
+        and request.start <= box.start < box.end <= request.end
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(books(), requests())
+def test_avails_partition_the_request_and_match_the_oracle(contracts, request) -> None:
+    report = RightsBook(CATALOG, contracts).avails(request)
+    for box in (*report.available, *(u.box for u in report.unavailable)):
+        assert inside_request(box, request), box
+    for cell in cells_of(request):
+        found = outcome(report, cell)
+        assert len(found) == 1, (cell, found)  # exactly one part: a partition
+        assert found[0] == oracle(contracts, request.licensor, request.exclusive, cell), cell
+    assert report.status == (
+        "available" if not report.unavailable
+        else "partial" if report.available else "unavailable")
+    assert all(u.reason in REASONS for u in report.unavailable)
+
+
+@settings(max_examples=150, deadline=None)
+@given(books(max_contracts=8), st.randoms(use_true_random=False), requests())
+def test_the_order_contracts_were_stored_in_never_changes_an_answer(
+    contracts, rng: random.Random, request
+) -> None:
+    book = RightsBook(CATALOG)
+    accepted = []
+    for contract in sorted(contracts, key=lambda c: c.licensor is not None):
+        if contract.in_force() and not book.check(contract).ok:
+            continue
+        book.add(contract)
+        accepted.append(contract)
+    shuffled = list(accepted)
+    rng.shuffle(shuffled)
+    again = RightsBook(CATALOG, shuffled)
+    assert again.avails(request) == book.avails(request)
+
+
+@settings(max_examples=150, deadline=None)
+@given(books(max_contracts=8))
+def test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailable(
+    contracts,
+) -> None:
+    book = RightsBook(CATALOG)
+    for contract in sorted(contracts, key=lambda c: c.licensor is not None):
+        if contract.status != "executed" or contract.licensor is None:
+            book.add(contract)
+            continue
+        if not book.check(contract).ok:
+            continue
+        book.add(contract)
+        for grant in contract.grants:
+            if not grant.exclusive:
+                continue
+            for box in book.boxes_of(grant, CATALOG.expand(grant.titles)):
+                for exclusive in (False, True):
+                    request = AvailsRequest(contract.licensor, tuple(sorted(box.titles)),
+                                            box.media, box.territories, box.languages,
+                                            box.start, min(box.end, box.start + 60),
+                                            exclusive)
+                    assert book.avails(request).status == "unavailable"
+
+
+# -- the box algebra ----------------------------------------------------------------------
+
+boxes = st.builds(
+    Box,
+    st.sets(st.sampled_from(("a", "b", "c")), min_size=1).map(frozenset),
+    st.integers(1, 7),
+    st.integers(1, 7),
+    language_sets,
+    st.integers(0, 10),
+    st.integers(0, 10),
+).filter(lambda b: not b.is_empty())
+
+
+def cells(box: Box) -> set[tuple[str, int, int, str, int]]:
+    return {
+        (t, m, x, lang, d)
+        for t in box.titles
+        for m in range(3) if box.media >> m & 1
+        for x in range(3) if box.territories >> x & 1
+        for lang in LANGUAGES if box.languages.contains(lang)
+        for d in range(box.start, box.end)
+    }
+
+
+@settings(max_examples=400, deadline=None)
+@given(boxes, boxes)
+def test_difference_and_intersection_partition_a_box(a: Box, b: Box) -> None:
+    pieces = a - b
+    union: set[tuple[str, int, int, str, int]] = set()
+    for piece in pieces:
+        part = cells(piece)
+        assert not part & union  # pieces are disjoint
+        union |= part
+    assert union == cells(a) - cells(b)
+    assert cells(a & b) == cells(a) & cells(b)
+    assert a.overlaps(b) == bool(cells(a) & cells(b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(boxes, st.sampled_from("xyz")), max_size=8))
+def test_compaction_never_changes_meaning(items) -> None:
+    # Make the input disjoint: each box keeps only what no earlier box took.
+    disjoint: list[tuple[Box, str]] = []
+    taken: list[Box] = []
+    for box, label in items:
+        pieces = [box]
+        for other in taken:
+            pieces = [p for piece in pieces for p in piece - other]
+        disjoint.extend((p, label) for p in pieces)
+        taken.append(box)
+    before = {cell: label for box, label in disjoint for cell in cells(box)}
+    after: dict[tuple[str, int, int, str, int], str] = {}
+    merged = compact(disjoint)
+    for box, label in merged:
+        for cell in cells(box):
+            assert cell not in after  # still disjoint
+            after[cell] = label
+    assert after == before
+    assert len(merged) <= len(disjoint)
+
+
+@given(language_sets, language_sets)
+def test_language_sets_are_a_boolean_algebra(a: LanguageSet, b: LanguageSet) -> None:
+    def members(s: LanguageSet) -> set[str]:
+        return {lang for lang in LANGUAGES if s.contains(lang)}
+
+    assert members(a & b) == members(a) & members(b)
+    assert members(a | b) == members(a) | members(b)
+    assert members(a - b) == members(a) - members(b)
+    assert bool(a - b) == bool(members(a - b))
+
+
+def test_the_universe_of_the_strategies_is_real() -> None:
+    assert all(m in LEAF_BIT for m in MEDIA)
+    assert all(c in COUNTRY_BIT for c in COUNTRIES)

@@ -1,0 +1,198 @@
+"""Hypothesis strategies for small random universes of titles, media, territories,
+languages and days, and a brute-force oracle that decides avails cell by cell, day by day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from hypothesis import strategies as st
+
+from reelrights.domain.contracts import Contract, Grant, Holdback
+from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
+from reelrights.domain.media import LEAF_BIT
+from reelrights.domain.terms import DateBound
+from reelrights.domain.territories import COUNTRY_BIT
+from reelrights.domain.titles import Catalog, Title
+from reelrights.engine import AvailsRequest
+from reelrights.engine.avails import REASONS
+
+BASE = date(2020, 1, 1)
+DAYS = 40  # records live inside days 0..35; day 39 stands for every later day
+TITLES = ("a", "b", "c")
+MEDIA = ("SVOD", "AVOD", "PAY_TV")
+COUNTRIES = ("CN", "HK", "KR")
+LANGUAGES = ("en", "fr", "de")  # records name only en and fr: de stands for all others
+PARTIES = ("p", "q", "r")
+
+CATALOG = Catalog([Title("a", "A"), Title("b", "B"), Title("c", "C"),
+                   Title("ab", "AB", "collection", members=("a", "b"))])
+
+
+def day(n: int) -> date:
+    return BASE + timedelta(days=n)
+
+
+def mask(codes: tuple[str, ...], bits: dict[str, int]) -> int:
+    out = 0
+    for code in codes:
+        out |= bits[code]
+    return out
+
+
+subsets = lambda items: st.lists(st.sampled_from(items), min_size=1, unique=True).map(tuple)  # noqa: E731
+language_sets = st.sampled_from([
+    ALL_LANGUAGES, LanguageSet.of(["en"]), LanguageSet.of(["fr"]),
+    LanguageSet.of(["en", "fr"]), ~LanguageSet.of(["en"]),
+])
+
+
+@st.composite
+def terms(draw: st.DrawFn) -> tuple[DateBound | None, DateBound | None]:
+    start = draw(st.one_of(st.none(), st.integers(0, 34)))
+    length = draw(st.one_of(st.none(), st.integers(0, 20)))
+    first = None if start is None else DateBound(day(start))
+    last = None if length is None else DateBound(day(min((start or 0) + length, 35)))
+    return first, last
+
+
+@st.composite
+def rights(draw: st.DrawFn, grant: bool) -> Grant | Holdback:
+    titles = draw(subsets(("a", "b", "c", "ab")))
+    media = mask(draw(subsets(MEDIA)), LEAF_BIT)
+    territories = mask(draw(subsets(COUNTRIES)), COUNTRY_BIT)
+    languages = draw(language_sets)
+    start, end = draw(terms())
+    if grant:
+        return Grant(titles, media, territories, languages, start, end,
+                     draw(st.booleans()), draw(st.booleans()))
+    return Holdback(titles, media, territories, languages, start, end)
+
+
+@st.composite
+def contracts(draw: st.DrawFn, contract_id: str) -> Contract:
+    licensor = draw(st.sampled_from((None, "p", "p", "p", "q", "r")))
+    licensee = draw(st.sampled_from([p for p in PARTIES if p != licensor]))
+    status = draw(st.sampled_from(("executed", "executed", "executed", "draft", "hold",
+                                   "terminated")))
+    terminated = draw(st.one_of(st.none(), st.integers(0, 36).map(day))) \
+        if status == "terminated" else None
+    grants = tuple(draw(st.lists(rights(True), min_size=1, max_size=2)))
+    holdbacks = () if licensor is None else tuple(draw(st.lists(rights(False), max_size=1)))
+    return Contract(contract_id, licensor, licensee, status, None, terminated,
+                    grants=grants, holdbacks=holdbacks)
+
+
+@st.composite
+def books(draw: st.DrawFn, max_contracts: int = 6) -> list[Contract]:
+    n = draw(st.integers(1, max_contracts))
+    ids = draw(st.lists(st.sampled_from([f"k{i}" for i in range(20)]), min_size=n,
+                        max_size=n, unique=True))
+    book = [draw(contracts(cid)) for cid in ids]
+    if draw(st.integers(0, 4)):  # usually someone owns most of the universe
+        owner = draw(st.sampled_from(("p", "p", "q")))
+        start, _ = draw(terms())
+        book.insert(0, Contract(draw(st.sampled_from(("own", "k0", "z"))), None, owner,
+                                grants=(Grant(("a", "b", "c"), mask(MEDIA, LEAF_BIT),
+                                              mask(COUNTRIES, COUNTRY_BIT), ALL_LANGUAGES,
+                                              start, None),)))
+        seen = set()
+        book = [c for c in book if not (c.id in seen or seen.add(c.id))]
+    return book
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> AvailsRequest:
+    start = draw(st.integers(0, 38))
+    end = draw(st.one_of(st.none(), st.integers(start, 38)))
+    return AvailsRequest.of(
+        draw(st.sampled_from(("p", "p", "q", "r"))),
+        draw(subsets(("a", "b", "c", "ab"))),
+        mask(draw(subsets(MEDIA)), LEAF_BIT),
+        mask(draw(subsets(COUNTRIES)), COUNTRY_BIT),
+        day(start),
+        None if end is None else day(end),
+        draw(language_sets),
+        draw(st.booleans()),
+    )
+
+
+# -- the oracle ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    title: str
+    medium: str
+    country: str
+    language: str
+    day: int  # ordinal
+
+
+def covers(item: Grant | Holdback, cell: Cell, until: int) -> bool:
+    start = item.start.day.toordinal() if item.start and item.start.day else -(10**9)
+    end = item.end.day.toordinal() + 1 if item.end and item.end.day else 10**9
+    return (
+        cell.title in CATALOG.expand(item.titles)
+        and bool(item.media & LEAF_BIT[cell.medium])
+        and bool(item.territories & COUNTRY_BIT[cell.country])
+        and item.languages.contains(cell.language)
+        and start <= cell.day < min(end, until)
+    )
+
+
+def in_force_until(contract: Contract) -> int | None:
+    """None: not in force at all."""
+    if contract.status == "executed":
+        return 10**9
+    if contract.status == "terminated" and contract.terminated is not None:
+        return contract.terminated.toordinal()
+    return None
+
+
+def oracle(book: list[Contract], licensor: str, exclusive: bool, cell: Cell
+           ) -> tuple[str | None, str | None]:
+    """(reason, contract) for one cell-day, straight from DESIGN.md rules 1-4."""
+    held_exclusively = held_shared = False
+    blockers: dict[str, list[str]] = {r: [] for r in REASONS}
+    for c in book:
+        until = in_force_until(c)
+        if until is None:
+            continue
+        for g in c.grants:
+            if not covers(g, cell, until):
+                continue
+            if c.licensee == licensor and (c.licensor is None or g.sublicense):
+                if c.licensor is None or g.exclusive:
+                    held_exclusively = True
+                else:
+                    held_shared = True
+            if c.licensor == licensor:
+                blockers["exclusive-license" if g.exclusive else "non-exclusive-license"
+                         ].append(c.id)
+        for h in c.holdbacks:
+            if c.licensor == licensor and covers(h, cell, until):
+                blockers["holdback"].append(c.id)
+    if not held_exclusively and not held_shared:
+        return "not-held", None
+    if exclusive and not held_exclusively:
+        return "held-non-exclusively", None
+    for reason in ("exclusive-license", "holdback", "non-exclusive-license"):
+        if reason == "non-exclusive-license" and not exclusive:
+            continue
+        if blockers[reason]:
+            return reason, min(blockers[reason])
+    return None, None
+
+
+def cells_of(request: AvailsRequest) -> list[Cell]:
+    last = min(request.end, day(DAYS).toordinal())
+    return [
+        Cell(t, m, c, lang, d)
+        for t in sorted(CATALOG.expand(request.titles))
+        for m in MEDIA if request.media & LEAF_BIT[m]
+        for c in COUNTRIES if request.territories & COUNTRY_BIT[c]
+        for lang in LANGUAGES if request.languages.contains(lang)
+        for d in range(request.start, last)
+    ]
