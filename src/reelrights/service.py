@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -204,7 +205,10 @@ class Service:
                         locate(sheet, key, f"unknown party '{party_id}'",
                                f"contract {contract.id} {role}")
                 for problem in validate_contract(contract, catalog):
-                    locate(sheet, key, problem.message, problem.field or "")
+                    inner = re.search(r"(grants|holdbacks)\[(\d+)\]", problem.field or "")
+                    line = (sheet.line_within(key, inner.group(1), int(inner.group(2)))
+                            if inner else sheet.line_of(key))
+                    problems.append(Problem(problem.message, sheet.file, line, problem.field))
                 ordered.append((contract, sheet))
         if problems:
             raise InvalidInput(problems)

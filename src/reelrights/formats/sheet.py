@@ -71,6 +71,15 @@ class DealSheet:
         path = self.paths.get(what)
         return None if path is None else self.line_map().get(path)
 
+    def line_within(self, what: str, *inner: str | int) -> int | None:
+        """The line of a part of an entity (``line_within("contract:x", "grants", 0)``),
+        else of the entity itself."""
+        path = self.paths.get(what)
+        if path is None:
+            return None
+        lines = self.line_map()
+        return lines.get((*path, *inner)) or lines.get(path)
+
 
 def _path_text(path: Path) -> str:
     out = ""

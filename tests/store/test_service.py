@@ -1,0 +1,220 @@
+"""The storage contract, run against SQLite and the machine's PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from reelrights.domain.problems import InvalidInput
+from reelrights.service import RightsConflict, Service
+
+BOOK = """
+parties:
+  - {id: disney, name: The Walt Disney Company}
+  - {id: tencent, name: Tencent Video}
+  - {id: youku, name: Youku}
+titles:
+  - {id: sw4, name: "A New Hope", kind: film, release: 1977-05-25, eidr: "10.5240/XXXX"}
+  - {id: sw5, name: "The Empire Strikes Back", kind: film}
+  - {id: saga, name: "Star Wars", kind: collection, members: [sw4, sw5]}
+territory_groups:
+  greater-china: [CN, HK, MO, TW]
+media_groups:
+  digital: [ONLINE, ECOMMERCE]
+contracts:
+  - id: disney-owns
+    licensee: disney
+    grants:
+      - {titles: [saga], media: [ALL_MEDIA], territories: [WORLD], start: 1977-05-25}
+  - id: tencent-online
+    licensor: disney
+    licensee: tencent
+    signed: 2015-11-20
+    fee: {amount: 2400000, currency: USD}
+    minimum_guarantee: {amount: 1000000.5, currency: USD}
+    revenue_share: 0.25
+    grants:
+      - {titles: [saga], media: [ONLINE], territories: [CN], start: 2016-01-01,
+         end: 2020-12-31, exclusive: true, sublicense: true}
+    holdbacks:
+      - {titles: [saga], media: [FREE_TV], territories: [greater-china], start: 2016-01-01,
+         end: 2016-06-30, languages: {all_except: [en]}}
+  - id: youku-draft
+    licensor: disney
+    licensee: youku
+    status: draft
+    grants:
+      - {titles: [sw4], media: [digital], territories: [HK], start: 2016-01-01,
+         end: 2016-12-31, exclusive: true}
+"""
+
+CONFLICT = """
+contracts:
+  - id: youku-cn
+    licensor: disney
+    licensee: youku
+    grants:
+      - {titles: [sw4], media: [SVOD], territories: [CN, HK], start: 2016-06-01,
+         end: 2016-06-30, exclusive: true}
+"""
+
+
+def ask(svc: Service, **kw: object) -> dict:
+    spec = dict(licensor="disney", titles=["sw4"], media=["SVOD"], territories=["CN", "HK"],
+                start="2016-01-01", end="2016-12-31")
+    spec.update(kw)
+    return svc.avails(svc.request(**spec)).to_json()  # type: ignore[arg-type]
+
+
+def test_load_then_ask(db_url: str) -> None:
+    svc = Service(db_url, actor="tester")
+    result = svc.load_texts([("book.yaml", BOOK)])
+    assert (result.parties, result.titles, result.contracts, result.groups) == (3, 3, 3, 2)
+    answer = ask(svc)
+    assert answer["status"] == "partial"
+    assert [(u["territories"], u["reason"], u["contract"]) for u in answer["unavailable"]] == [
+        (["CN"], "exclusive-license", "tencent-online")]
+    # the custom groups were stored and are understood in questions
+    assert ask(svc, media=["digital"], territories=["greater-china"],
+               start="2021-01-01", end="2021-01-31")["status"] == "available"
+    svc.close()
+
+
+def test_a_conflicting_load_stores_nothing_and_reports_why(db_url: str) -> None:
+    svc = Service(db_url)
+    svc.load_texts([("book.yaml", BOOK)])
+    before = svc.counts()
+    with pytest.raises(RightsConflict) as caught:
+        svc.load_texts([("conflict.yaml", CONFLICT + """
+  - id: fine
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
+""")])
+    report = caught.value.checks[0].reports[0].to_json()
+    assert caught.value.checks[0].contract == "youku-cn"
+    assert [(u["reason"], u["contract"]) for u in report["unavailable"]] == [
+        ("exclusive-license", "tencent-online")]
+    assert svc.counts() == before
+    svc.close()
+
+
+def test_bad_references_are_located_and_nothing_is_stored(db_url: str) -> None:
+    svc = Service(db_url)
+    svc.load_texts([("book.yaml", BOOK)])
+    before = svc.counts()
+    bad = """
+contracts:
+  - id: broken
+    licensor: disney
+    licensee: nobody
+    grants:
+      - {titles: [sw9], media: [SVOD], territories: [CN], start: 2016-01-01}
+  - id: tencent-online
+    licensor: disney
+    licensee: tencent
+    grants:
+      - {titles: [sw4], media: [SVOD], territories: [JP], start: 2030-01-01}
+"""
+    with pytest.raises(InvalidInput) as caught:
+        svc.load_texts([("bad.yaml", bad)])
+    text = str(caught.value)
+    assert "bad.yaml:3: contract broken licensee: unknown party 'nobody'" in text
+    assert "bad.yaml:7: contract broken grants[0]: unknown title 'sw9'" in text
+    assert "bad.yaml:8: contracts: contract 'tencent-online' already exists" in text
+    assert svc.counts() == before
+    svc.close()
+
+
+def test_execute_and_terminate_with_history_and_as_of(db_url: str) -> None:
+    svc = Service(db_url, actor="desk")
+    svc.load_texts([("book.yaml", BOOK)])
+    loaded_at = datetime.now(UTC)
+    # the draft's HK digital rights are free: executing it works, and then blocks
+    svc.execute("youku-draft")
+    assert ask(svc, territories=["HK"])["status"] == "unavailable"
+    with pytest.raises(InvalidInput, match="only a draft or hold"):
+        svc.execute("youku-draft")
+    # terminating Tencent from mid-2016 frees CN from that day
+    svc.terminate("tencent-online", date(2016, 7, 1))
+    answer = ask(svc, territories=["CN"])
+    assert [(b["start"], b["end"]) for b in answer["available"]] == [
+        ("2016-07-01", "2016-12-31")]
+    # as recorded right after the load, HK was available and CN blocked all year
+    past = svc.avails(svc.request("disney", ["sw4"], ["SVOD"], ["CN", "HK"], "2016-01-01",
+                                  "2016-12-31"), as_of=loaded_at).to_json()
+    assert [(u["territories"], u["end"]) for u in past["unavailable"]] == [
+        (["CN"], "2016-12-31")]
+    assert [b["territories"] for b in past["available"]] == [["HK"]]
+    history = svc.history("contract", "tencent-online")
+    assert [(c.action, c.actor) for c in history] == [("terminate", "desk"), ("create", "desk")]
+    assert history[0].before["status"] == "executed"
+    assert history[0].after["terminated"] == "2016-07-01"
+    before_anything = svc.book_as_of(loaded_at - timedelta(days=1))
+    assert not before_anything.contracts
+    svc.close()
+
+
+def test_execute_rejects_a_conflict_and_leaves_the_draft(db_url: str) -> None:
+    svc = Service(db_url)
+    svc.load_texts([("book.yaml", BOOK.replace("territories: [HK], start: 2016-01-01",
+                                               "territories: [CN], start: 2016-01-01"))])
+    with pytest.raises(RightsConflict):
+        svc.execute("youku-draft")
+    assert svc.contract("youku-draft").status == "draft"
+    svc.close()
+
+
+def test_broken_chain_of_title(db_url: str) -> None:
+    svc = Service(db_url)
+    svc.load_texts([("book.yaml", BOOK + """
+  - id: tencent-to-youku
+    licensor: tencent
+    licensee: youku
+    grants:
+      - {titles: [sw4], media: [SVOD], territories: [CN], start: 2016-01-01, end: 2016-12-31}
+""")])
+    assert svc.check() == []
+    svc.terminate("tencent-online", date(2016, 10, 1))
+    broken = svc.check()
+    assert [(cid, i) for cid, i, _ in broken] == [("tencent-to-youku", 0)]
+    svc.close()
+
+
+def test_export_loads_back_to_the_same_book(db_url: str, tmp_path) -> None:
+    svc = Service(db_url)
+    svc.load_texts([("book.yaml", BOOK)])
+    svc.execute("youku-draft")
+    exported = svc.export_sheet()
+    svc.close()
+    copy = Service(str(tmp_path / "copy.db"))
+    copy.load_texts([("export.yaml", exported)])
+    assert copy.export_sheet() == exported
+    original = Service(db_url)
+    for licensor, territories, media in (("disney", ["WORLD"], ["ALL_MEDIA"]),
+                                         ("tencent", ["CN", "HK"], ["ONLINE"])):
+        for exclusive in (False, True):
+            spec = dict(licensor=licensor, titles=["saga"], media=media,
+                        territories=territories, start="2015-01-01", end="2022-12-31",
+                        exclusive=exclusive)
+            assert ask(copy, **spec) == ask(original, **spec)
+    assert copy.contract("tencent-online") == original.contract("tencent-online")
+    copy.close()
+    original.close()
+
+
+def test_reopening_an_old_database_upgrades_it(tmp_path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from reelrights.store.repository import Store
+
+    path = tmp_path / "old.db"
+    create_engine(f"sqlite:///{path}").connect().close()  # an empty, unversioned file
+    store = Store(str(path))
+    assert store.revision() == "0001"
+    with store.engine.connect() as connection:
+        tables = set(connection.execute(text(
+            "SELECT name FROM sqlite_master WHERE type='table'")).scalars())
+    assert {"contracts", "rights", "changes"} <= tables
+    store.close()
