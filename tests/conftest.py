@@ -26,8 +26,10 @@ def pg_base_url() -> Iterator[str]:
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True)
     except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL is needed for these tests and is not reachable at {PG_ADMIN}: "
-                    f"{error}. Start it (see .ci/run) or set REELRIGHTS_TEST_PG.")
+        pytest.fail(
+            f"PostgreSQL is needed for these tests and is not reachable at {PG_ADMIN}: "
+            f"{error}. Start it (see .ci/run) or set REELRIGHTS_TEST_PG."
+        )
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN.rsplit("/", 1)[0]

@@ -57,17 +57,20 @@ class Scenario:
         return self.book.avails(request)
 
 
-def reasons(report: AvailsReport) -> list[tuple[str, str | None, list[str], str | None,
-                                                str | None]]:
+def reasons(
+    report: AvailsReport,
+) -> list[tuple[str, str | None, list[str], str | None, str | None]]:
     """(reason, contract, territories, start, end) of each unavailable box."""
     out = []
     for item in report.to_json()["unavailable"]:
-        out.append((item["reason"], item["contract"], item["territories"], item["start"],
-                    item["end"]))
+        out.append(
+            (item["reason"], item["contract"], item["territories"], item["start"], item["end"])
+        )
     return out
 
 
 def free(report: AvailsReport) -> list[tuple[list[str], list[str], str | None, str | None]]:
     """(media, territories, start, end) of each available box."""
-    return [(b["media"], b["territories"], b["start"], b["end"])
-            for b in report.to_json()["available"]]
+    return [
+        (b["media"], b["territories"], b["start"], b["end"]) for b in report.to_json()["available"]
+    ]

@@ -26,8 +26,14 @@ COUNTRIES = ("CN", "HK", "KR")
 LANGUAGES = ("en", "fr", "de")  # records name only en and fr: de stands for all others
 PARTIES = ("p", "q", "r")
 
-CATALOG = Catalog([Title("a", "A"), Title("b", "B"), Title("c", "C"),
-                   Title("ab", "AB", "collection", members=("a", "b"))])
+CATALOG = Catalog(
+    [
+        Title("a", "A"),
+        Title("b", "B"),
+        Title("c", "C"),
+        Title("ab", "AB", "collection", members=("a", "b")),
+    ]
+)
 
 
 def day(n: int) -> date:
@@ -42,10 +48,15 @@ def mask(codes: tuple[str, ...], bits: dict[str, int]) -> int:
 
 
 subsets = lambda items: st.lists(st.sampled_from(items), min_size=1, unique=True).map(tuple)  # noqa: E731
-language_sets = st.sampled_from([
-    ALL_LANGUAGES, LanguageSet.of(["en"]), LanguageSet.of(["fr"]),
-    LanguageSet.of(["en", "fr"]), ~LanguageSet.of(["en"]),
-])
+language_sets = st.sampled_from(
+    [
+        ALL_LANGUAGES,
+        LanguageSet.of(["en"]),
+        LanguageSet.of(["fr"]),
+        LanguageSet.of(["en", "fr"]),
+        ~LanguageSet.of(["en"]),
+    ]
+)
 
 
 @st.composite
@@ -65,8 +76,16 @@ def rights(draw: st.DrawFn, grant: bool) -> Grant | Holdback:
     languages = draw(language_sets)
     start, end = draw(terms())
     if grant:
-        return Grant(titles, media, territories, languages, start, end,
-                     draw(st.booleans()), draw(st.booleans()))
+        return Grant(
+            titles,
+            media,
+            territories,
+            languages,
+            start,
+            end,
+            draw(st.booleans()),
+            draw(st.booleans()),
+        )
     return Holdback(titles, media, territories, languages, start, end)
 
 
@@ -74,29 +93,54 @@ def rights(draw: st.DrawFn, grant: bool) -> Grant | Holdback:
 def contracts(draw: st.DrawFn, contract_id: str) -> Contract:
     licensor = draw(st.sampled_from((None, "p", "p", "p", "q", "r")))
     licensee = draw(st.sampled_from([p for p in PARTIES if p != licensor]))
-    status = draw(st.sampled_from(("executed", "executed", "executed", "draft", "hold",
-                                   "terminated")))
-    terminated = draw(st.one_of(st.none(), st.integers(0, 36).map(day))) \
-        if status == "terminated" else None
+    status = draw(
+        st.sampled_from(("executed", "executed", "executed", "draft", "hold", "terminated"))
+    )
+    terminated = (
+        draw(st.one_of(st.none(), st.integers(0, 36).map(day))) if status == "terminated" else None
+    )
     grants = tuple(draw(st.lists(rights(True), min_size=1, max_size=2)))
     holdbacks = () if licensor is None else tuple(draw(st.lists(rights(False), max_size=1)))
-    return Contract(contract_id, licensor, licensee, status, None, terminated,
-                    grants=grants, holdbacks=holdbacks)
+    return Contract(
+        contract_id,
+        licensor,
+        licensee,
+        status,
+        None,
+        terminated,
+        grants=grants,
+        holdbacks=holdbacks,
+    )
 
 
 @st.composite
 def books(draw: st.DrawFn, max_contracts: int = 6) -> list[Contract]:
     n = draw(st.integers(1, max_contracts))
-    ids = draw(st.lists(st.sampled_from([f"k{i}" for i in range(20)]), min_size=n,
-                        max_size=n, unique=True))
+    ids = draw(
+        st.lists(st.sampled_from([f"k{i}" for i in range(20)]), min_size=n, max_size=n, unique=True)
+    )
     book = [draw(contracts(cid)) for cid in ids]
     if draw(st.integers(0, 4)):  # usually someone owns most of the universe
         owner = draw(st.sampled_from(("p", "p", "q")))
         start, _ = draw(terms())
-        book.insert(0, Contract(draw(st.sampled_from(("own", "k0", "z"))), None, owner,
-                                grants=(Grant(("a", "b", "c"), mask(MEDIA, LEAF_BIT),
-                                              mask(COUNTRIES, COUNTRY_BIT), ALL_LANGUAGES,
-                                              start, None),)))
+        book.insert(
+            0,
+            Contract(
+                draw(st.sampled_from(("own", "k0", "z"))),
+                None,
+                owner,
+                grants=(
+                    Grant(
+                        ("a", "b", "c"),
+                        mask(MEDIA, LEAF_BIT),
+                        mask(COUNTRIES, COUNTRY_BIT),
+                        ALL_LANGUAGES,
+                        start,
+                        None,
+                    ),
+                ),
+            ),
+        )
         seen = set()
         book = [c for c in book if not (c.id in seen or seen.add(c.id))]
     return book
@@ -151,8 +195,9 @@ def in_force_until(contract: Contract) -> int | None:
     return None
 
 
-def oracle(book: list[Contract], licensor: str, exclusive: bool, cell: Cell
-           ) -> tuple[str | None, str | None]:
+def oracle(
+    book: list[Contract], licensor: str, exclusive: bool, cell: Cell
+) -> tuple[str | None, str | None]:
     """(reason, contract) for one cell-day, straight from DESIGN.md rules 1-4."""
     held_exclusively = held_shared = False
     blockers: dict[str, list[str]] = {r: [] for r in REASONS}
@@ -169,8 +214,9 @@ def oracle(book: list[Contract], licensor: str, exclusive: bool, cell: Cell
                 else:
                     held_shared = True
             if c.licensor == licensor:
-                blockers["exclusive-license" if g.exclusive else "non-exclusive-license"
-                         ].append(c.id)
+                blockers["exclusive-license" if g.exclusive else "non-exclusive-license"].append(
+                    c.id
+                )
         for h in c.holdbacks:
             if c.licensor == licensor and covers(h, cell, until):
                 blockers["holdback"].append(c.id)
@@ -191,8 +237,11 @@ def cells_of(request: AvailsRequest) -> list[Cell]:
     return [
         Cell(t, m, c, lang, d)
         for t in sorted(CATALOG.expand(request.titles))
-        for m in MEDIA if request.media & LEAF_BIT[m]
-        for c in COUNTRIES if request.territories & COUNTRY_BIT[c]
-        for lang in LANGUAGES if request.languages.contains(lang)
+        for m in MEDIA
+        if request.media & LEAF_BIT[m]
+        for c in COUNTRIES
+        if request.territories & COUNTRY_BIT[c]
+        for lang in LANGUAGES
+        if request.languages.contains(lang)
         for d in range(request.start, last)
     ]

@@ -117,13 +117,23 @@ class Service:
         if problems:
             raise InvalidInput(problems)
         all_contracts = [c for s in parsed for c in s.contracts]
-        locks = {("grant", c.licensor or "", title) for c in all_contracts
-                 for item in (*c.grants, *c.holdbacks) for title in item.titles}
-        locks |= {("own", title) for c in all_contracts if c.is_ownership
-                  for g in c.grants for title in g.titles}
+        locks: set[tuple[str, ...]] = {
+            ("grant", c.licensor or "", title)
+            for c in all_contracts
+            for item in c.rights
+            for title in item.titles
+        }
+        locks |= {
+            ("own", title)
+            for c in all_contracts
+            if c.is_ownership
+            for g in c.grants
+            for title in g.titles
+        }
         with self.store.writing(sorted(locks)) as writer:
-            return self._load_parsed(writer, parsed, stored_territory, stored_media,
-                                     media, geography, progress)
+            return self._load_parsed(
+                writer, parsed, stored_territory, stored_media, media, geography, progress
+            )
 
     def _load_parsed(
         self,
@@ -151,23 +161,41 @@ class Service:
             for party in sheet.parties:
                 earlier = new_parties.get(party.id)
                 if earlier:
-                    locate(sheet, f"party:{party.id}", f"duplicate party id '{party.id}' "
-                           f"(also in {earlier[1].file} line "
-                           f"{earlier[1].line_of('party:' + party.id)})", "parties")
+                    locate(
+                        sheet,
+                        f"party:{party.id}",
+                        f"duplicate party id '{party.id}' "
+                        f"(also in {earlier[1].file} line "
+                        f"{earlier[1].line_of('party:' + party.id)})",
+                        "parties",
+                    )
                 elif party.id in known_parties and known_parties[party.id] != party:
-                    locate(sheet, f"party:{party.id}", f"party '{party.id}' already exists "
-                           "with other data", "parties")
+                    locate(
+                        sheet,
+                        f"party:{party.id}",
+                        f"party '{party.id}' already exists with other data",
+                        "parties",
+                    )
                 elif party.id not in known_parties:
                     new_parties[party.id] = (party, sheet)
             for title in sheet.titles:
                 earlier_title = new_titles.get(title.id)
                 if earlier_title:
-                    locate(sheet, f"title:{title.id}", f"duplicate title id '{title.id}' "
-                           f"(also in {earlier_title[1].file} line "
-                           f"{earlier_title[1].line_of('title:' + title.id)})", "titles")
+                    locate(
+                        sheet,
+                        f"title:{title.id}",
+                        f"duplicate title id '{title.id}' "
+                        f"(also in {earlier_title[1].file} line "
+                        f"{earlier_title[1].line_of('title:' + title.id)})",
+                        "titles",
+                    )
                 elif title.id in stored_titles and catalog.titles[title.id] != title:
-                    locate(sheet, f"title:{title.id}", f"title '{title.id}' already exists "
-                           "with other data", "titles")
+                    locate(
+                        sheet,
+                        f"title:{title.id}",
+                        f"title '{title.id}' already exists with other data",
+                        "titles",
+                    )
                 elif title.id not in stored_titles:
                     new_titles[title.id] = (title, sheet)
         for title, _ in new_titles.values():
@@ -180,11 +208,16 @@ class Service:
             if title.parent:
                 parent = catalog.get(title.parent)
                 if parent is None:
-                    locate(sheet, f"title:{title.id}", f"unknown parent title "
-                           f"'{title.parent}'", where)
+                    locate(
+                        sheet, f"title:{title.id}", f"unknown parent title '{title.parent}'", where
+                    )
                 elif parent.kind not in ("series", "season"):
-                    locate(sheet, f"title:{title.id}", f"parent '{title.parent}' is a "
-                           f"{parent.kind}, not a series or season", where)
+                    locate(
+                        sheet,
+                        f"title:{title.id}",
+                        f"parent '{title.parent}' is a {parent.kind}, not a series or season",
+                        where,
+                    )
         party_ids = set(known_parties) | set(new_parties)
         stored_contracts = set(writer.contract_ids())
         seen_contracts: dict[str, sheets.DealSheet] = {}
@@ -196,18 +229,32 @@ class Service:
                     locate(sheet, key, f"contract '{contract.id}' already exists", "contracts")
                 elif contract.id in seen_contracts:
                     other = seen_contracts[contract.id]
-                    locate(sheet, key, f"duplicate contract id '{contract.id}' (also in "
-                           f"{other.file} line {other.line_of(key)})", "contracts")
+                    locate(
+                        sheet,
+                        key,
+                        f"duplicate contract id '{contract.id}' (also in "
+                        f"{other.file} line {other.line_of(key)})",
+                        "contracts",
+                    )
                 seen_contracts[contract.id] = sheet
-                for role, party_id in (("licensor", contract.licensor),
-                                       ("licensee", contract.licensee)):
+                for role, party_id in (
+                    ("licensor", contract.licensor),
+                    ("licensee", contract.licensee),
+                ):
                     if party_id is not None and party_id not in party_ids:
-                        locate(sheet, key, f"unknown party '{party_id}'",
-                               f"contract {contract.id} {role}")
+                        locate(
+                            sheet,
+                            key,
+                            f"unknown party '{party_id}'",
+                            f"contract {contract.id} {role}",
+                        )
                 for problem in validate_contract(contract, catalog):
                     inner = re.search(r"(grants|holdbacks)\[(\d+)\]", problem.field or "")
-                    line = (sheet.line_within(key, inner.group(1), int(inner.group(2)))
-                            if inner else sheet.line_of(key))
+                    line = (
+                        sheet.line_within(key, inner.group(1), int(inner.group(2)))
+                        if inner
+                        else sheet.line_of(key)
+                    )
                     problems.append(Problem(problem.message, sheet.file, line, problem.field))
                 ordered.append((contract, sheet))
         if problems:
@@ -215,8 +262,7 @@ class Service:
 
         # Rule 11: ownership records first, then contracts in sheet order.
         ordered.sort(key=lambda pair: not pair[0].is_ownership)
-        touched = {t for c, _ in ordered for item in (*c.grants, *c.holdbacks)
-                   for t in item.titles}
+        touched = {t for c, _ in ordered for item in c.rights for t in item.titles}
         referents = set(touched)
         for title_id in catalog.expand(touched):
             referents |= catalog.referents(title_id)
@@ -252,18 +298,34 @@ class Service:
         writer.add_titles([t for t, _ in new_titles.values()])
         stored_order = [c for s in parsed for c in s.contracts]
         writer.add_contracts(stored_order)
-        log = [(self.actor, "create", "party", p.id, None, sheets.render_party(p))
-               for p, _ in new_parties.values()]
-        log += [(self.actor, "create", "title", x.id, None, _json_safe(sheets.render_title(x)))
-                for x, _ in new_titles.values()]
-        log += [(self.actor, "create", "contract", c.id, None,
-                 _json_safe(sheets.render_contract(c, media, geography)))
-                for c in stored_order]
+        log: list[tuple[str, str, str, str, Any, Any]] = [
+            (self.actor, "create", "party", p.id, None, sheets.render_party(p))
+            for p, _ in new_parties.values()
+        ]
+        log += [
+            (self.actor, "create", "title", x.id, None, _json_safe(sheets.render_title(x)))
+            for x, _ in new_titles.values()
+        ]
+        log += [
+            (
+                self.actor,
+                "create",
+                "contract",
+                c.id,
+                None,
+                _json_safe(sheets.render_contract(c, media, geography)),
+            )
+            for c in stored_order
+        ]
         for sheet in parsed:
-            log += [(self.actor, "create", "territory_group", n, None, m)
-                    for n, m in sheet.territory_groups.items()]
-            log += [(self.actor, "create", "media_group", n, None, m)
-                    for n, m in sheet.media_groups.items()]
+            log += [
+                (self.actor, "create", "territory_group", n, None, m)
+                for n, m in sheet.territory_groups.items()
+            ]
+            log += [
+                (self.actor, "create", "media_group", n, None, m)
+                for n, m in sheet.media_groups.items()
+            ]
         writer.log_many(log)
         result.parties, result.titles = len(new_parties), len(new_titles)
         result.contracts = len(stored_order)
@@ -287,42 +349,72 @@ class Service:
             raise InvalidInput([Problem(f"unknown contract '{contract_id}'", field="contract")])
         allowed = {"executed": ("draft", "hold"), "terminated": ("executed", "terminated")}
         if current.status not in allowed[status]:
-            raise InvalidInput([Problem(
-                f"contract '{contract_id}' is {current.status}; only a "
-                f"{' or '.join(allowed[status])} contract can be {status}", field="status")])
-        if status == "terminated" and current.status == "terminated" and (
-                current.terminated is None or on is None or on > current.terminated):
-            raise InvalidInput([Problem(
-                f"contract '{contract_id}' is already terminated; a new termination date "
-                "may only bring the end earlier", field="terminated")])
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"contract '{contract_id}' is {current.status}; only a "
+                        f"{' or '.join(allowed[status])} contract can be {status}",
+                        field="status",
+                    )
+                ]
+            )
+        if (
+            status == "terminated"
+            and current.status == "terminated"
+            and (current.terminated is None or on is None or on > current.terminated)
+        ):
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"contract '{contract_id}' is already terminated; a new termination date "
+                        "may only bring the end earlier",
+                        field="terminated",
+                    )
+                ]
+            )
         updated = replace(current, status=status, terminated=on)
-        locks = {("grant", current.licensor or "", title)
-                 for item in (*current.grants, *current.holdbacks) for title in item.titles}
-        locks |= {("own", title) for g in current.grants for title in g.titles
-                  if current.is_ownership}
+        locks: set[tuple[str, ...]] = {
+            ("grant", current.licensor or "", title)
+            for item in current.rights
+            for title in item.titles
+        }
+        locks |= {
+            ("own", title) for g in current.grants for title in g.titles if current.is_ownership
+        }
         with self.store.writing(sorted(locks)) as writer:
             stored = writer.contract(contract_id)
             if stored != current:
-                raise InvalidInput([Problem(f"contract '{contract_id}' changed meanwhile; "
-                                            "try again", field="contract")])
+                raise InvalidInput(
+                    [
+                        Problem(
+                            f"contract '{contract_id}' changed meanwhile; try again",
+                            field="contract",
+                        )
+                    ]
+                )
             media, geography = self._codes(writer)
             if status == "executed":
                 catalog = writer.catalog()
-                book = RightsBook(catalog, writer.contracts(
-                    touching=self._referents(catalog, updated)))
+                book = RightsBook(
+                    catalog, writer.contracts(touching=self._referents(catalog, updated))
+                )
                 check = book.check(updated)
                 if not check.ok:
                     raise RightsConflict([check])
             writer.replace_contract(updated)
-            writer.log(self.actor, "execute" if status == "executed" else "terminate",
-                       "contract", contract_id,
-                       _json_safe(sheets.render_contract(current, media, geography)),
-                       _json_safe(sheets.render_contract(updated, media, geography)))
+            writer.log(
+                self.actor,
+                "execute" if status == "executed" else "terminate",
+                "contract",
+                contract_id,
+                _json_safe(sheets.render_contract(current, media, geography)),
+                _json_safe(sheets.render_contract(updated, media, geography)),
+            )
         return updated
 
     @staticmethod
     def _referents(catalog: Catalog, contract: Contract) -> set[str]:
-        named = {t for item in (*contract.grants, *contract.holdbacks) for t in item.titles}
+        named = {t for item in contract.rights for t in item.titles}
         out = set(named)
         for title_id in catalog.expand(named):
             out |= catalog.referents(title_id)
@@ -345,8 +437,9 @@ class Service:
         """An avails request from user codes; every bad code is reported at once."""
         if reader is None:
             with self.store.reading() as fresh:
-                return self.request(licensor, titles, media, territories, start, end,
-                                    languages, exclusive, fresh)
+                return self.request(
+                    licensor, titles, media, territories, start, end, languages, exclusive, fresh
+                )
         taxonomy, geography = self._codes(reader)
         problems: list[Problem] = []
 
@@ -376,8 +469,9 @@ class Service:
         if problems:
             raise InvalidInput(problems)
         assert first is not None
-        return AvailsRequest.of(licensor, title_ids, media_mask, territory_mask, first, last,
-                                language_set, exclusive)
+        return AvailsRequest.of(
+            licensor, title_ids, media_mask, territory_mask, first, last, language_set, exclusive
+        )
 
     def avails(self, request: AvailsRequest, as_of: datetime | None = None) -> AvailsReport:
         """Answer an avails request from the stored book, or from the book as it was
@@ -406,8 +500,13 @@ class Service:
         latest: dict[tuple[str, str], Any] = {}
         for change in entries:
             latest[(change.entity, change.entity_id)] = change.after
-        document: dict[str, Any] = {"parties": [], "titles": [], "territory_groups": {},
-                                    "media_groups": {}, "contracts": []}
+        document: dict[str, Any] = {
+            "parties": [],
+            "titles": [],
+            "territory_groups": {},
+            "media_groups": {},
+            "contracts": [],
+        }
         for (entity, entity_id), after in latest.items():
             if after is None:
                 continue
@@ -415,8 +514,9 @@ class Service:
                 document[entity + "s"][entity_id] = after
             else:
                 document[entity + "s" if entity != "party" else "parties"].append(after)
-        sheet = sheets.parse_document(document, f"change log at {moment.isoformat()}",
-                                      MediaTaxonomy(), Geography())
+        sheet = sheets.parse_document(
+            document, f"change log at {moment.isoformat()}", MediaTaxonomy(), Geography()
+        )
         if sheet.problems:  # pragma: no cover - the log only holds what was valid
             raise InvalidInput(sheet.problems)
         return RightsBook(Catalog(sheet.titles), sheet.contracts)
@@ -435,8 +535,9 @@ class Service:
         with self.store.reading() as reader:
             return reader.titles()
 
-    def contracts(self, party: str | None = None, status: str | None = None,
-                  title: str | None = None) -> list[Contract]:
+    def contracts(
+        self, party: str | None = None, status: str | None = None, title: str | None = None
+    ) -> list[Contract]:
         with self.store.reading() as reader:
             if title:
                 catalog = reader.catalog()
@@ -444,9 +545,12 @@ class Service:
                 found = reader.contracts(touching=touching)
             else:
                 found = reader.contracts()
-        return [c for c in found
-                if (party is None or party in (c.licensor, c.licensee))
-                and (status is None or c.status == status)]
+        return [
+            c
+            for c in found
+            if (party is None or party in (c.licensor, c.licensee))
+            and (status is None or c.status == status)
+        ]
 
     def contract(self, contract_id: str) -> Contract:
         with self.store.reading() as reader:
@@ -455,8 +559,15 @@ class Service:
             raise InvalidInput([Problem(f"unknown contract '{contract_id}'", field="contract")])
         return found
 
-    def history(self, entity: str | None = None, entity_id: str | None = None,
-                limit: int | None = 50) -> list[Change]:
+    def contract_sheet(self, contract_id: str) -> dict[str, Any]:
+        """One contract as its deal-sheet mapping (groups named where they match)."""
+        contract = self.contract(contract_id)
+        media, geography = self.vocabularies()
+        return sheets.render_contract(contract, media, geography)
+
+    def history(
+        self, entity: str | None = None, entity_id: str | None = None, limit: int | None = 50
+    ) -> list[Change]:
         with self.store.reading() as reader:
             return reader.changes(entity, entity_id, limit=limit)
 
@@ -469,5 +580,12 @@ class Service:
         with self.store.reading() as reader:
             territory_groups, media_groups = reader.groups()
             media, geography = MediaTaxonomy(media_groups), Geography(territory_groups)
-            return sheets.render_sheet(reader.parties(), reader.titles(), reader.contracts(),
-                                       media, geography, territory_groups, media_groups)
+            return sheets.render_sheet(
+                reader.parties(),
+                reader.titles(),
+                reader.contracts(),
+                media,
+                geography,
+                territory_groups,
+                media_groups,
+            )

@@ -19,7 +19,12 @@ def test_every_media_group_of_design_expands_to_its_leaves() -> None:
     assert media.parse(["ALL_MEDIA"]) == ALL_MEDIA and len(LEAVES) == 20
     assert media.format(media.parse(["home_entertainment"])) == ["EST", "PHYSICAL", "TVOD"]
     assert media.format(media.parse(["STREAMING", "MARKETING"])) == [
-        "ADVERTISING", "AVOD", "FVOD", "PROMOTION", "SVOD"]
+        "ADVERTISING",
+        "AVOD",
+        "FVOD",
+        "PROMOTION",
+        "SVOD",
+    ]
     assert media.format(media.parse(["DERIVATIVE"])) == ["REMAKE", "SEQUEL"]
 
 

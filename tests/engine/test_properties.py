@@ -39,7 +39,8 @@ def contains(box: Box, cell: Cell) -> bool:
 
 def outcome(report: AvailsReport, cell: Cell) -> list[tuple[str | None, str | None]]:
     found: list[tuple[str | None, str | None]] = [
-        (None, None) for b in report.available if contains(b, cell)]
+        (None, None) for b in report.available if contains(b, cell)
+    ]
     found += [(u.reason, u.contract) for u in report.unavailable if contains(u.box, cell)]
     return found
 
@@ -65,8 +66,8 @@ def test_avails_partition_the_request_and_match_the_oracle(contracts, request) -
         assert len(found) == 1, (cell, found)  # exactly one part: a partition
         assert found[0] == oracle(contracts, request.licensor, request.exclusive, cell), cell
     assert report.status == (
-        "available" if not report.unavailable
-        else "partial" if report.available else "unavailable")
+        "available" if not report.unavailable else "partial" if report.available else "unavailable"
+    )
     assert all(u.reason in REASONS for u in report.unavailable)
 
 
@@ -106,10 +107,16 @@ def test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailabl
                 continue
             for box in book.boxes_of(grant, CATALOG.expand(grant.titles)):
                 for exclusive in (False, True):
-                    request = AvailsRequest(contract.licensor, tuple(sorted(box.titles)),
-                                            box.media, box.territories, box.languages,
-                                            box.start, min(box.end, box.start + 60),
-                                            exclusive)
+                    request = AvailsRequest(
+                        contract.licensor,
+                        tuple(sorted(box.titles)),
+                        box.media,
+                        box.territories,
+                        box.languages,
+                        box.start,
+                        min(box.end, box.start + 60),
+                        exclusive,
+                    )
                     assert book.avails(request).status == "unavailable"
 
 
@@ -130,9 +137,12 @@ def cells(box: Box) -> set[tuple[str, int, int, str, int]]:
     return {
         (t, m, x, lang, d)
         for t in box.titles
-        for m in range(3) if box.media >> m & 1
-        for x in range(3) if box.territories >> x & 1
-        for lang in LANGUAGES if box.languages.contains(lang)
+        for m in range(3)
+        if box.media >> m & 1
+        for x in range(3)
+        if box.territories >> x & 1
+        for lang in LANGUAGES
+        if box.languages.contains(lang)
         for d in range(box.start, box.end)
     }
 

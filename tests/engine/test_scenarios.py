@@ -31,35 +31,38 @@ def test_exclusive_online_rights_in_cn_block_svod_in_cn_but_not_in_hk() -> None:
     s = Scenario(STAR_WARS)
     report = s.ask("disney", "sw4", "SVOD", "CN,HK", "2016-01-01", "2016-12-31")
     assert report.status == "partial"
-    assert reasons(report) == [("exclusive-license", "tencent-online", ["CN"], "2016-01-01",
-                                "2016-12-31")]
+    assert reasons(report) == [
+        ("exclusive-license", "tencent-online", ["CN"], "2016-01-01", "2016-12-31")
+    ]
     assert free(report) == [(["SVOD"], ["HK"], "2016-01-01", "2016-12-31")]
 
 
 def test_inclusive_end_blocks_the_last_day_and_frees_the_next() -> None:
     s = Scenario(STAR_WARS)
-    assert s.ask("disney", "sw4", "SVOD", "CN", "2016-12-31", "2016-12-31").status == \
-        "unavailable"
-    assert s.ask("disney", "sw4", "SVOD", "CN", "2017-01-01", "2017-01-01").status == \
-        "available"
+    assert s.ask("disney", "sw4", "SVOD", "CN", "2016-12-31", "2016-12-31").status == "unavailable"
+    assert s.ask("disney", "sw4", "SVOD", "CN", "2017-01-01", "2017-01-01").status == "available"
 
 
 def test_a_collection_grant_blocks_one_member_title() -> None:
     s = Scenario(STAR_WARS)
     report = s.ask("disney", "sw5", "AVOD", "CN", "2016-03-01", "2016-03-31")
-    assert reasons(report) == [("exclusive-license", "tencent-online", ["CN"], "2016-03-01",
-                                "2016-03-31")]
+    assert reasons(report) == [
+        ("exclusive-license", "tencent-online", ["CN"], "2016-03-01", "2016-03-31")
+    ]
 
 
 def test_a_collection_grows_with_the_library() -> None:
     grown = STAR_WARS.replace("members: [sw4, sw5]", "members: [sw4, sw5, sw6]").replace(
-        '  - {id: saga,', '  - {id: sw6, name: "Return of the Jedi", kind: film}\n  - {id: saga,')
+        "  - {id: saga,", '  - {id: sw6, name: "Return of the Jedi", kind: film}\n  - {id: saga,'
+    )
     s = Scenario(grown)
     report = s.ask("disney", "sw6", "SVOD", "CN", "2016-03-01", "2016-03-31")
     assert report.status == "unavailable"
 
 
-HOLDBACK = STAR_WARS + """
+HOLDBACK = (
+    STAR_WARS
+    + """
   - id: tencent-holdback
     licensor: disney
     licensee: tencent
@@ -69,38 +72,43 @@ HOLDBACK = STAR_WARS + """
       - {titles: [saga], media: [FREE_TV], territories: [CN], start: 2016-01-01,
          end: 2016-06-30}
 """
+)
 
 
 def test_a_holdback_splits_a_term() -> None:
     s = Scenario(HOLDBACK)
     report = s.ask("disney", "sw4", "FREE_TV", "CN", "2016-01-01", "2016-12-31")
     assert report.status == "partial"
-    assert reasons(report) == [("holdback", "tencent-holdback", ["CN"], "2016-01-01",
-                                "2016-06-30")]
+    assert reasons(report) == [("holdback", "tencent-holdback", ["CN"], "2016-01-01", "2016-06-30")]
     assert free(report) == [(["FREE_TV"], ["CN"], "2016-07-01", "2016-12-31")]
 
 
-NON_EXCLUSIVE = STAR_WARS + """
+NON_EXCLUSIVE = (
+    STAR_WARS
+    + """
   - id: youku-avod
     licensor: disney
     licensee: youku
     grants:
       - {titles: [sw4], media: [AVOD], territories: [HK], start: 2016-01-01, end: 2016-12-31}
 """
+)
 
 
 def test_a_non_exclusive_license_blocks_only_an_exclusive_request() -> None:
     s = Scenario(NON_EXCLUSIVE)
     shared = s.ask("disney", "sw4", "AVOD", "HK", "2016-01-01", "2016-12-31")
     assert shared.status == "available"
-    exclusive = s.ask("disney", "sw4", "AVOD", "HK", "2016-01-01", "2016-12-31",
-                      exclusive=True)
-    assert reasons(exclusive) == [("non-exclusive-license", "youku-avod", ["HK"],
-                                   "2016-01-01", "2016-12-31")]
+    exclusive = s.ask("disney", "sw4", "AVOD", "HK", "2016-01-01", "2016-12-31", exclusive=True)
+    assert reasons(exclusive) == [
+        ("non-exclusive-license", "youku-avod", ["HK"], "2016-01-01", "2016-12-31")
+    ]
 
 
 def test_reasons_follow_the_order_of_design_then_the_smallest_contract_id() -> None:
-    text = NON_EXCLUSIVE + """
+    text = (
+        NON_EXCLUSIVE
+        + """
   - id: a-holdback-first-by-id
     licensor: disney
     licensee: youku
@@ -109,6 +117,7 @@ def test_reasons_follow_the_order_of_design_then_the_smallest_contract_id() -> N
     holdbacks:
       - {titles: [sw4], media: [AVOD], territories: [HK], start: 2016-01-01, end: 2016-03-31}
 """
+    )
     s = Scenario(text)
     report = s.ask("disney", "sw4", "AVOD", "HK", "2016-01-01", "2016-12-31", exclusive=True)
     assert reasons(report) == [
@@ -117,13 +126,16 @@ def test_reasons_follow_the_order_of_design_then_the_smallest_contract_id() -> N
     ]
 
 
-CHAIN = STAR_WARS.replace("exclusive: true}", "exclusive: true, sublicense: true}") + """
+CHAIN = (
+    STAR_WARS.replace("exclusive: true}", "exclusive: true, sublicense: true}")
+    + """
   - id: tencent-to-youku
     licensor: tencent
     licensee: youku
     grants:
       - {titles: [sw4], media: [SVOD], territories: [CN], start: 2016-06-01, end: 2017-05-31}
 """
+)
 
 
 def test_a_licensee_without_sublicense_rights_holds_nothing() -> None:
@@ -144,49 +156,56 @@ def test_a_sublicense_chain_is_clipped_to_the_parent_term() -> None:
     checked = Scenario(CHAIN)
     assert list(checked.rejected) == ["tencent-to-youku"]
     verdict = checked.rejected["tencent-to-youku"]
-    assert reasons(verdict.reports[0]) == [("not-held", None, ["CN"], "2017-01-01",
-                                            "2017-05-31")]
+    assert reasons(verdict.reports[0]) == [("not-held", None, ["CN"], "2017-01-01", "2017-05-31")]
     # Within the parent term it is accepted, and then encumbers Tencent.
     fits = Scenario(CHAIN.replace("end: 2017-05-31", "end: 2016-11-30"))
     assert not fits.rejected
-    assert fits.ask("tencent", "sw4", "SVOD", "CN", "2016-07-01", "2016-07-31").status == \
-        "available"  # the sublicense is non-exclusive
-    assert fits.ask("tencent", "sw4", "SVOD", "CN", "2016-07-01", "2016-07-31",
-                    exclusive=True).status == "unavailable"
+    assert (
+        fits.ask("tencent", "sw4", "SVOD", "CN", "2016-07-01", "2016-07-31").status == "available"
+    )  # the sublicense is non-exclusive
+    assert (
+        fits.ask("tencent", "sw4", "SVOD", "CN", "2016-07-01", "2016-07-31", exclusive=True).status
+        == "unavailable"
+    )
 
 
 def test_an_exclusive_request_on_a_non_exclusive_holding() -> None:
     text = STAR_WARS.replace("exclusive: true}", "exclusive: false, sublicense: true}")
     s = Scenario(text)
-    assert s.ask("tencent", "sw4", "SVOD", "CN", "2016-01-01", "2016-12-31").status == \
-        "available"
+    assert s.ask("tencent", "sw4", "SVOD", "CN", "2016-01-01", "2016-12-31").status == "available"
     report = s.ask("tencent", "sw4", "SVOD", "CN", "2016-01-01", "2016-12-31", exclusive=True)
-    assert reasons(report) == [("held-non-exclusively", None, ["CN"], "2016-01-01",
-                                "2016-12-31")]
+    assert reasons(report) == [("held-non-exclusively", None, ["CN"], "2016-01-01", "2016-12-31")]
 
 
 def test_draft_and_void_contracts_do_not_encumber() -> None:
     for status in ("status: draft", "status: terminated"):
-        text = STAR_WARS.replace("    licensee: tencent\n",
-                                 f"    licensee: tencent\n    {status}\n")
+        text = STAR_WARS.replace(
+            "    licensee: tencent\n", f"    licensee: tencent\n    {status}\n"
+        )
         s = Scenario(text)
-        assert s.ask("disney", "sw4", "SVOD", "CN", "2016-01-01", "2016-12-31",
-                     exclusive=True).status == "available", status
+        assert (
+            s.ask("disney", "sw4", "SVOD", "CN", "2016-01-01", "2016-12-31", exclusive=True).status
+            == "available"
+        ), status
 
 
 def test_a_terminated_contract_binds_until_the_day_before() -> None:
-    text = STAR_WARS.replace("    licensee: tencent\n",
-                             "    licensee: tencent\n    status: terminated\n"
-                             "    terminated: 2016-07-01\n")
+    text = STAR_WARS.replace(
+        "    licensee: tencent\n",
+        "    licensee: tencent\n    status: terminated\n    terminated: 2016-07-01\n",
+    )
     s = Scenario(text)
     report = s.ask("disney", "sw4", "SVOD", "CN", "2016-01-01", "2016-12-31")
-    assert reasons(report) == [("exclusive-license", "tencent-online", ["CN"], "2016-01-01",
-                                "2016-06-30")]
+    assert reasons(report) == [
+        ("exclusive-license", "tencent-online", ["CN"], "2016-01-01", "2016-06-30")
+    ]
     assert free(report) == [(["SVOD"], ["CN"], "2016-07-01", "2016-12-31")]
 
 
 def test_a_hold_warns_without_blocking() -> None:
-    text = STAR_WARS + """
+    text = (
+        STAR_WARS
+        + """
   - id: youku-pencil
     licensor: disney
     licensee: youku
@@ -194,29 +213,32 @@ def test_a_hold_warns_without_blocking() -> None:
     grants:
       - {titles: [sw4], media: [SVOD], territories: [HK], start: 2016-03-01, end: 2016-04-30}
 """
+    )
     s = Scenario(text)
     report = s.ask("disney", "sw4", "SVOD", "HK", "2016-01-01", "2016-12-31", exclusive=True)
     assert report.status == "available"
     warnings = report.to_json()["warnings"]
     assert [(w["code"], w["contract"], w["start"], w["end"]) for w in warnings] == [
-        ("held-for-negotiation", "youku-pencil", "2016-03-01", "2016-04-30")]
+        ("held-for-negotiation", "youku-pencil", "2016-03-01", "2016-04-30")
+    ]
 
 
 def test_perpetuity() -> None:
     s = Scenario(STAR_WARS)
     report = s.ask("disney", "sw4", "SVOD", "CN", "2016-06-01", None)
-    assert reasons(report) == [("exclusive-license", "tencent-online", ["CN"], "2016-06-01",
-                                "2016-12-31")]
+    assert reasons(report) == [
+        ("exclusive-license", "tencent-online", ["CN"], "2016-06-01", "2016-12-31")
+    ]
     assert free(report) == [(["SVOD"], ["CN"], "2017-01-01", None)]
     before_ownership = s.ask("disney", "sw4", "SVOD", "HK", "1970-01-01", "1977-05-24")
-    assert reasons(before_ownership) == [("not-held", None, ["HK"], "1970-01-01",
-                                          "1977-05-24")]
+    assert reasons(before_ownership) == [("not-held", None, ["HK"], "1970-01-01", "1977-05-24")]
 
 
 def test_languages_are_a_dimension() -> None:
-    text = STAR_WARS.replace("territories: [CN], start: 2016-01-01,\n         end: 2016-12-31",
-                             "territories: [CN], languages: [zh], start: 2016-01-01,\n"
-                             "         end: 2016-12-31")
+    text = STAR_WARS.replace(
+        "territories: [CN], start: 2016-01-01,\n         end: 2016-12-31",
+        "territories: [CN], languages: [zh], start: 2016-01-01,\n         end: 2016-12-31",
+    )
     s = Scenario(text)
     report = s.ask("disney", "sw4", "SVOD", "CN", "2016-01-01", "2016-12-31")
     data = report.to_json()
@@ -268,14 +290,20 @@ contracts:
               end: 2017-05-14, exclusive: true}]
 """
     s = Scenario(text)
-    assert s.ask("kbs", "producer-s1e1", "SVOD", "CN", "2016-01-01", "2016-01-31").status == \
-        "unavailable"
-    assert s.ask("kbs", "producer-s1e1", "PAY_TV", "CN", "2016-01-01", "2016-01-31").status \
+    assert (
+        s.ask("kbs", "producer-s1e1", "SVOD", "CN", "2016-01-01", "2016-01-31").status
+        == "unavailable"
+    )
+    assert (
+        s.ask("kbs", "producer-s1e1", "PAY_TV", "CN", "2016-01-01", "2016-01-31").status
         == "available"
+    )
 
 
 def test_executing_needs_availability_and_ownerships_may_not_overlap() -> None:
-    text = STAR_WARS + """
+    text = (
+        STAR_WARS
+        + """
   - id: youku-conflict
     licensor: disney
     licensee: youku
@@ -287,11 +315,13 @@ def test_executing_needs_availability_and_ownerships_may_not_overlap() -> None:
     grants:
       - {titles: [sw5], media: [REMAKE], territories: [FR], start: 2030-01-01}
 """
+    )
     s = Scenario(text)
     assert sorted(s.rejected) == ["second-owner", "youku-conflict"]
     conflict = s.rejected["youku-conflict"].reports[0]
-    assert reasons(conflict) == [("exclusive-license", "tencent-online", ["CN"], "2016-06-01",
-                                  "2016-06-30")]
+    assert reasons(conflict) == [
+        ("exclusive-license", "tencent-online", ["CN"], "2016-06-01", "2016-06-30")
+    ]
     owned = s.rejected["second-owner"].reports[0]
     assert reasons(owned) == [("already-owned", "disney-owns", ["FR"], "2030-01-01", None)]
 

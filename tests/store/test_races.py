@@ -57,8 +57,10 @@ def race(url: str, territories: list[str]) -> list[tuple[int, str]]:
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(WRITERS)
     results = ctx.Queue()
-    workers = [ctx.Process(target=_sell, args=(url, n, territories[n], barrier, results))
-               for n in range(WRITERS)]
+    workers = [
+        ctx.Process(target=_sell, args=(url, n, territories[n], barrier, results))
+        for n in range(WRITERS)
+    ]
     for worker in workers:
         worker.start()
     outcomes = sorted(results.get(timeout=120) for _ in workers)

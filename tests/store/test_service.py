@@ -61,8 +61,14 @@ contracts:
 
 
 def ask(svc: Service, **kw: object) -> dict:
-    spec = dict(licensor="disney", titles=["sw4"], media=["SVOD"], territories=["CN", "HK"],
-                start="2016-01-01", end="2016-12-31")
+    spec = dict(
+        licensor="disney",
+        titles=["sw4"],
+        media=["SVOD"],
+        territories=["CN", "HK"],
+        start="2016-01-01",
+        end="2016-12-31",
+    )
     spec.update(kw)
     return svc.avails(svc.request(**spec)).to_json()  # type: ignore[arg-type]
 
@@ -74,10 +80,19 @@ def test_load_then_ask(db_url: str) -> None:
     answer = ask(svc)
     assert answer["status"] == "partial"
     assert [(u["territories"], u["reason"], u["contract"]) for u in answer["unavailable"]] == [
-        (["CN"], "exclusive-license", "tencent-online")]
+        (["CN"], "exclusive-license", "tencent-online")
+    ]
     # the custom groups were stored and are understood in questions
-    assert ask(svc, media=["digital"], territories=["greater-china"],
-               start="2021-01-01", end="2021-01-31")["status"] == "available"
+    assert (
+        ask(
+            svc,
+            media=["digital"],
+            territories=["greater-china"],
+            start="2021-01-01",
+            end="2021-01-31",
+        )["status"]
+        == "available"
+    )
     svc.close()
 
 
@@ -86,16 +101,25 @@ def test_a_conflicting_load_stores_nothing_and_reports_why(db_url: str) -> None:
     svc.load_texts([("book.yaml", BOOK)])
     before = svc.counts()
     with pytest.raises(RightsConflict) as caught:
-        svc.load_texts([("conflict.yaml", CONFLICT + """
+        svc.load_texts(
+            [
+                (
+                    "conflict.yaml",
+                    CONFLICT
+                    + """
   - id: fine
     licensor: disney
     licensee: youku
     grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
-""")])
+""",
+                )
+            ]
+        )
     report = caught.value.checks[0].reports[0].to_json()
     assert caught.value.checks[0].contract == "youku-cn"
     assert [(u["reason"], u["contract"]) for u in report["unavailable"]] == [
-        ("exclusive-license", "tencent-online")]
+        ("exclusive-license", "tencent-online")
+    ]
     assert svc.counts() == before
     svc.close()
 
@@ -139,13 +163,13 @@ def test_execute_and_terminate_with_history_and_as_of(db_url: str) -> None:
     # terminating Tencent from mid-2016 frees CN from that day
     svc.terminate("tencent-online", date(2016, 7, 1))
     answer = ask(svc, territories=["CN"])
-    assert [(b["start"], b["end"]) for b in answer["available"]] == [
-        ("2016-07-01", "2016-12-31")]
+    assert [(b["start"], b["end"]) for b in answer["available"]] == [("2016-07-01", "2016-12-31")]
     # as recorded right after the load, HK was available and CN blocked all year
-    past = svc.avails(svc.request("disney", ["sw4"], ["SVOD"], ["CN", "HK"], "2016-01-01",
-                                  "2016-12-31"), as_of=loaded_at).to_json()
-    assert [(u["territories"], u["end"]) for u in past["unavailable"]] == [
-        (["CN"], "2016-12-31")]
+    past = svc.avails(
+        svc.request("disney", ["sw4"], ["SVOD"], ["CN", "HK"], "2016-01-01", "2016-12-31"),
+        as_of=loaded_at,
+    ).to_json()
+    assert [(u["territories"], u["end"]) for u in past["unavailable"]] == [(["CN"], "2016-12-31")]
     assert [b["territories"] for b in past["available"]] == [["HK"]]
     history = svc.history("contract", "tencent-online")
     assert [(c.action, c.actor) for c in history] == [("terminate", "desk"), ("create", "desk")]
@@ -158,8 +182,16 @@ def test_execute_and_terminate_with_history_and_as_of(db_url: str) -> None:
 
 def test_execute_rejects_a_conflict_and_leaves_the_draft(db_url: str) -> None:
     svc = Service(db_url)
-    svc.load_texts([("book.yaml", BOOK.replace("territories: [HK], start: 2016-01-01",
-                                               "territories: [CN], start: 2016-01-01"))])
+    svc.load_texts(
+        [
+            (
+                "book.yaml",
+                BOOK.replace(
+                    "territories: [HK], start: 2016-01-01", "territories: [CN], start: 2016-01-01"
+                ),
+            )
+        ]
+    )
     with pytest.raises(RightsConflict):
         svc.execute("youku-draft")
     assert svc.contract("youku-draft").status == "draft"
@@ -168,13 +200,21 @@ def test_execute_rejects_a_conflict_and_leaves_the_draft(db_url: str) -> None:
 
 def test_broken_chain_of_title(db_url: str) -> None:
     svc = Service(db_url)
-    svc.load_texts([("book.yaml", BOOK + """
+    svc.load_texts(
+        [
+            (
+                "book.yaml",
+                BOOK
+                + """
   - id: tencent-to-youku
     licensor: tencent
     licensee: youku
     grants:
       - {titles: [sw4], media: [SVOD], territories: [CN], start: 2016-01-01, end: 2016-12-31}
-""")])
+""",
+            )
+        ]
+    )
     assert svc.check() == []
     svc.terminate("tencent-online", date(2016, 10, 1))
     broken = svc.check()
@@ -192,12 +232,20 @@ def test_export_loads_back_to_the_same_book(db_url: str, tmp_path) -> None:
     copy.load_texts([("export.yaml", exported)])
     assert copy.export_sheet() == exported
     original = Service(db_url)
-    for licensor, territories, media in (("disney", ["WORLD"], ["ALL_MEDIA"]),
-                                         ("tencent", ["CN", "HK"], ["ONLINE"])):
+    for licensor, territories, media in (
+        ("disney", ["WORLD"], ["ALL_MEDIA"]),
+        ("tencent", ["CN", "HK"], ["ONLINE"]),
+    ):
         for exclusive in (False, True):
-            spec = dict(licensor=licensor, titles=["saga"], media=media,
-                        territories=territories, start="2015-01-01", end="2022-12-31",
-                        exclusive=exclusive)
+            spec = dict(
+                licensor=licensor,
+                titles=["saga"],
+                media=media,
+                territories=territories,
+                start="2015-01-01",
+                end="2022-12-31",
+                exclusive=exclusive,
+            )
             assert ask(copy, **spec) == ask(original, **spec)
     assert copy.contract("tencent-online") == original.contract("tencent-online")
     copy.close()
@@ -214,7 +262,8 @@ def test_reopening_an_old_database_upgrades_it(tmp_path) -> None:
     store = Store(str(path))
     assert store.revision() == "0001"
     with store.engine.connect() as connection:
-        tables = set(connection.execute(text(
-            "SELECT name FROM sqlite_master WHERE type='table'")).scalars())
+        tables = set(
+            connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars()
+        )
     assert {"contracts", "rights", "changes"} <= tables
     store.close()

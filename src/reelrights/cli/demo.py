@@ -24,30 +24,110 @@ from reelrights.service import RightsConflict, Service
 DEMO_ACTOR = "reelrights demo"
 DEFAULT_DEMO_DB = "reelrights-demo.db"
 
-REGIONS = ("EASTERN_ASIA", "SOUTH_EASTERN_ASIA", "SOUTHERN_ASIA", "WESTERN_EUROPE",
-           "NORTHERN_EUROPE", "SOUTHERN_EUROPE", "EASTERN_EUROPE", "NORTHERN_AMERICA",
-           "LATIN_AMERICA_AND_THE_CARIBBEAN", "AUSTRALIA_AND_NEW_ZEALAND", "WESTERN_ASIA",
-           "AFRICA")
+REGIONS = (
+    "EASTERN_ASIA",
+    "SOUTH_EASTERN_ASIA",
+    "SOUTHERN_ASIA",
+    "WESTERN_EUROPE",
+    "NORTHERN_EUROPE",
+    "SOUTHERN_EUROPE",
+    "EASTERN_EUROPE",
+    "NORTHERN_AMERICA",
+    "LATIN_AMERICA_AND_THE_CARIBBEAN",
+    "AUSTRALIA_AND_NEW_ZEALAND",
+    "WESTERN_ASIA",
+    "AFRICA",
+)
 REGION_COUNTRIES = {
-    "EASTERN_ASIA": ["JP", "KR", "HK", "TW"], "SOUTH_EASTERN_ASIA": ["SG", "TH", "VN", "PH"],
-    "SOUTHERN_ASIA": ["IN", "PK", "BD"], "WESTERN_EUROPE": ["FR", "DE", "NL", "BE"],
-    "NORTHERN_EUROPE": ["GB", "SE", "NO", "DK"], "SOUTHERN_EUROPE": ["IT", "ES", "PT", "GR"],
-    "EASTERN_EUROPE": ["PL", "CZ", "HU", "RO"], "NORTHERN_AMERICA": ["US", "CA"],
+    "EASTERN_ASIA": ["JP", "KR", "HK", "TW"],
+    "SOUTH_EASTERN_ASIA": ["SG", "TH", "VN", "PH"],
+    "SOUTHERN_ASIA": ["IN", "PK", "BD"],
+    "WESTERN_EUROPE": ["FR", "DE", "NL", "BE"],
+    "NORTHERN_EUROPE": ["GB", "SE", "NO", "DK"],
+    "SOUTHERN_EUROPE": ["IT", "ES", "PT", "GR"],
+    "EASTERN_EUROPE": ["PL", "CZ", "HU", "RO"],
+    "NORTHERN_AMERICA": ["US", "CA"],
     "LATIN_AMERICA_AND_THE_CARIBBEAN": ["BR", "MX", "AR", "CO"],
-    "AUSTRALIA_AND_NEW_ZEALAND": ["AU", "NZ"], "WESTERN_ASIA": ["TR", "AE", "SA", "IL"],
+    "AUSTRALIA_AND_NEW_ZEALAND": ["AU", "NZ"],
+    "WESTERN_ASIA": ["TR", "AE", "SA", "IL"],
     "AFRICA": ["ZA", "NG", "EG", "KE"],
 }
 MEDIA_SLOTS = (["STREAMING"], ["TELEVISION"], ["EST", "TVOD"], ["THEATRICAL"])
-STUDIOS = ("northlight-studios", "harbor-pictures", "red-lantern-films", "blue-meridian",
-           "silverline-media", "k-wave-studios", "andes-cinema", "saffron-screen")
-PLATFORMS = ("streamly", "vidora", "nimbus-tv", "kanal-eins", "sol-streaming", "aurora-play",
-             "pacific-vod", "lumen-tv", "maple-media", "sahara-screens", "boreal-stream",
-             "delta-broadcast", "orbit-play", "cedar-tv", "monsoon-media", "tundra-vod")
-WORDS = ("Silent", "Crimson", "River", "Night", "Glass", "Empire", "Winter", "Last", "Golden",
-         "Harbor", "Storm", "Paper", "Iron", "Hidden", "Broken", "Summer", "Northern", "Lost",
-         "Electric", "Quiet", "Falling", "Burning", "Distant", "Secret", "Wild", "Second")
-NOUNS = ("Garden", "Line", "Road", "Kingdom", "Signal", "Heart", "City", "Tide", "Promise",
-         "Frontier", "Letter", "Machine", "Island", "Witness", "Season", "Crossing", "Echo")
+STUDIOS = (
+    "northlight-studios",
+    "harbor-pictures",
+    "red-lantern-films",
+    "blue-meridian",
+    "silverline-media",
+    "k-wave-studios",
+    "andes-cinema",
+    "saffron-screen",
+)
+PLATFORMS = (
+    "streamly",
+    "vidora",
+    "nimbus-tv",
+    "kanal-eins",
+    "sol-streaming",
+    "aurora-play",
+    "pacific-vod",
+    "lumen-tv",
+    "maple-media",
+    "sahara-screens",
+    "boreal-stream",
+    "delta-broadcast",
+    "orbit-play",
+    "cedar-tv",
+    "monsoon-media",
+    "tundra-vod",
+)
+WORDS = (
+    "Silent",
+    "Crimson",
+    "River",
+    "Night",
+    "Glass",
+    "Empire",
+    "Winter",
+    "Last",
+    "Golden",
+    "Harbor",
+    "Storm",
+    "Paper",
+    "Iron",
+    "Hidden",
+    "Broken",
+    "Summer",
+    "Northern",
+    "Lost",
+    "Electric",
+    "Quiet",
+    "Falling",
+    "Burning",
+    "Distant",
+    "Secret",
+    "Wild",
+    "Second",
+)
+NOUNS = (
+    "Garden",
+    "Line",
+    "Road",
+    "Kingdom",
+    "Signal",
+    "Heart",
+    "City",
+    "Tide",
+    "Promise",
+    "Frontier",
+    "Letter",
+    "Machine",
+    "Island",
+    "Witness",
+    "Season",
+    "Crossing",
+    "Echo",
+)
 
 
 def _name(rng: random.Random) -> str:
@@ -68,28 +148,60 @@ def generate_catalog(n_titles: int, n_contracts: int, seed: int = 7) -> dict[str
         number = len(titles)
         if rng.random() < 0.9 or n_titles - len(titles) < 7:
             tid = f"film-{number:05d}"
-            titles.append({"id": tid, "name": _name(rng), "kind": "film", "year": year,
-                           "release": release.isoformat(),
-                           "external_ids": {"imdb": f"tt9{number:06d}"}})
+            titles.append(
+                {
+                    "id": tid,
+                    "name": _name(rng),
+                    "kind": "film",
+                    "year": year,
+                    "release": release.isoformat(),
+                    "external_ids": {"imdb": f"tt9{number:06d}"},
+                }
+            )
             rights_titles.append((tid, owner, release))
             continue
         sid = f"series-{number:05d}"
-        titles.append({"id": sid, "name": _name(rng), "kind": "series", "year": year,
-                       "release": release.isoformat()})
+        titles.append(
+            {
+                "id": sid,
+                "name": _name(rng),
+                "kind": "series",
+                "year": year,
+                "release": release.isoformat(),
+            }
+        )
         for season in (1, 2):
             season_id = f"{sid}-s{season}"
-            titles.append({"id": season_id, "name": f"Season {season}", "kind": "season",
-                           "parent": sid})
+            titles.append(
+                {"id": season_id, "name": f"Season {season}", "kind": "season", "parent": sid}
+            )
             for episode in (1, 2):
-                titles.append({"id": f"{season_id}e{episode}", "name": f"Episode {episode}",
-                               "kind": "episode", "parent": season_id})
+                titles.append(
+                    {
+                        "id": f"{season_id}e{episode}",
+                        "name": f"Episode {episode}",
+                        "kind": "episode",
+                        "parent": season_id,
+                    }
+                )
         rights_titles.append((sid, owner, release))
     contracts: list[dict[str, Any]] = []
     for tid, owner, release in rights_titles:
-        contracts.append({"id": f"own-{tid}", "licensee": owner, "signed": release.isoformat(),
-                          "grants": [{"titles": [tid], "media": ["ALL_MEDIA"],
-                                      "territories": ["WORLD"],
-                                      "start": release.isoformat()}]})
+        contracts.append(
+            {
+                "id": f"own-{tid}",
+                "licensee": owner,
+                "signed": release.isoformat(),
+                "grants": [
+                    {
+                        "titles": [tid],
+                        "media": ["ALL_MEDIA"],
+                        "territories": ["WORLD"],
+                        "start": release.isoformat(),
+                    }
+                ],
+            }
+        )
     slots = [(region, media) for region in REGIONS for media in MEDIA_SLOTS]
     per_title = max(1, (n_contracts - len(contracts)) // max(1, len(rights_titles)))
     serial = 0
@@ -99,53 +211,104 @@ def generate_catalog(n_titles: int, n_contracts: int, seed: int = 7) -> dict[str
                 break
             serial += 1
             platform = rng.choice(PLATFORMS)
-            start = max(release, date(max(release.year, 2000) + rng.randint(0, 6),
-                                      rng.randint(1, 12), 1))
+            start = max(
+                release, date(max(release.year, 2000) + rng.randint(0, 6), rng.randint(1, 12), 1)
+            )
             end = date(start.year + rng.randint(1, 7), start.month, 1).toordinal() - 1
             if end < start.toordinal():
                 end = start.toordinal() + 364
             exclusive = rng.random() < 0.2
             status = "hold" if rng.random() < 0.02 else "executed"
             deal: dict[str, Any] = {
-                "id": f"lic-{serial:06d}", "licensor": owner, "licensee": platform,
-                "status": status, "signed": start.isoformat(),
+                "id": f"lic-{serial:06d}",
+                "licensor": owner,
+                "licensee": platform,
+                "status": status,
+                "signed": start.isoformat(),
                 "fee": {"amount": rng.randint(1, 500) * 1000, "currency": "USD"},
-                "grants": [{"titles": [tid], "media": media, "territories": [region],
-                            "start": start.isoformat(),
-                            "end": date.fromordinal(end).isoformat(),
-                            "exclusive": exclusive,
-                            "sublicense": exclusive and rng.random() < 0.3}],
+                "grants": [
+                    {
+                        "titles": [tid],
+                        "media": media,
+                        "territories": [region],
+                        "start": start.isoformat(),
+                        "end": date.fromordinal(end).isoformat(),
+                        "exclusive": exclusive,
+                        "sublicense": exclusive and rng.random() < 0.3,
+                    }
+                ],
             }
             if rng.random() < 0.1:
-                deal["holdbacks"] = [{"titles": [tid], "media": ["PHYSICAL"],
-                                      "territories": [region], "start": start.isoformat(),
-                                      "end": date(start.year + 1, start.month, 1).isoformat()}]
+                deal["holdbacks"] = [
+                    {
+                        "titles": [tid],
+                        "media": ["PHYSICAL"],
+                        "territories": [region],
+                        "start": start.isoformat(),
+                        "end": date(start.year + 1, start.month, 1).isoformat(),
+                    }
+                ]
             contracts.append(deal)
             if deal["grants"][0]["sublicense"] and status == "executed":
                 serial += 1
                 country = rng.choice(REGION_COUNTRIES[region])
                 sub_end = min(end, date(start.year + 1, start.month, 1).toordinal() - 1)
-                contracts.append({
-                    "id": f"lic-{serial:06d}", "licensor": platform,
-                    "licensee": rng.choice([p for p in PLATFORMS if p != platform]),
-                    "signed": start.isoformat(),
-                    "grants": [{"titles": [tid], "media": media[:1], "territories": [country],
+                contracts.append(
+                    {
+                        "id": f"lic-{serial:06d}",
+                        "licensor": platform,
+                        "licensee": rng.choice([p for p in PLATFORMS if p != platform]),
+                        "signed": start.isoformat(),
+                        "grants": [
+                            {
+                                "titles": [tid],
+                                "media": media[:1],
+                                "territories": [country],
                                 "start": start.isoformat(),
-                                "end": date.fromordinal(sub_end).isoformat()}]})
+                                "end": date.fromordinal(sub_end).isoformat(),
+                            }
+                        ],
+                    }
+                )
     return {"parties": parties, "titles": titles, "contracts": contracts}
 
 
 TOUR = (
-    ("Can Disney license Star Wars IV for SVOD in CN and HK during 2016?",
-     dict(licensor="walt-disney", titles=["star-wars-4"], media=["SVOD"],
-          territories=["CN", "HK"], start="2016-01-01", end="2016-12-31")),
-    ("Can Covenant Pictures sell Real's e-commerce and merchandising rights in greater China "
-     "for 2018?",
-     dict(licensor="covenant-pictures", titles=["real"], media=["ECOMMERCE", "MERCHANDISING"],
-          territories=["greater-china"], start="2018-01-01", end="2018-12-31")),
-    ("Can Disney grant exclusive free TV rights to the saga in CN for 2016?",
-     dict(licensor="walt-disney", titles=["star-wars-saga"], media=["FREE_TV"],
-          territories=["CN"], start="2016-01-01", end="2016-12-31", exclusive=True)),
+    (
+        "Can Disney license Star Wars IV for SVOD in CN and HK during 2016?",
+        dict(
+            licensor="walt-disney",
+            titles=["star-wars-4"],
+            media=["SVOD"],
+            territories=["CN", "HK"],
+            start="2016-01-01",
+            end="2016-12-31",
+        ),
+    ),
+    (
+        "Can Covenant Pictures sell Real's e-commerce and merchandising rights in greater China "
+        "for 2018?",
+        dict(
+            licensor="covenant-pictures",
+            titles=["real"],
+            media=["ECOMMERCE", "MERCHANDISING"],
+            territories=["greater-china"],
+            start="2018-01-01",
+            end="2018-12-31",
+        ),
+    ),
+    (
+        "Can Disney grant exclusive free TV rights to the saga in CN for 2016?",
+        dict(
+            licensor="walt-disney",
+            titles=["star-wars-saga"],
+            media=["FREE_TV"],
+            territories=["CN"],
+            start="2016-01-01",
+            end="2016-12-31",
+            exclusive=True,
+        ),
+    ),
 )
 
 
@@ -153,11 +316,10 @@ def _is_demo(service: Service) -> bool:
     with service.store.reading() as reader:
         actors = reader.actors()
         counts = reader.counts()
-    return counts["changes"] == 0 and counts["contracts"] == 0 or actors == {DEMO_ACTOR}
+    return (counts["changes"] == 0 and counts["contracts"] == 0) or actors == {DEMO_ACTOR}
 
 
-def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console,
-             err: Console) -> int:
+def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err: Console) -> int:
     """Build the demo database and take the tour; the exit code."""
     from reelrights.cli.main import print_report, progress_bar
 
@@ -169,38 +331,46 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console,
         return 1
     try:
         if not _is_demo(service):
-            err.print(f"error: {target} holds data that the demo did not write; "
-                      "the demo never overwrites it. Choose another --db.")
+            err.print(
+                f"error: {target} holds data that the demo did not write; "
+                "the demo never overwrites it. Choose another --db."
+            )
             return 1
         service.store.reset()
         news = resources.files("reelrights.cli").joinpath("news_deals.yaml").read_text("utf-8")
         generated = generate_catalog(n_titles, n_contracts)
-        out.print(f"Building the demo database [bold]{target}[/bold]: the news deals plus "
-                  f"{len(generated['titles'])} generated titles and "
-                  f"{len(generated['contracts'])} contracts…")
+        out.print(
+            f"Building the demo database [bold]{target}[/bold]: the news deals plus "
+            f"{len(generated['titles'])} generated titles and "
+            f"{len(generated['contracts'])} contracts…"
+        )
         try:
             with progress_bar(err.is_terminal) as update:
                 result = service.load_texts(
-                    [("news_deals.yaml", news), ("generated.json", json.dumps(generated))],
-                    update)
+                    [("news_deals.yaml", news), ("generated.json", json.dumps(generated))], update
+                )
         except (InvalidInput, RightsConflict) as error:  # pragma: no cover - a demo bug
             err.print(f"error: the demo data did not load: {error}")
             return 1
-        out.print(f"loaded {result.parties} parties, {result.titles} titles, "
-                  f"{result.contracts} contracts\n")
+        out.print(
+            f"loaded {result.parties} parties, {result.titles} titles, "
+            f"{result.contracts} contracts\n"
+        )
         for question, spec in TOUR:
             out.print(f"[bold cyan]?[/bold cyan] {question}")
             request = service.request(**spec)  # type: ignore[arg-type]
             print_report(service, service.avails(request), "answer")
             out.print()
         where = "" if target == DEFAULT_DEMO_DB else f" --db {target}"
-        out.print("Ask your own questions, for example:\n"
-                  f"  reelrights{where} avails --licensor walt-disney --title star-wars-saga "
-                  "--media ONLINE --territory EASTERN_ASIA --start 2016-01-01 "
-                  "--end 2016-12-31\n"
-                  f"  reelrights{where} contracts list --party walt-disney\n"
-                  f"  reelrights{where} titles star\n"
-                  f"(the demo database is {Path(target).resolve() if '://' not in target else target})")
+        out.print(
+            "Ask your own questions, for example:\n"
+            f"  reelrights{where} avails --licensor walt-disney --title star-wars-saga "
+            "--media ONLINE --territory EASTERN_ASIA --start 2016-01-01 "
+            "--end 2016-12-31\n"
+            f"  reelrights{where} contracts list --party walt-disney\n"
+            f"  reelrights{where} titles star\n"
+            f"(the demo database is {Path(target).resolve() if '://' not in target else target})"
+        )
         return 0
     finally:
         service.close()

@@ -29,16 +29,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-contracts_app = typer.Typer(help="List, show, execute and terminate contracts.",
-                            no_args_is_help=True)
+contracts_app = typer.Typer(
+    help="List, show, execute and terminate contracts.", no_args_is_help=True
+)
 app.add_typer(contracts_app, name="contracts")
 
-out = Console(highlight=False, soft_wrap=False,
-              width=None if sys.stdout.isatty() else 160)
+out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
 
-Db = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite path "
-                                        "(default: $REELRIGHTS_DB or ./reelrights.db).")]
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL or SQLite path (default: $REELRIGHTS_DB or ./reelrights.db)."
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 T = TypeVar("T")
 
@@ -110,26 +114,40 @@ def print_report(svc: Service, report: AvailsReport, title: str) -> None:
     colour = {"available": "green", "partial": "yellow", "unavailable": "red"}[report.status]
     out.print(f"[bold]{title}[/bold]: [{colour}]{report.status.upper()}[/{colour}]")
     table = Table(show_lines=False, expand=False)
-    for column in ("", "titles", "media", "territories", "languages", "term", "why",
-                   "contract"):
+    for column in ("", "titles", "media", "territories", "languages", "term", "why", "contract"):
         table.add_column(column, overflow="fold")
     for box in report.available:
         data = box_json_of(box)
-        table.add_row("[green]✔ available[/green]", ", ".join(data["titles"]),
-                      media.describe(box.media), geography.describe(box.territories),
-                      _languages(data["languages"]), _term(data), "", "")
+        table.add_row(
+            "[green]✔ available[/green]",
+            ", ".join(data["titles"]),
+            media.describe(box.media),
+            geography.describe(box.territories),
+            _languages(data["languages"]),
+            _term(data),
+            "",
+            "",
+        )
     for item in report.unavailable:
         data = box_json_of(item.box)
-        table.add_row("[red]✘ unavailable[/red]", ", ".join(data["titles"]),
-                      media.describe(item.box.media), geography.describe(item.box.territories),
-                      _languages(data["languages"]), _term(data), item.reason,
-                      item.contract or "")
+        table.add_row(
+            "[red]✘ unavailable[/red]",
+            ", ".join(data["titles"]),
+            media.describe(item.box.media),
+            geography.describe(item.box.territories),
+            _languages(data["languages"]),
+            _term(data),
+            item.reason,
+            item.contract or "",
+        )
     out.print(table)
     for warning in report.warnings:
         data = box_json_of(warning.box)
-        out.print(f"[yellow]⚠ {warning.code}[/yellow] by {warning.contract}: "
-                  f"{media.describe(warning.box.media)} in "
-                  f"{geography.describe(warning.box.territories)}, {_term(data)}")
+        out.print(
+            f"[yellow]⚠ {warning.code}[/yellow] by {warning.contract}: "
+            f"{media.describe(warning.box.media)} in "
+            f"{geography.describe(warning.box.territories)}, {_term(data)}"
+        )
 
 
 def box_json_of(box: Any) -> dict[str, Any]:
@@ -140,12 +158,24 @@ def box_json_of(box: Any) -> dict[str, Any]:
 
 def print_conflict(svc: Service, conflict: RightsConflict, as_json: bool) -> None:
     if as_json:
-        _emit_json({"status": "rejected", "conflicts": [
-            {"contract": c.contract, "grants": [r.to_json() for r in c.reports],
-             "problems": [str(p) for p in c.problems]} for c in conflict.checks]})
+        _emit_json(
+            {
+                "status": "rejected",
+                "conflicts": [
+                    {
+                        "contract": c.contract,
+                        "grants": [r.to_json() for r in c.reports],
+                        "problems": [str(p) for p in c.problems],
+                    }
+                    for c in conflict.checks
+                ],
+            }
+        )
         return
-    out.print("[red bold]rejected:[/red bold] these grants are not available to their "
-              "licensor; nothing was stored.")
+    out.print(
+        "[red bold]rejected:[/red bold] these grants are not available to their "
+        "licensor; nothing was stored."
+    )
     for check in conflict.checks:
         for index, report in enumerate(check.reports):
             if report.status != "available":
@@ -157,8 +187,14 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | No
     if not enabled:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(what: str, done: int, total: int) -> None:
@@ -186,8 +222,12 @@ def load(
         except RightsConflict as conflict:
             print_conflict(svc, conflict, as_json)
             raise typer.Exit(3) from None
-        summary = {"parties": result.parties, "titles": result.titles,
-                   "contracts": result.contracts, "groups": result.groups}
+        summary = {
+            "parties": result.parties,
+            "titles": result.titles,
+            "contracts": result.contracts,
+            "groups": result.groups,
+        }
         if as_json:
             _emit_json({"status": "loaded", **summary})
         else:
@@ -199,18 +239,23 @@ def avails(
     licensor: Annotated[str, typer.Option(help="The party that would grant the right.")],
     title: Annotated[list[str], typer.Option(help="Title or collection ids (comma list).")],
     media: Annotated[list[str], typer.Option(help="Media codes or groups (comma list).")],
-    territory: Annotated[list[str], typer.Option(
-        help="Countries, regions or groups; 'WORLD except CN'.")],
+    territory: Annotated[
+        list[str], typer.Option(help="Countries, regions or groups; 'WORLD except CN'.")
+    ],
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")],
-    end: Annotated[str | None, typer.Option(help="Last day (inclusive); none: perpetuity.")]
-    = None,
-    language: Annotated[list[str] | None, typer.Option(
-        help="Language tags (comma list); default all.")] = None,
-    exclusive: Annotated[bool, typer.Option("--exclusive", help="Ask for exclusive rights.")]
-    = False,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Answer from the book as recorded at this time (ISO date/time).")]
-    = None,
+    end: Annotated[str | None, typer.Option(help="Last day (inclusive); none: perpetuity.")] = None,
+    language: Annotated[
+        list[str] | None, typer.Option(help="Language tags (comma list); default all.")
+    ] = None,
+    exclusive: Annotated[
+        bool, typer.Option("--exclusive", help="Ask for exclusive rights.")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Answer from the book as recorded at this time (ISO date/time)."
+        ),
+    ] = None,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
@@ -218,14 +263,27 @@ def avails(
     with service(db) as svc:
         languages = _split(language) or None
         moment = _moment(as_of) if as_of else None
-        request = svc.request(licensor, _split(title), _split(media), _split(territory),
-                              start, end, languages, exclusive)
+        request = svc.request(
+            licensor,
+            _split(title),
+            _split(media),
+            _split(territory),
+            start,
+            end,
+            languages,
+            exclusive,
+        )
         report = svc.avails(request, as_of=moment)
         if as_json:
             _emit_json(report.to_json())
         else:
-            print_report(svc, report, f"avails for {licensor}" + (
-                " (exclusive)" if exclusive else "") + (f" as of {as_of}" if as_of else ""))
+            print_report(
+                svc,
+                report,
+                f"avails for {licensor}"
+                + (" (exclusive)" if exclusive else "")
+                + (f" as of {as_of}" if as_of else ""),
+            )
 
 
 def _moment(text: str) -> datetime:
@@ -241,8 +299,9 @@ def _moment(text: str) -> datetime:
 
 @app.command()
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
-                                                "instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
     db: Db = None,
 ) -> None:
     """Write the whole book as one deal sheet that loads back to the same data."""
@@ -258,22 +317,38 @@ def export(
 @app.command()
 def titles(
     search: Annotated[str | None, typer.Argument(help="Part of a title's id or name.")] = None,
-    kind: Annotated[str | None, typer.Option(help="film, series, season, episode, "
-                                             "collection...")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="film, series, season, episode, collection...")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """List titles."""
     with service(db) as svc:
-        found = [t for t in svc.titles()
-                 if (not search or search.lower() in (t.id + " " + t.name).lower())
-                 and (not kind or t.kind == kind)]
+        found = [
+            t
+            for t in svc.titles()
+            if (not search or search.lower() in (t.id + " " + t.name).lower())
+            and (not kind or t.kind == kind)
+        ]
     rows = found[:limit]
     if as_json:
-        _emit_json([{"id": t.id, "name": t.name, "kind": t.kind, "year": t.year,
-                     "release": t.release, "parent": t.parent, "members": list(t.members),
-                     "external_ids": dict(t.external_ids)} for t in rows])
+        _emit_json(
+            [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "kind": t.kind,
+                    "year": t.year,
+                    "release": t.release,
+                    "parent": t.parent,
+                    "members": list(t.members),
+                    "external_ids": dict(t.external_ids),
+                }
+                for t in rows
+            ]
+        )
         return
     table = Table("id", "name", "kind", "year", "release")
     for t in rows:
@@ -299,12 +374,11 @@ def parties(db: Db = None, as_json: Json = False) -> None:
 
 @contracts_app.command("list")
 def contracts_list(
-    party: Annotated[str | None, typer.Option(help="Only where this party is licensor or "
-                                              "licensee.")] = None,
-    status: Annotated[str | None, typer.Option(help="draft, hold, executed or "
-                                               "terminated.")] = None,
-    title: Annotated[str | None, typer.Option(help="Only contracts covering this "
-                                              "title.")] = None,
+    party: Annotated[
+        str | None, typer.Option(help="Only where this party is licensor or licensee.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="draft, hold, executed or terminated.")] = None,
+    title: Annotated[str | None, typer.Option(help="Only contracts covering this title.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     db: Db = None,
     as_json: Json = False,
@@ -314,15 +388,33 @@ def contracts_list(
         found = svc.contracts(party, status, title)
     rows = found[:limit]
     if as_json:
-        _emit_json([{"id": c.id, "licensor": c.licensor, "licensee": c.licensee,
-                     "status": c.status, "signed": c.signed, "terminated": c.terminated,
-                     "grants": len(c.grants), "holdbacks": len(c.holdbacks)} for c in rows])
+        _emit_json(
+            [
+                {
+                    "id": c.id,
+                    "licensor": c.licensor,
+                    "licensee": c.licensee,
+                    "status": c.status,
+                    "signed": c.signed,
+                    "terminated": c.terminated,
+                    "grants": len(c.grants),
+                    "holdbacks": len(c.holdbacks),
+                }
+                for c in rows
+            ]
+        )
         return
     table = Table("id", "licensor", "licensee", "status", "signed", "grants", "holdbacks")
     for c in rows:
-        table.add_row(c.id, c.licensor or "(ownership)", c.licensee,
-                      c.status + (f" from {c.terminated}" if c.terminated else ""),
-                      str(c.signed or ""), str(len(c.grants)), str(len(c.holdbacks)))
+        table.add_row(
+            c.id,
+            c.licensor or "(ownership)",
+            c.licensee,
+            c.status + (f" from {c.terminated}" if c.terminated else ""),
+            str(c.signed or ""),
+            str(len(c.grants)),
+            str(len(c.holdbacks)),
+        )
     out.print(table)
     if len(found) > limit:
         out.print(f"… {len(found) - limit} more; use --limit or a filter")
@@ -335,17 +427,13 @@ def contracts_show(
     as_json: Json = False,
 ) -> None:
     """Show one contract as a deal-sheet entry."""
-    import yaml
-
-    from reelrights.formats.sheet import render_contract
-
     with service(db) as svc:
-        contract = svc.contract(contract_id)
-        media, geography = svc.vocabularies()
-        data = render_contract(contract, media, geography)
+        data = svc.contract_sheet(contract_id)
     if as_json:
         _emit_json(data)
     else:
+        import yaml
+
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
@@ -371,8 +459,10 @@ def contracts_execute(
 @contracts_app.command("terminate")
 def contracts_terminate(
     contract_id: Annotated[str, typer.Argument(help="Contract id.")],
-    on: Annotated[str | None, typer.Option("--date", help="Termination date: in force "
-                                           "until the day before. None: void.")] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="Termination date: in force until the day before. None: void."),
+    ] = None,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
@@ -403,14 +493,27 @@ def history(
     with service(db) as svc:
         changes = svc.history(entity, entity_id, limit)
     if as_json:
-        _emit_json([{"id": c.id, "at": c.at.isoformat(), "actor": c.actor, "action": c.action,
-                     "entity": c.entity, "entity_id": c.entity_id, "before": c.before,
-                     "after": c.after} for c in changes])
+        _emit_json(
+            [
+                {
+                    "id": c.id,
+                    "at": c.at.isoformat(),
+                    "actor": c.actor,
+                    "action": c.action,
+                    "entity": c.entity,
+                    "entity_id": c.entity_id,
+                    "before": c.before,
+                    "after": c.after,
+                }
+                for c in changes
+            ]
+        )
         return
     table = Table("#", "at", "actor", "action", "entity", "id")
     for c in changes:
-        table.add_row(str(c.id), c.at.isoformat(timespec="seconds"), c.actor, c.action,
-                      c.entity, c.entity_id)
+        table.add_row(
+            str(c.id), c.at.isoformat(timespec="seconds"), c.actor, c.action, c.entity, c.entity_id
+        )
     out.print(table)
 
 
@@ -420,8 +523,12 @@ def check(db: Db = None, as_json: Json = False) -> None:
     with service(db) as svc:
         broken = svc.check()
         if as_json:
-            _emit_json([{"contract": cid, "grant": index, **report.to_json()}
-                        for cid, index, report in broken])
+            _emit_json(
+                [
+                    {"contract": cid, "grant": index, **report.to_json()}
+                    for cid, index, report in broken
+                ]
+            )
             return
         if not broken:
             out.print("[green]every chain of title holds[/green]")
@@ -433,10 +540,10 @@ def check(db: Db = None, as_json: Json = False) -> None:
 @app.command()
 def demo(
     db: Db = None,
-    titles_count: Annotated[int, typer.Option("--titles", help="Generated catalog size.")]
-    = 2000,
-    contracts_count: Annotated[int, typer.Option("--contracts", help="Generated contracts.")]
-    = 20000,
+    titles_count: Annotated[int, typer.Option("--titles", help="Generated catalog size.")] = 2000,
+    contracts_count: Annotated[
+        int, typer.Option("--contracts", help="Generated contracts.")
+    ] = 20000,
 ) -> None:
     """Build a demo database from public deals plus a generated catalog, then take a tour."""
     from reelrights.cli.demo import run_demo

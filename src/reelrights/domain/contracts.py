@@ -90,6 +90,11 @@ class Contract:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def rights(self) -> tuple[Grant | Holdback, ...]:
+        """Grants, then holdbacks."""
+        return (*self.grants, *self.holdbacks)
+
+    @property
     def is_ownership(self) -> bool:
         return self.licensor is None
 

@@ -105,8 +105,9 @@ class LanguageSet:
             if not result:
                 raise CodeError("no languages given")
             return result
-        raise CodeError(f"languages must be 'all', a list of tags or {{all_except: [...]}}, "
-                        f"not {value!r}")
+        raise CodeError(
+            f"languages must be 'all', a list of tags or {{all_except: [...]}}, not {value!r}"
+        )
 
 
 def _tags(value: Any) -> list[str]:

@@ -60,9 +60,7 @@ def m49_regions() -> tuple[dict[str, int], dict[int, str]]:
     from hdx.location.country import Country  # imported late: it costs ~0.3 s
 
     data = Country.countriesdata(use_live=False)
-    iso3_to_2 = {
-        iso3: row["ISO 3166-1 Alpha 2-Codes"] for iso3, row in data["countries"].items()
-    }
+    iso3_to_2 = {iso3: row["ISO 3166-1 Alpha 2-Codes"] for iso3, row in data["countries"].items()}
     by_name: dict[str, int] = {}
     by_number: dict[int, str] = {}
     for number, name in data["regioncodes2names"].items():

@@ -37,8 +37,8 @@ from datetime import date
 from reelrights.domain.boxes import Box
 from reelrights.domain.contracts import Contract, Grant, Holdback
 from reelrights.domain.problems import Problem
-from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.domain.terms import DAWN, FOREVER, DateBound, to_end, to_start
+from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.domain.titles import Catalog
 from reelrights.engine.avails import (
     ALREADY_OWNED,
@@ -105,7 +105,7 @@ class RightsBook:
                 records[:] = [r for r in records if r.contract.id != contract_id]
 
     def _records(self, contract: Contract) -> Iterator[_Record]:
-        for item in (*contract.grants, *contract.holdbacks):
+        for item in contract.rights:
             yield _Record(contract, item, self.catalog.expand(item.titles))
 
     # -- boxes -------------------------------------------------------------------------
@@ -122,8 +122,14 @@ class RightsBook:
         absolute = _is_absolute(item.start) and _is_absolute(item.end)
         if absolute:
             start, end = _resolve(item.start, item.end, None)
-            box = Box(frozenset(titles), item.media, item.territories, item.languages,
-                      start, min(end, until))
+            box = Box(
+                frozenset(titles),
+                item.media,
+                item.territories,
+                item.languages,
+                start,
+                min(end, until),
+            )
             return [] if box.is_empty() else [box]
         out: list[Box] = []
         for title in titles:
@@ -138,8 +144,9 @@ class RightsBook:
             if rest and release is not None:
                 by_term[_resolve(item.start, item.end, release)] |= rest
             for (start, end), mask in by_term.items():
-                box = Box(frozenset((title,)), item.media, mask, item.languages,
-                          start, min(end, until))
+                box = Box(
+                    frozenset((title,)), item.media, mask, item.languages, start, min(end, until)
+                )
                 if not box.is_empty():
                     out.append(box)
         return out
@@ -153,10 +160,17 @@ class RightsBook:
         not held. An empty term gives an empty, ``available`` report.
         """
         titles = self.catalog.expand(request.titles)
-        box = Box(titles, request.media, request.territories, request.languages,
-                  request.start, request.end)
-        return self._answer(request.licensor, [box] if not box.is_empty() else [],
-                            request.exclusive)
+        box = Box(
+            titles,
+            request.media,
+            request.territories,
+            request.languages,
+            request.start,
+            request.end,
+        )
+        return self._answer(
+            request.licensor, [box] if not box.is_empty() else [], request.exclusive
+        )
 
     def _answer(
         self,
@@ -175,8 +189,9 @@ class RightsBook:
             contract, item = record.contract, record.item
             if contract.status == "hold":
                 if contract.licensor == licensor:
-                    pencils.extend((contract.id, b)
-                                   for b in self.boxes_of(item, record.titles & titles))
+                    pencils.extend(
+                        (contract.id, b) for b in self.boxes_of(item, record.titles & titles)
+                    )
                 continue
             if not contract.in_force():
                 continue
@@ -239,13 +254,25 @@ class RightsBook:
         reports: list[AvailsReport] = []
         for index, grant in enumerate(contract.grants):
             boxes = self.boxes_of(grant, self.catalog.expand(grant.titles), until)
-            earlier = replace(contract, status="executed", terminated=None,
-                              grants=contract.grants[:index], holdbacks=())
+            earlier = replace(
+                contract,
+                status="executed",
+                terminated=None,
+                grants=contract.grants[:index],
+                holdbacks=(),
+            )
             if contract.licensor is None:
                 reports.append(self._ownership_overlap(boxes, contract.id, earlier))
             else:
-                reports.append(self._answer(contract.licensor, boxes, grant.exclusive,
-                                            exclude=contract.id, extra=(earlier,)))
+                reports.append(
+                    self._answer(
+                        contract.licensor,
+                        boxes,
+                        grant.exclusive,
+                        exclude=contract.id,
+                        extra=(earlier,),
+                    )
+                )
         return ContractCheck(contract.id, tuple(reports))
 
     def _ownership_overlap(
@@ -255,17 +282,20 @@ class RightsBook:
         rest = list(request)
         unavailable: list[Unavailable] = []
         owners = [
-            r for r in self._records_for(titles, exclude, (earlier,))
+            r
+            for r in self._records_for(titles, exclude, (earlier,))
             if r.contract.is_ownership and r.contract.in_force() and isinstance(r.item, Grant)
         ]
         for record in sorted(owners, key=lambda r: r.contract.id):
-            for owned in self.boxes_of(record.item, record.titles & titles,
-                                       record.contract.in_force_until()):
+            for owned in self.boxes_of(
+                record.item, record.titles & titles, record.contract.in_force_until()
+            ):
                 still: list[Box] = []
                 for box in rest:
                     if box.overlaps(owned):
                         unavailable.append(
-                            Unavailable(box & owned, ALREADY_OWNED, record.contract.id))
+                            Unavailable(box & owned, ALREADY_OWNED, record.contract.id)
+                        )
                         still.extend(box - owned)
                     else:
                         still.append(box)
@@ -280,12 +310,17 @@ class RightsBook:
             if contract.licensor is None or not contract.in_force():
                 continue
             for index, grant in enumerate(contract.grants):
-                boxes = self.boxes_of(grant, self.catalog.expand(grant.titles),
-                                      contract.in_force_until())
-                report = self._answer(contract.licensor, boxes, grant.exclusive,
-                                      exclude=contract.id)
-                lost = tuple(u for u in report.unavailable
-                             if u.reason in ("not-held", "held-non-exclusively"))
+                boxes = self.boxes_of(
+                    grant, self.catalog.expand(grant.titles), contract.in_force_until()
+                )
+                report = self._answer(
+                    contract.licensor, boxes, grant.exclusive, exclude=contract.id
+                )
+                lost = tuple(
+                    u
+                    for u in report.unavailable
+                    if u.reason in ("not-held", "held-non-exclusively")
+                )
                 if lost:
                     out.append((contract.id, index, AvailsReport((), lost, ())))
         return out
@@ -295,8 +330,9 @@ def _is_absolute(bound: DateBound | None) -> bool:
     return bound is None or not bound.is_relative
 
 
-def _resolve(start: DateBound | None, end: DateBound | None, release: date | None
-             ) -> tuple[int, int]:
+def _resolve(
+    start: DateBound | None, end: DateBound | None, release: date | None
+) -> tuple[int, int]:
     first = start.resolve(release) if start else None
     last = end.resolve(release) if end else None
     begin = to_start(first) if (start is None or first is not None) else FOREVER
@@ -313,8 +349,9 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
     if contract.licensor is not None and contract.licensor == contract.licensee:
         problems.append(Problem("licensor and licensee are the same party", field=where))
     if contract.is_ownership and contract.holdbacks:
-        problems.append(Problem("an ownership record (no licensor) cannot carry holdbacks",
-                                field=where))
+        problems.append(
+            Problem("an ownership record (no licensor) cannot carry holdbacks", field=where)
+        )
     items: list[tuple[str, Grant | Holdback]] = [
         (f"{where} grants[{i}]", g) for i, g in enumerate(contract.grants)
     ] + [(f"{where} holdbacks[{i}]", h) for i, h in enumerate(contract.holdbacks)]
@@ -322,20 +359,23 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
         for title in item.titles:
             if title not in catalog:
                 problems.append(Problem(f"unknown title '{title}'", field=field))
-        if not catalog.expand(item.titles) - {t for t in item.titles if t not in catalog}:
-            if all(t in catalog for t in item.titles):
-                problems.append(Problem("the titles cover nothing (empty collection)",
-                                        field=field))
+        if all(t in catalog for t in item.titles) and not catalog.expand(item.titles):
+            problems.append(Problem("the titles cover nothing (empty collection)", field=field))
         if _is_absolute(item.start) and _is_absolute(item.end):
             begin, finish = _resolve(item.start, item.end, None)
             if finish <= begin:
-                problems.append(Problem(f"term ends ({item.end}) before it starts "
-                                        f"({item.start})", field=field))
+                problems.append(
+                    Problem(f"term ends ({item.end}) before it starts ({item.start})", field=field)
+                )
         else:
             for title in sorted(catalog.expand(item.titles)):
                 release, releases = catalog.release_of(title)
                 if release is None and not releases:
                     bound = item.start if item.start and item.start.is_relative else item.end
-                    problems.append(Problem(f"title '{title}' has no release date for the "
-                                            f"relative term '{bound}'", field=field))
+                    problems.append(
+                        Problem(
+                            f"title '{title}' has no release date for the relative term '{bound}'",
+                            field=field,
+                        )
+                    )
     return problems

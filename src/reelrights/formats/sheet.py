@@ -15,9 +15,10 @@ added to the given :class:`Geography` and :class:`MediaTaxonomy` before any gran
 >>> sheet = parse_sheet(text, "deals.yaml", MediaTaxonomy(), Geography())
 >>> sheet.problems, [c.id for c in sheet.contracts]
 ([], ['owns'])
->>> parse_sheet("contracts: [{id: x, licensee: y, grants: [{titles: [a], media: [SVODD],"
-...             " territories: [KR]}]}]", "bad.yaml", MediaTaxonomy(), Geography()).problems
-[Problem(message="unknown medium 'SVODD'", file='bad.yaml', line=1, field='contracts[0].grants[0].media')]
+>>> bad = parse_sheet("contracts: [{id: x, licensee: y, grants: [{titles: [a], media: [SVODD],"
+...                   " territories: [KR]}]}]", "bad.yaml", MediaTaxonomy(), Geography())
+>>> print(*bad.problems)
+bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 import pycountry
@@ -44,10 +46,34 @@ Path = tuple[str | int, ...]
 
 TOP_FIELDS = {"parties", "titles", "territory_groups", "media_groups", "contracts"}
 PARTY_FIELDS = {"id", "name", "extra"}
-TITLE_FIELDS = {"id", "name", "kind", "year", "release", "releases", "parent", "members",
-                "eidr", "imdb", "external_ids", "extra"}
-CONTRACT_FIELDS = {"id", "licensor", "licensee", "status", "signed", "terminated", "fee",
-                   "minimum_guarantee", "revenue_share", "grants", "holdbacks", "extra"}
+TITLE_FIELDS = {
+    "id",
+    "name",
+    "kind",
+    "year",
+    "release",
+    "releases",
+    "parent",
+    "members",
+    "eidr",
+    "imdb",
+    "external_ids",
+    "extra",
+}
+CONTRACT_FIELDS = {
+    "id",
+    "licensor",
+    "licensee",
+    "status",
+    "signed",
+    "terminated",
+    "fee",
+    "minimum_guarantee",
+    "revenue_share",
+    "grants",
+    "holdbacks",
+    "extra",
+}
 RIGHT_FIELDS = {"titles", "media", "territories", "languages", "start", "end", "extra"}
 GRANT_FIELDS = RIGHT_FIELDS | {"exclusive", "sublicense"}
 
@@ -99,8 +125,9 @@ def _line_map(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
 
 
 class _Reader:
-    def __init__(self, file: str, lines: Callable[[], dict[Path, int]],
-                 problems: list[Problem]) -> None:
+    def __init__(
+        self, file: str, lines: Callable[[], dict[Path, int]], problems: list[Problem]
+    ) -> None:
         self.file = file
         self.lines = lines
         self.problems = problems
@@ -120,8 +147,10 @@ class _Reader:
             return None
         for key in value:
             if str(key) not in allowed:
-                self.problem((*path, str(key)), f"unknown field '{key}' (expected one of "
-                             f"{', '.join(sorted(allowed))})")
+                self.problem(
+                    (*path, str(key)),
+                    f"unknown field '{key}' (expected one of {', '.join(sorted(allowed))})",
+                )
         return value
 
     def text(self, value: Any, path: Path, required: bool = True) -> str | None:
@@ -199,21 +228,24 @@ class _Reader:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), repr(value))
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "text" if isinstance(value, str) else repr(value)
 
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_document(text: str, file: str) -> tuple[Any, Callable[[], dict[Path, int]],
-                                                 list[Problem]]:
+def load_document(text: str, file: str) -> tuple[Any, Callable[[], dict[Path, int]], list[Problem]]:
     """The parsed document of a YAML or JSON text and a function giving its line map
     (computed only when a problem needs a line), or a located syntax problem."""
     try:
         if file.lower().endswith(".json"):
             data = json.loads(text)
         else:
-            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+            data = yaml.load(text, Loader=_Loader)
     except json.JSONDecodeError as error:
         return None, dict, [Problem(f"not valid JSON: {error.msg}", file, error.lineno)]
     except yaml.MarkedYAMLError as error:
@@ -226,7 +258,7 @@ def load_document(text: str, file: str) -> tuple[Any, Callable[[], dict[Path, in
 
     def lines() -> dict[Path, int]:
         if not cache:
-            node = yaml.compose(text, Loader=_Loader)  # noqa: S506 - a safe loader
+            node = yaml.compose(text, Loader=_Loader)
             if node is not None:
                 _line_map(node, (), cache)
         return cache
@@ -261,10 +293,11 @@ def parse_document(
     top = read.mapping(data, (), TOP_FIELDS)
     if top is None:
         return sheet
-    for path_key, groups, add in (
+    adders: tuple[tuple[str, dict[str, list[str]], Callable[[str, list[str]], int]], ...] = (
         ("territory_groups", sheet.territory_groups, geography.add_group),
         ("media_groups", sheet.media_groups, media.add_group),
-    ):
+    )
+    for path_key, groups, add in adders:
         raw = top.get(path_key) or {}
         if not isinstance(raw, dict):
             read.problem((path_key,), "expected a mapping of group name to codes")
@@ -272,7 +305,7 @@ def parse_document(
         for name, members in raw.items():
             path = (path_key, str(name))
             codes = [str(m) for m in read.list_of(members, path)]
-            if read.convert(path, lambda n=name, c=codes: add(str(n), c)) is not None:
+            if read.convert(path, partial(add, str(name), codes)) is not None:
                 groups[str(name)] = codes
     for i, raw in enumerate(read.list_of(top.get("parties") or [], ("parties",))):
         party = _party(read, raw, ("parties", i))
@@ -311,8 +344,7 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
     name = read.text(data.get("name"), (*path, "name"))
     kind = (read.text(data.get("kind"), (*path, "kind"), required=False) or "film").lower()
     if kind not in KINDS:
-        read.problem((*path, "kind"), f"unknown kind '{kind}' (expected one of "
-                     f"{', '.join(KINDS)})")
+        read.problem((*path, "kind"), f"unknown kind '{kind}' (expected one of {', '.join(KINDS)})")
     year = data.get("year")
     if year is not None and not isinstance(year, int):
         read.problem((*path, "year"), f"expected a year, got {year!r}")
@@ -344,8 +376,18 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
             external[key] = str(data[key])
     if tid is None or name is None:
         return None
-    return Title(tid, name, kind, year, release, releases, parent or None, members, external,
-                 dict(data.get("extra") or {}))
+    return Title(
+        tid,
+        name,
+        kind,
+        year,
+        release,
+        releases,
+        parent or None,
+        members,
+        external,
+        dict(data.get("extra") or {}),
+    )
 
 
 def _contract(
@@ -357,11 +399,13 @@ def _contract(
     cid = read.text(data.get("id"), (*path, "id"))
     licensor = read.text(data.get("licensor"), (*path, "licensor"), required=False)
     licensee = read.text(data.get("licensee"), (*path, "licensee"))
-    status = (read.text(data.get("status"), (*path, "status"), required=False)
-              or "executed").lower()
+    status = (
+        read.text(data.get("status"), (*path, "status"), required=False) or "executed"
+    ).lower()
     if status not in STATUSES:
-        read.problem((*path, "status"), f"unknown status '{status}' (expected one of "
-                     f"{', '.join(STATUSES)})")
+        read.problem(
+            (*path, "status"), f"unknown status '{status}' (expected one of {', '.join(STATUSES)})"
+        )
     signed = read.day(data.get("signed"), (*path, "signed"))
     terminated = read.day(data.get("terminated"), (*path, "terminated"))
     if terminated and status != "terminated":
@@ -384,9 +428,20 @@ def _contract(
     guarantee = read.money(data.get("minimum_guarantee"), (*path, "minimum_guarantee"))
     if cid is None or licensee is None:
         return None
-    return Contract(cid, licensor or None, licensee, status, signed, terminated, fee, guarantee,
-                    revenue_share, tuple(grants), tuple(holdbacks),
-                    dict(data.get("extra") or {}))
+    return Contract(
+        cid,
+        licensor or None,
+        licensee,
+        status,
+        signed,
+        terminated,
+        fee,
+        guarantee,
+        revenue_share,
+        tuple(grants),
+        tuple(holdbacks),
+        dict(data.get("extra") or {}),
+    )
 
 
 def _right(
@@ -403,26 +458,34 @@ def _right(
     titles = tuple(str(t) for t in read.list_of(data.get("titles"), (*path, "titles")))
     if not titles and "titles" in data:
         read.problem((*path, "titles"), "no titles given")
-    media_mask = read.convert((*path, "media"),
-                              lambda: media.parse(read.list_of(data.get("media"),
-                                                               (*path, "media"))))
+    media_mask = read.convert(
+        (*path, "media"), lambda: media.parse(read.list_of(data.get("media"), (*path, "media")))
+    )
     territory_mask = read.convert(
         (*path, "territories"),
-        lambda: geography.parse(read.list_of(data.get("territories"), (*path, "territories"))))
-    languages = read.convert((*path, "languages"),
-                             lambda: LanguageSet.parse(data.get("languages")))
+        lambda: geography.parse(read.list_of(data.get("territories"), (*path, "territories"))),
+    )
+    languages = read.convert((*path, "languages"), lambda: LanguageSet.parse(data.get("languages")))
     start = _bound(read, data.get("start"), (*path, "start"))
     end = _bound(read, data.get("end"), (*path, "end"))
-    if (start and end and start.day and end.day and end.day < start.day):
+    if start and end and start.day and end.day and end.day < start.day:
         read.problem((*path, "end"), f"term ends ({end.day}) before it starts ({start.day})")
         return None
     if not titles or media_mask is None or territory_mask is None or languages is None:
         return None
     extra = dict(data.get("extra") or {})
     if is_grant:
-        return Grant(titles, media_mask, territory_mask, languages, start, end,
-                     read.boolean(data.get("exclusive"), (*path, "exclusive"), False),
-                     read.boolean(data.get("sublicense"), (*path, "sublicense"), False), extra)
+        return Grant(
+            titles,
+            media_mask,
+            territory_mask,
+            languages,
+            start,
+            end,
+            read.boolean(data.get("exclusive"), (*path, "exclusive"), False),
+            read.boolean(data.get("sublicense"), (*path, "sublicense"), False),
+            extra,
+        )
     return Holdback(titles, media_mask, territory_mask, languages, start, end, extra)
 
 
@@ -459,8 +522,9 @@ def _money(money: Money | None) -> dict[str, Any] | None:
     return {"amount": amount, "currency": money.currency}
 
 
-def render_right(item: Grant | Holdback, media: MediaTaxonomy, geography: Geography
-                 ) -> dict[str, Any]:
+def render_right(
+    item: Grant | Holdback, media: MediaTaxonomy, geography: Geography
+) -> dict[str, Any]:
     """One grant or holdback as a sheet mapping."""
     out: dict[str, Any] = {
         "titles": list(item.titles),
@@ -484,8 +548,9 @@ def _bound_out(bound: DateBound | None) -> Any:
     return bound.day if bound.day is not None else str(bound)
 
 
-def render_contract(contract: Contract, media: MediaTaxonomy, geography: Geography
-                    ) -> dict[str, Any]:
+def render_contract(
+    contract: Contract, media: MediaTaxonomy, geography: Geography
+) -> dict[str, Any]:
     """One contract as a sheet mapping (no licensor key for ownership)."""
     out: dict[str, Any] = {"id": contract.id}
     if contract.licensor is not None:

@@ -101,10 +101,12 @@ class Store:
 
     def reset(self) -> None:
         """Drop every reelrights table and create the newest schema (for the demo only)."""
-        with self.engine.connect().execution_options(immediate=True) as connection:
-            with connection.begin():
-                t.metadata.drop_all(connection)
-                connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        with (
+            self.engine.connect().execution_options(immediate=True) as connection,
+            connection.begin(),
+        ):
+            t.metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         self.upgrade()
 
     # -- transactions --------------------------------------------------------------------
@@ -123,13 +125,14 @@ class Store:
         becomes a transaction advisory lock, taken in sorted order so that writers never
         deadlock; SQLite takes its database write lock up front. Rolled back on error.
         """
-        with self.engine.connect().execution_options(immediate=True) as connection:
-            with connection.begin():
-                if not self.is_sqlite:
-                    keys = sorted({_lock_key(k) for k in locks})
-                    for key in keys:
-                        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
-                yield Writer(connection)
+        with (
+            self.engine.connect().execution_options(immediate=True) as connection,
+            connection.begin(),
+        ):
+            if not self.is_sqlite:
+                for key in sorted({_lock_key(k) for k in locks}):
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+            yield Writer(connection)
 
 
 def _lock_key(parts: tuple[str, ...]) -> int:
@@ -185,22 +188,33 @@ class Reader:
         wanted = list(set(ids))
         found: set[str] = set()
         for chunk in _chunks(wanted):
-            found.update(self.connection.scalars(
-                select(t.parties.c.id).where(t.parties.c.id.in_(chunk))))
+            found.update(
+                self.connection.scalars(select(t.parties.c.id).where(t.parties.c.id.in_(chunk)))
+            )
         return found
 
     def titles(self) -> list[Title]:
         """Every title, with collection members in order."""
         members: dict[str, list[str]] = {}
         for row in self.connection.execute(
-            select(t.collection_members).order_by(t.collection_members.c.collection_id,
-                                                  t.collection_members.c.position)):
+            select(t.collection_members).order_by(
+                t.collection_members.c.collection_id, t.collection_members.c.position
+            )
+        ):
             members.setdefault(row.collection_id, []).append(row.member_id)
         return [
-            Title(r.id, r.name, r.kind, r.year, r.release,
-                  {k: date.fromisoformat(v) for k, v in (r.releases or {}).items()},
-                  r.parent_id, tuple(members.get(r.id, ())), dict(r.external_ids or {}),
-                  dict(r.extra or {}))
+            Title(
+                r.id,
+                r.name,
+                r.kind,
+                r.year,
+                r.release,
+                {k: date.fromisoformat(v) for k, v in (r.releases or {}).items()},
+                r.parent_id,
+                tuple(members.get(r.id, ())),
+                dict(r.external_ids or {}),
+                dict(r.extra or {}),
+            )
             for r in self.connection.execute(select(t.titles).order_by(t.titles.c.id))
         ]
 
@@ -223,17 +237,27 @@ class Reader:
         query = select(t.contracts).order_by(t.contracts.c.seq)
         if ids is not None:
             wanted = list(ids)
-            rows = [r for chunk in _chunks(wanted)
-                    for r in self.connection.execute(query.where(t.contracts.c.id.in_(chunk)))]
+            rows = [
+                r
+                for chunk in _chunks(wanted)
+                for r in self.connection.execute(query.where(t.contracts.c.id.in_(chunk)))
+            ]
         elif touching is not None:
             found: set[str] = set()
             for chunk in _chunks(list(set(touching))):
-                found.update(self.connection.scalars(
-                    select(t.rights.c.contract_id).distinct()
-                    .join(t.right_titles, t.right_titles.c.right_id == t.rights.c.id)
-                    .where(t.right_titles.c.title_id.in_(chunk))))
-            rows = [r for chunk in _chunks(sorted(found))
-                    for r in self.connection.execute(query.where(t.contracts.c.id.in_(chunk)))]
+                found.update(
+                    self.connection.scalars(
+                        select(t.rights.c.contract_id)
+                        .distinct()
+                        .join(t.right_titles, t.right_titles.c.right_id == t.rights.c.id)
+                        .where(t.right_titles.c.title_id.in_(chunk))
+                    )
+                )
+            rows = [
+                r
+                for chunk in _chunks(sorted(found))
+                for r in self.connection.execute(query.where(t.contracts.c.id.in_(chunk)))
+            ]
         else:
             rows = list(self.connection.execute(query))
         if parties is not None:
@@ -243,8 +267,10 @@ class Reader:
         rights_by_contract: dict[str, list[Any]] = {}
         for chunk in _chunks([r.id for r in rows]):
             for right in self.connection.execute(
-                select(t.rights).where(t.rights.c.contract_id.in_(chunk))
-                .order_by(t.rights.c.contract_id, t.rights.c.kind, t.rights.c.position)):
+                select(t.rights)
+                .where(t.rights.c.contract_id.in_(chunk))
+                .order_by(t.rights.c.contract_id, t.rights.c.kind, t.rights.c.position)
+            ):
                 rights_by_contract.setdefault(right.contract_id, []).append(right)
         return [_contract_of(r, rights_by_contract.get(r.id, [])) for r in rows]
 
@@ -273,8 +299,7 @@ class Reader:
         if limit:
             query = query.limit(limit)
         return [
-            Change(r.id, _aware(r.at), r.actor, r.action, r.entity, r.entity_id, r.before,
-                   r.after)
+            Change(r.id, _aware(r.at), r.actor, r.action, r.entity, r.entity_id, r.before, r.after)
             for r in self.connection.execute(query)
         ]
 
@@ -285,9 +310,13 @@ class Reader:
     def counts(self) -> dict[str, int]:
         """How many parties, titles, contracts and rights are stored."""
         out = {}
-        for name, table in (("parties", t.parties), ("titles", t.titles),
-                            ("contracts", t.contracts), ("rights", t.rights),
-                            ("changes", t.changes)):
+        for name, table in (
+            ("parties", t.parties),
+            ("titles", t.titles),
+            ("contracts", t.contracts),
+            ("rights", t.rights),
+            ("changes", t.changes),
+        ):
             out[name] = int(self.connection.scalar(select(func.count()).select_from(table)) or 0)
         return out
 
@@ -296,24 +325,42 @@ class Writer(Reader):
     """Queries and writes inside one serialized write transaction."""
 
     def add_group(self, kind: str, name: str, members: Sequence[str]) -> None:
-        self.connection.execute(insert(t.custom_groups).values(
-            kind=kind, name=name, members=list(members)))
+        self.connection.execute(
+            insert(t.custom_groups).values(kind=kind, name=name, members=list(members))
+        )
 
     def add_parties(self, parties: Sequence[Party]) -> None:
         if parties:
-            self.connection.execute(insert(t.parties), [
-                {"id": p.id, "name": p.name, "extra": dict(p.extra)} for p in parties])
+            self.connection.execute(
+                insert(t.parties),
+                [{"id": p.id, "name": p.name, "extra": dict(p.extra)} for p in parties],
+            )
 
     def add_titles(self, titles: Sequence[Title]) -> None:
         if not titles:
             return
-        self.connection.execute(insert(t.titles), [
-            {"id": x.id, "name": x.name, "kind": x.kind, "year": x.year, "release": x.release,
-             "releases": {k: v.isoformat() for k, v in x.releases.items()},
-             "parent_id": x.parent, "external_ids": dict(x.external_ids),
-             "extra": dict(x.extra)} for x in titles])
-        members = [{"collection_id": x.id, "position": i, "member_id": m}
-                   for x in titles for i, m in enumerate(x.members)]
+        self.connection.execute(
+            insert(t.titles),
+            [
+                {
+                    "id": x.id,
+                    "name": x.name,
+                    "kind": x.kind,
+                    "year": x.year,
+                    "release": x.release,
+                    "releases": {k: v.isoformat() for k, v in x.releases.items()},
+                    "parent_id": x.parent,
+                    "external_ids": dict(x.external_ids),
+                    "extra": dict(x.extra),
+                }
+                for x in titles
+            ],
+        )
+        members = [
+            {"collection_id": x.id, "position": i, "member_id": m}
+            for x in titles
+            for i, m in enumerate(x.members)
+        ]
         if members:
             self.connection.execute(insert(t.collection_members), members)
 
@@ -321,20 +368,28 @@ class Writer(Reader):
         """Insert new contracts with their grants and holdbacks, in order."""
         if not contracts:
             return
-        seq = int(self.connection.scalar(select(func.coalesce(func.max(t.contracts.c.seq), 0)))
-                  or 0)
+        seq = int(
+            self.connection.scalar(select(func.coalesce(func.max(t.contracts.c.seq), 0))) or 0
+        )
         rows = []
         for offset, c in enumerate(contracts, start=1):
-            rows.append({
-                "id": c.id, "seq": seq + offset, "licensor_id": c.licensor,
-                "licensee_id": c.licensee, "status": c.status, "signed": c.signed,
-                "terminated": c.terminated,
-                "fee_amount": c.fee.amount if c.fee else None,
-                "fee_currency": c.fee.currency if c.fee else None,
-                "mg_amount": c.minimum_guarantee.amount if c.minimum_guarantee else None,
-                "mg_currency": c.minimum_guarantee.currency if c.minimum_guarantee else None,
-                "revenue_share": c.revenue_share, "extra": dict(c.extra),
-            })
+            rows.append(
+                {
+                    "id": c.id,
+                    "seq": seq + offset,
+                    "licensor_id": c.licensor,
+                    "licensee_id": c.licensee,
+                    "status": c.status,
+                    "signed": c.signed,
+                    "terminated": c.terminated,
+                    "fee_amount": c.fee.amount if c.fee else None,
+                    "fee_currency": c.fee.currency if c.fee else None,
+                    "mg_amount": c.minimum_guarantee.amount if c.minimum_guarantee else None,
+                    "mg_currency": c.minimum_guarantee.currency if c.minimum_guarantee else None,
+                    "revenue_share": c.revenue_share,
+                    "extra": dict(c.extra),
+                }
+            )
         self.connection.execute(insert(t.contracts), rows)
         self._add_rights(contracts)
 
@@ -345,51 +400,83 @@ class Writer(Reader):
                 ("grant", i, g) for i, g in enumerate(c.grants)
             ] + [("holdback", i, h) for i, h in enumerate(c.holdbacks)]
             for kind, position, item in items:
-                right_rows.append({
-                    "contract_id": c.id, "kind": kind, "position": position,
-                    "titles": list(item.titles),
-                    "media": ",".join(media_codes.leaves_of(item.media)),
-                    "territories": ",".join(territory_codes.countries_of(item.territories)),
-                    "languages": item.languages.to_json(),
-                    "start": str(item.start) if item.start else None,
-                    "end": str(item.end) if item.end else None,
-                    "exclusive": isinstance(item, Grant) and item.exclusive,
-                    "sublicense": isinstance(item, Grant) and item.sublicense,
-                    "extra": dict(item.extra),
-                })
+                right_rows.append(
+                    {
+                        "contract_id": c.id,
+                        "kind": kind,
+                        "position": position,
+                        "titles": list(item.titles),
+                        "media": ",".join(media_codes.leaves_of(item.media)),
+                        "territories": ",".join(territory_codes.countries_of(item.territories)),
+                        "languages": item.languages.to_json(),
+                        "start": str(item.start) if item.start else None,
+                        "end": str(item.end) if item.end else None,
+                        "exclusive": isinstance(item, Grant) and item.exclusive,
+                        "sublicense": isinstance(item, Grant) and item.sublicense,
+                        "extra": dict(item.extra),
+                    }
+                )
         if not right_rows:
             return
-        ids = list(self.connection.scalars(
-            insert(t.rights).returning(t.rights.c.id, sort_by_parameter_order=True),
-            right_rows))
-        links = {(rid, title) for rid, row in zip(ids, right_rows, strict=True)
-                 for title in row["titles"]}
-        self.connection.execute(insert(t.right_titles),
-                                [{"right_id": rid, "title_id": title} for rid, title in links])
+        ids = list(
+            self.connection.scalars(
+                insert(t.rights).returning(t.rights.c.id, sort_by_parameter_order=True), right_rows
+            )
+        )
+        links = {
+            (rid, title)
+            for rid, row in zip(ids, right_rows, strict=True)
+            for title in row["titles"]
+        }
+        self.connection.execute(
+            insert(t.right_titles), [{"right_id": rid, "title_id": title} for rid, title in links]
+        )
 
     def replace_contract(self, contract: Contract) -> None:
         """Store a new state of an existing contract (status, dates, rights), keeping its
         place in the stored order."""
         self.connection.execute(
-            t.contracts.update().where(t.contracts.c.id == contract.id).values(
-                status=contract.status, terminated=contract.terminated,
-                signed=contract.signed))
+            t.contracts.update()
+            .where(t.contracts.c.id == contract.id)
+            .values(status=contract.status, terminated=contract.terminated, signed=contract.signed)
+        )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
         self._add_rights([contract])
 
-    def log(self, actor: str, action: str, entity: str, entity_id: str, before: Any,
-            after: Any, at: datetime | None = None) -> None:
+    def log(
+        self,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: str,
+        before: Any,
+        after: Any,
+        at: datetime | None = None,
+    ) -> None:
         self.log_many([(actor, action, entity, entity_id, before, after)], at)
 
-    def log_many(self, entries: Sequence[tuple[str, str, str, str, Any, Any]],
-                 at: datetime | None = None) -> None:
+    def log_many(
+        self, entries: Sequence[tuple[str, str, str, str, Any, Any]], at: datetime | None = None
+    ) -> None:
         """Append change-log entries, all stamped with the same time."""
         if not entries:
             return
         stamp = at or datetime.now(UTC)
-        self.connection.execute(insert(t.changes), [
-            {"at": stamp, "actor": a, "action": act, "entity": e, "entity_id": i,
-             "before": b, "after": af} for a, act, e, i, b, af in entries])
+        self.connection.execute(
+            insert(t.changes),
+            [
+                {
+                    "at": stamp,
+                    "actor": a,
+                    "action": act,
+                    "entity": e,
+                    "entity_id": i,
+                    "before": b,
+                    "after": af,
+                }
+                for a, act, e, i, b, af in entries
+            ],
+        )
 
 
 def _aware(moment: datetime) -> datetime:
@@ -398,7 +485,7 @@ def _aware(moment: datetime) -> datetime:
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _money(amount: Any, currency: str | None) -> Money | None:
@@ -417,13 +504,37 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
         start = DateBound.parse(r.start) if r.start else None
         end = DateBound.parse(r.end) if r.end else None
         if r.kind == "grant":
-            grants.append(Grant(tuple(r.titles), media, territories, languages, start, end,
-                                bool(r.exclusive), bool(r.sublicense), dict(r.extra or {})))
+            grants.append(
+                Grant(
+                    tuple(r.titles),
+                    media,
+                    territories,
+                    languages,
+                    start,
+                    end,
+                    bool(r.exclusive),
+                    bool(r.sublicense),
+                    dict(r.extra or {}),
+                )
+            )
         else:
-            holdbacks.append(Holdback(tuple(r.titles), media, territories, languages, start,
-                                      end, dict(r.extra or {})))
+            holdbacks.append(
+                Holdback(
+                    tuple(r.titles), media, territories, languages, start, end, dict(r.extra or {})
+                )
+            )
     share = Decimal(row.revenue_share).normalize() if row.revenue_share is not None else None
-    return Contract(row.id, row.licensor_id, row.licensee_id, row.status, row.signed,
-                    row.terminated, _money(row.fee_amount, row.fee_currency),
-                    _money(row.mg_amount, row.mg_currency), share, tuple(grants),
-                    tuple(holdbacks), dict(row.extra or {}))
+    return Contract(
+        row.id,
+        row.licensor_id,
+        row.licensee_id,
+        row.status,
+        row.signed,
+        row.terminated,
+        _money(row.fee_amount, row.fee_currency),
+        _money(row.mg_amount, row.mg_currency),
+        share,
+        tuple(grants),
+        tuple(holdbacks),
+        dict(row.extra or {}),
+    )

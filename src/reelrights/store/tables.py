@@ -85,8 +85,13 @@ rights = Table(
     "rights",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("contract_id", String(200), ForeignKey("contracts.id", ondelete="CASCADE"),
-           nullable=False, index=True),
+    Column(
+        "contract_id",
+        String(200),
+        ForeignKey("contracts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("kind", String(10), nullable=False),  # grant | holdback
     Column("position", Integer, nullable=False),
     Column("titles", JSON, nullable=False),

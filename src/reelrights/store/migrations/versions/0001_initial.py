@@ -37,8 +37,7 @@ def upgrade() -> None:
     op.create_index("ix_titles_parent_id", "titles", ["parent_id"])
     op.create_table(
         "collection_members",
-        sa.Column("collection_id", sa.String(200), sa.ForeignKey("titles.id"),
-                  primary_key=True),
+        sa.Column("collection_id", sa.String(200), sa.ForeignKey("titles.id"), primary_key=True),
         sa.Column("position", sa.Integer, primary_key=True),
         sa.Column("member_id", sa.String(200), nullable=False),
     )
@@ -71,8 +70,12 @@ def upgrade() -> None:
     op.create_table(
         "rights",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("contract_id", sa.String(200),
-                  sa.ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "contract_id",
+            sa.String(200),
+            sa.ForeignKey("contracts.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("kind", sa.String(10), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("titles", sa.JSON, nullable=False),
@@ -88,8 +91,9 @@ def upgrade() -> None:
     op.create_index("ix_rights_contract_id", "rights", ["contract_id"])
     op.create_table(
         "right_titles",
-        sa.Column("right_id", sa.Integer, sa.ForeignKey("rights.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column(
+            "right_id", sa.Integer, sa.ForeignKey("rights.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("title_id", sa.String(200), primary_key=True),
     )
     op.create_index("ix_right_titles_title", "right_titles", ["title_id"])
@@ -109,6 +113,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("changes", "right_titles", "rights", "contracts", "custom_groups",
-                  "collection_members", "titles", "parties"):
+    for table in (
+        "changes",
+        "right_titles",
+        "rights",
+        "contracts",
+        "custom_groups",
+        "collection_members",
+        "titles",
+        "parties",
+    ):
         op.drop_table(table)
