@@ -15,11 +15,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_ruff_lint_and_format() -> None:
+def test_ruff_lint() -> None:
+    # Formatting (`ruff format`) is a habit, not a gate: its style moves between releases.
     lint = _run("ruff", "check", ".")
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    style = _run("ruff", "format", "--check", ".")
-    assert style.returncode == 0, style.stdout + style.stderr
 
 
 def test_mypy_strict_on_the_typed_packages() -> None:
