@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import sys
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -362,13 +364,16 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
             print_report(service, service.avails(request), "answer")
             out.print()
         where = "" if target == DEFAULT_DEMO_DB else f" --db {target}"
+        command = "reelrights"
+        if shutil.which("reelrights") is None:  # the virtual environment is not active
+            command = str(Path(sys.argv[0]))
         out.print(
             "Ask your own questions, for example:\n"
-            f"  reelrights{where} avails --licensor walt-disney --title star-wars-saga "
+            f"  {command}{where} avails --licensor walt-disney --title star-wars-saga "
             "--media ONLINE --territory EASTERN_ASIA --start 2016-01-01 "
             "--end 2016-12-31\n"
-            f"  reelrights{where} contracts list --party walt-disney\n"
-            f"  reelrights{where} titles star\n"
+            f"  {command}{where} contracts list --party walt-disney\n"
+            f"  {command}{where} titles star\n"
             f"(the demo database is {Path(target).resolve() if '://' not in target else target})"
         )
         return 0
