@@ -1,32 +1,29 @@
-"""Avails requests and reports, and the partition of a request into reasons.
+"""Avails requests and reports: the question, and the answer as a partition into boxes.
 
-:func:`partition` is the heart of the engine (DESIGN.md, Semantics rules 3 and 4): the
-request is cut first by what the licensor holds (exclusively, then non-exclusively), then
-by its encumbrances in the order of the reasons, each reason's contracts in id order.
-Whatever is left is available. Every cell-day of the request lands in exactly one part.
+A report's available and unavailable boxes partition the request: every cell-day of it
+lands in exactly one box, and each unavailable box carries its reason (DESIGN.md rule 4)
+and the contract that causes it. :func:`build_report` compacts and orders the parts.
 
 >>> from reelrights.domain.boxes import Box
 >>> from reelrights.domain.languages import ALL_LANGUAGES
->>> req = Box(frozenset({"t"}), 1, 0b11, ALL_LANGUAGES, 0, 10)
->>> owned = [("own", Box(frozenset({"t"}), 1, 0b11, ALL_LANGUAGES, 0, 100))]
->>> sold = [("deal", Box(frozenset({"t"}), 1, 0b01, ALL_LANGUAGES, 0, 5))]
->>> available, unavailable = partition([req], owned, [], {"exclusive-license": sold}, False)
->>> [(u.reason, u.contract, u.box.territories, u.box.end) for u in unavailable]
-[('exclusive-license', 'deal', 1, 5)]
->>> sorted((b.territories, b.start, b.end) for b in available)
-[(2, 0, 5), (3, 5, 10)]
+>>> held = Box(frozenset({"t"}), 1, 0b01, ALL_LANGUAGES, 0, 5)
+>>> sold = Unavailable(Box(frozenset({"t"}), 1, 0b10, ALL_LANGUAGES, 0, 5),
+...                    "exclusive-license", "deal")
+>>> report = build_report([held], [sold], [])
+>>> report.status, report.to_json()["unavailable"][0]["contract"]
+('partial', 'deal')
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from reelrights.domain import media as media_codes
 from reelrights.domain import territories as territory_codes
-from reelrights.domain.boxes import Box, compact, subtract_all
+from reelrights.domain.boxes import Box, compact
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.terms import from_end, from_start, to_end, to_start
 
@@ -151,45 +148,6 @@ def _order(box: Box) -> tuple[Any, ...]:
         territory_codes.countries_of(box.territories),
         box.end,
     )
-
-
-def partition(
-    request: Sequence[Box],
-    exclusive_holdings: Sequence[tuple[str, Box]],
-    shared_holdings: Sequence[tuple[str, Box]],
-    encumbrances: Mapping[str, Sequence[tuple[str, Box]]],
-    exclusive: bool,
-) -> tuple[list[Box], list[Unavailable]]:
-    """Cut disjoint request boxes into (available, unavailable-with-reason).
-
-    ``encumbrances`` maps a reason of :data:`ENCUMBRANCES` to ``(contract id, box)``
-    pairs; non-exclusive licenses are applied only to an exclusive request. Holdings are
-    ``(contract id, box)`` pairs too. Nothing held means everything ``not-held``.
-    """
-    rest = list(request)
-    held_exclusively: list[Box] = []
-    held_shared: list[Box] = []
-    for _, holding in exclusive_holdings:
-        inside, rest = subtract_all(rest, holding)
-        held_exclusively.extend(inside)
-    for _, holding in shared_holdings:
-        inside, rest = subtract_all(rest, holding)
-        held_shared.extend(inside)
-    unavailable = [Unavailable(box, "not-held", None) for box in rest]
-    if exclusive:
-        unavailable.extend(Unavailable(b, "held-non-exclusively", None) for b in held_shared)
-        candidates = held_exclusively
-    else:
-        candidates = held_exclusively + held_shared
-    for reason in ENCUMBRANCES:
-        if reason == "non-exclusive-license" and not exclusive:
-            continue
-        for contract, blocker in sorted(encumbrances.get(reason, ()), key=lambda p: p[0]):
-            if not candidates:
-                break
-            inside, candidates = subtract_all(candidates, blocker)
-            unavailable.extend(Unavailable(box, reason, contract) for box in inside)
-    return candidates, unavailable
 
 
 def build_report(

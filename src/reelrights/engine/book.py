@@ -36,10 +36,11 @@ from datetime import date
 
 from reelrights.domain.boxes import Box
 from reelrights.domain.contracts import Contract, Grant, Holdback
+from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.problems import Problem
 from reelrights.domain.terms import DAWN, FOREVER, DateBound, to_end, to_start
 from reelrights.domain.territories import COUNTRY_BIT
-from reelrights.domain.titles import Catalog
+from reelrights.domain.titles import Catalog, Title
 from reelrights.engine.avails import (
     ALREADY_OWNED,
     AvailsReport,
@@ -47,15 +48,82 @@ from reelrights.engine.avails import (
     Unavailable,
     Warning,
     build_report,
-    partition,
 )
 
+# A box for one title: (media mask, territory mask, languages, start, end), half-open days.
+Box4 = tuple[int, int, LanguageSet, int, int]
 
-@dataclass(frozen=True, slots=True)
-class _Record:
-    contract: Contract
-    item: Grant | Holdback
-    titles: frozenset[str]
+
+class _Entry:
+    """One grant or holdback of one contract, resolved for one title."""
+
+    __slots__ = (
+        "box",
+        "contract",
+        "exclusive",
+        "holdback",
+        "licensee",
+        "licensor",
+        "pencil",
+        "sublicense",
+    )
+
+    def __init__(self, contract: Contract, item: Grant | Holdback, box: Box4) -> None:
+        self.contract = contract.id
+        self.licensor = contract.licensor
+        self.licensee = contract.licensee
+        self.pencil = contract.status == "hold"
+        self.holdback = isinstance(item, Holdback)
+        self.exclusive = isinstance(item, Grant) and item.exclusive
+        self.sublicense = isinstance(item, Grant) and item.sublicense
+        self.box = box
+
+
+def _split(box: Box4, cut: Box4) -> tuple[Box4 | None, list[Box4]]:
+    """(the part of ``box`` inside ``cut`` or None, disjoint parts of ``box`` outside it)."""
+    m1, x1, l1, s1, e1 = box
+    m2, x2, l2, s2, e2 = cut
+    if s1 >= e2 or s2 >= e1:
+        return None, [box]
+    m = m1 & m2
+    if not m:
+        return None, [box]
+    x = x1 & x2
+    if not x:
+        return None, [box]
+    if l2 is ALL_LANGUAGES:
+        lang = l1
+    else:
+        lang = l1 & l2
+        if not lang:
+            return None, [box]
+    s = s1 if s1 > s2 else s2
+    e = e1 if e1 < e2 else e2
+    out: list[Box4] = []
+    if s1 < s:
+        out.append((m1, x1, l1, s1, s))
+    if e < e1:
+        out.append((m1, x1, l1, e, e1))
+    if m != m1:
+        out.append((m1 & ~m2, x1, l1, s, e))
+    if x != x1:
+        out.append((m, x1 & ~x2, l1, s, e))
+    if lang is not l1 and lang != l1:
+        out.append((m, x, l1 - l2, s, e))
+    return (m, x, lang, s, e), out
+
+
+def _cut_all(boxes: list[Box4], cut: Box4) -> tuple[list[Box4], list[Box4]]:
+    inside: list[Box4] = []
+    outside: list[Box4] = []
+    for box in boxes:
+        part, rest = _split(box, cut)
+        if part is None:
+            outside.append(box)
+        else:
+            inside.append(part)
+            outside.extend(rest)
+    return inside, outside
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,40 +143,114 @@ class ContractCheck:
         return not self.problems and all(r.status == "available" for r in self.reports)
 
 
+_Outcome = tuple[list[Box4], list[tuple[Box4, str, str | None]], list[tuple[Box4, str]]]
+
+
 class RightsBook:
-    """A catalog and its contracts, indexed by covered title."""
+    """A catalog and its contracts, indexed by covered title and by party."""
 
     def __init__(self, catalog: Catalog, contracts: Iterable[Contract] = ()) -> None:
         self.catalog = catalog
         self.contracts: dict[str, Contract] = {}
-        self._by_title: dict[str, list[_Record]] = defaultdict(list)
+        self._entries: dict[str, list[_Entry]] = defaultdict(list)
+        self._party_titles: dict[str, dict[str, int]] = defaultdict(dict)
+        self._referencing: dict[str, set[str]] = defaultdict(set)
+        self._masks: dict[int, int] = {}
         for contract in contracts:
             self.add(contract)
+
+    # -- maintenance ---------------------------------------------------------------------
 
     def add(self, contract: Contract) -> None:
         """Add a contract, replacing one with the same id."""
         if contract.id in self.contracts:
             self.remove(contract.id)
         self.contracts[contract.id] = contract
-        for record in self._records(contract):
-            for title in record.titles:
-                self._by_title[title].append(record)
+        for item in contract.rights:
+            for ref in item.titles:
+                self._referencing[ref].add(contract.id)
+        for title, entry in self._entries_of(contract):
+            self._index(title, entry)
 
     def remove(self, contract_id: str) -> None:
         """Forget a contract (no error if unknown)."""
         contract = self.contracts.pop(contract_id, None)
         if contract is None:
             return
-        for record in self._records(contract):
-            for title in record.titles:
-                records = self._by_title[title]
-                records[:] = [r for r in records if r.contract.id != contract_id]
-
-    def _records(self, contract: Contract) -> Iterator[_Record]:
         for item in contract.rights:
-            yield _Record(contract, item, self.catalog.expand(item.titles))
+            for ref in item.titles:
+                self._referencing[ref].discard(contract_id)
+        titles = {t for item in contract.rights for t in self.catalog.expand(item.titles)}
+        for title in titles:
+            kept = [e for e in self._entries.get(title, ()) if e.contract != contract_id]
+            removed = len(self._entries.get(title, ())) - len(kept)
+            self._entries[title] = kept
+            if removed:
+                for party in (contract.licensor, contract.licensee):
+                    if party is None:
+                        continue
+                    counts = self._party_titles[party]
+                    counts[title] = counts.get(title, 0) - removed
+                    if counts[title] <= 0:
+                        del counts[title]
 
-    # -- boxes -------------------------------------------------------------------------
+    def add_title(self, title: Title) -> None:
+        """Add a title to the catalog; contracts that already cover it (through its series
+        or a collection) start covering it now."""
+        self.catalog.add(title)
+        for ref in self.catalog.referents(title.id):
+            for contract_id in sorted(self._referencing.get(ref, ())):
+                contract = self.contracts[contract_id]
+                for covered, entry in self._entries_of(contract, only=title.id):
+                    self._index(covered, entry)
+
+    def _index(self, title: str, entry: _Entry) -> None:
+        self._entries[title].append(entry)
+        for party in (entry.licensor, entry.licensee):
+            if party is not None:
+                counts = self._party_titles[party]
+                counts[title] = counts.get(title, 0) + 1
+
+    def _entries_of(
+        self, contract: Contract, only: str | None = None
+    ) -> Iterator[tuple[str, _Entry]]:
+        if not (contract.in_force() or contract.status == "hold"):
+            return
+        until = contract.in_force_until()
+        for item in contract.rights:
+            titles = self.catalog.expand(item.titles)
+            if only is not None:
+                titles = titles & {only}
+            for title, box in self._resolve_item(item, titles, until):
+                yield title, _Entry(contract, item, box)
+
+    def _resolve_item(
+        self, item: Grant | Holdback, titles: Collection[str], until: int
+    ) -> Iterator[tuple[str, Box4]]:
+        territories = self._masks.setdefault(item.territories, item.territories)
+        if _is_absolute(item.start) and _is_absolute(item.end):
+            start, end = _resolve(item.start, item.end, None)
+            end = min(end, until)
+            if start < end:
+                box: Box4 = (item.media, territories, item.languages, start, end)
+                for title in titles:
+                    yield title, box
+            return
+        for title in titles:
+            release, releases = self.catalog.release_of(title)
+            rest = territories
+            by_term: dict[tuple[int, int], int] = defaultdict(int)
+            for country, day in releases.items():
+                bit = COUNTRY_BIT.get(country, 0)
+                if rest & bit:
+                    by_term[_resolve(item.start, item.end, day)] |= bit
+                    rest &= ~bit
+            if rest and release is not None:
+                by_term[_resolve(item.start, item.end, release)] |= rest
+            for (start, end), mask in by_term.items():
+                end = min(end, until)
+                if start < end:
+                    yield title, (item.media, mask, item.languages, start, end)
 
     def boxes_of(
         self,
@@ -119,37 +261,9 @@ class RightsBook:
         """The boxes an item covers for the given titles, with relative terms resolved per
         title (and per territory where the title has per-territory releases), clipped to
         ``until``. A relative bound on a title with no known release covers nothing."""
-        absolute = _is_absolute(item.start) and _is_absolute(item.end)
-        if absolute:
-            start, end = _resolve(item.start, item.end, None)
-            box = Box(
-                frozenset(titles),
-                item.media,
-                item.territories,
-                item.languages,
-                start,
-                min(end, until),
-            )
-            return [] if box.is_empty() else [box]
-        out: list[Box] = []
-        for title in titles:
-            release, releases = self.catalog.release_of(title)
-            rest = item.territories
-            by_term: dict[tuple[int, int], int] = defaultdict(int)
-            for country, day in releases.items():
-                bit = COUNTRY_BIT.get(country, 0)
-                if rest & bit:
-                    by_term[_resolve(item.start, item.end, day)] |= bit
-                    rest &= ~bit
-            if rest and release is not None:
-                by_term[_resolve(item.start, item.end, release)] |= rest
-            for (start, end), mask in by_term.items():
-                box = Box(
-                    frozenset((title,)), item.media, mask, item.languages, start, min(end, until)
-                )
-                if not box.is_empty():
-                    out.append(box)
-        return out
+        return [
+            Box(frozenset((title,)), *box) for title, box in self._resolve_item(item, titles, until)
+        ]
 
     # -- avails ------------------------------------------------------------------------
 
@@ -159,83 +273,65 @@ class RightsBook:
         Titles (collections, series) are expanded first; an unknown title id is simply
         not held. An empty term gives an empty, ``available`` report.
         """
-        titles = self.catalog.expand(request.titles)
-        box = Box(
-            titles,
+        box: Box4 = (
             request.media,
             request.territories,
             request.languages,
             request.start,
             request.end,
         )
-        return self._answer(
-            request.licensor, [box] if not box.is_empty() else [], request.exclusive
-        )
+        if (
+            not request.media
+            or not request.territories
+            or not request.languages
+            or request.start >= request.end
+        ):
+            return AvailsReport((), ())
+        titles = self.catalog.expand(request.titles)
+        return self._answer(request.licensor, {t: [box] for t in titles}, request.exclusive)
 
     def _answer(
         self,
         licensor: str,
-        request: list[Box],
+        requests: dict[str, list[Box4]],
         exclusive: bool,
         exclude: str | None = None,
-        extra: Iterable[Contract] = (),
+        extra: dict[str, list[_Entry]] | None = None,
     ) -> AvailsReport:
-        titles = frozenset().union(*(b.titles for b in request)) if request else frozenset()
-        exclusive_holdings: list[tuple[str, Box]] = []
-        shared_holdings: list[tuple[str, Box]] = []
-        encumbrances: dict[str, list[tuple[str, Box]]] = defaultdict(list)
-        pencils: list[tuple[str, Box]] = []
-        for record in self._records_for(titles, exclude, extra):
-            contract, item = record.contract, record.item
-            if contract.status == "hold":
-                if contract.licensor == licensor:
-                    pencils.extend(
-                        (contract.id, b) for b in self.boxes_of(item, record.titles & titles)
-                    )
+        involved = self._party_titles.get(licensor, {})
+        free: dict[Box4, list[str]] = defaultdict(list)
+        blocked: dict[tuple[Box4, str, str | None], list[str]] = defaultdict(list)
+        flagged: dict[tuple[Box4, str], list[str]] = defaultdict(list)
+        for title, boxes in requests.items():
+            if not boxes:
                 continue
-            if not contract.in_force():
+            if title not in involved and not (extra and title in extra):
+                for box in boxes:
+                    blocked[(box, "not-held", None)].append(title)
                 continue
-            involved = contract.licensee == licensor or contract.licensor == licensor
-            if not involved:
-                continue
-            boxes = self.boxes_of(item, record.titles & titles, contract.in_force_until())
-            pairs = [(contract.id, b) for b in boxes]
-            if contract.licensee == licensor and isinstance(item, Grant):
-                if contract.is_ownership:
-                    exclusive_holdings.extend(pairs)
-                elif item.sublicense:
-                    (exclusive_holdings if item.exclusive else shared_holdings).extend(pairs)
-            if contract.licensor == licensor:
-                if isinstance(item, Holdback):
-                    encumbrances["holdback"].extend(pairs)
-                elif item.exclusive:
-                    encumbrances["exclusive-license"].extend(pairs)
-                else:
-                    encumbrances["non-exclusive-license"].extend(pairs)
-        available, unavailable = partition(
-            request, exclusive_holdings, shared_holdings, encumbrances, exclusive
+            entries: Iterable[_Entry] = self._entries.get(title, ())
+            if extra and title in extra:
+                entries = [*entries, *extra[title]]
+            available, unavailable, warnings = _partition_title(
+                entries, boxes, licensor, exclusive, exclude
+            )
+            for box in available:
+                free[box].append(title)
+            for box, reason, contract in unavailable:
+                blocked[(box, reason, contract)].append(title)
+            for box, contract in warnings:
+                flagged[(box, contract)].append(title)
+        return build_report(
+            (Box(frozenset(titles), *box) for box, titles in free.items()),
+            (
+                Unavailable(Box(frozenset(titles), *box), reason, contract)
+                for (box, reason, contract), titles in blocked.items()
+            ),
+            (
+                Warning(Box(frozenset(titles), *box), "held-for-negotiation", contract)
+                for (box, contract), titles in flagged.items()
+            ),
         )
-        warnings = [
-            Warning(b & pencil, "held-for-negotiation", contract)
-            for contract, pencil in pencils
-            for b in request
-            if b.overlaps(pencil)
-        ]
-        return build_report(available, unavailable, warnings)
-
-    def _records_for(
-        self, titles: Collection[str], exclude: str | None, extra: Iterable[Contract]
-    ) -> Iterator[_Record]:
-        seen: set[int] = set()
-        for title in titles:
-            for record in self._by_title.get(title, ()):
-                if record.contract.id != exclude and id(record) not in seen:
-                    seen.add(id(record))
-                    yield record
-        for contract in extra:
-            for record in self._records(contract):
-                if not record.titles.isdisjoint(titles):
-                    yield record
 
     # -- contract checks ---------------------------------------------------------------
 
@@ -252,55 +348,48 @@ class RightsBook:
             return ContractCheck(contract.id, (), problems)
         until = contract.in_force_until()
         reports: list[AvailsReport] = []
-        for index, grant in enumerate(contract.grants):
-            boxes = self.boxes_of(grant, self.catalog.expand(grant.titles), until)
-            earlier = replace(
-                contract,
-                status="executed",
-                terminated=None,
-                grants=contract.grants[:index],
-                holdbacks=(),
-            )
+        earlier: dict[str, list[_Entry]] = defaultdict(list)
+        as_executed = replace(contract, status="executed", terminated=None)
+        for grant in contract.grants:
+            requests: dict[str, list[Box4]] = defaultdict(list)
+            for title, box in self._resolve_item(grant, self.catalog.expand(grant.titles), until):
+                requests[title].append(box)
             if contract.licensor is None:
-                reports.append(self._ownership_overlap(boxes, contract.id, earlier))
+                reports.append(self._ownership_overlap(requests, contract.id, earlier))
             else:
                 reports.append(
                     self._answer(
                         contract.licensor,
-                        boxes,
+                        requests,
                         grant.exclusive,
                         exclude=contract.id,
-                        extra=(earlier,),
+                        extra=earlier,
                     )
                 )
+            for title, box in self._resolve_item(grant, self.catalog.expand(grant.titles), FOREVER):
+                earlier[title].append(_Entry(as_executed, grant, box))
         return ContractCheck(contract.id, tuple(reports))
 
     def _ownership_overlap(
-        self, request: list[Box], exclude: str, earlier: Contract
+        self, requests: dict[str, list[Box4]], exclude: str, earlier: dict[str, list[_Entry]]
     ) -> AvailsReport:
-        titles = frozenset().union(*(b.titles for b in request)) if request else frozenset()
-        rest = list(request)
+        free: list[Box] = []
         unavailable: list[Unavailable] = []
-        owners = [
-            r
-            for r in self._records_for(titles, exclude, (earlier,))
-            if r.contract.is_ownership and r.contract.in_force() and isinstance(r.item, Grant)
-        ]
-        for record in sorted(owners, key=lambda r: r.contract.id):
-            for owned in self.boxes_of(
-                record.item, record.titles & titles, record.contract.in_force_until()
-            ):
-                still: list[Box] = []
-                for box in rest:
-                    if box.overlaps(owned):
-                        unavailable.append(
-                            Unavailable(box & owned, ALREADY_OWNED, record.contract.id)
-                        )
-                        still.extend(box - owned)
-                    else:
-                        still.append(box)
-                rest = still
-        return build_report(rest, unavailable, ())
+        for title, boxes in requests.items():
+            rest = list(boxes)
+            owners = [
+                e
+                for e in (*self._entries.get(title, ()), *earlier.get(title, ()))
+                if e.licensor is None and not e.pencil and not e.holdback and e.contract != exclude
+            ]
+            for entry in sorted(owners, key=lambda e: e.contract):
+                inside, rest = _cut_all(rest, entry.box)
+                unavailable.extend(
+                    Unavailable(Box(frozenset((title,)), *b), ALREADY_OWNED, entry.contract)
+                    for b in inside
+                )
+            free.extend(Box(frozenset((title,)), *b) for b in rest)
+        return build_report(free, unavailable, ())
 
     def broken_chains(self) -> list[tuple[str, int, AvailsReport]]:
         """Executed grants whose licensor no longer holds what they gave (a broken chain
@@ -310,11 +399,13 @@ class RightsBook:
             if contract.licensor is None or not contract.in_force():
                 continue
             for index, grant in enumerate(contract.grants):
-                boxes = self.boxes_of(
+                requests: dict[str, list[Box4]] = defaultdict(list)
+                for title, box in self._resolve_item(
                     grant, self.catalog.expand(grant.titles), contract.in_force_until()
-                )
+                ):
+                    requests[title].append(box)
                 report = self._answer(
-                    contract.licensor, boxes, grant.exclusive, exclude=contract.id
+                    contract.licensor, requests, grant.exclusive, exclude=contract.id
                 )
                 lost = tuple(
                     u
@@ -324,6 +415,86 @@ class RightsBook:
                 if lost:
                     out.append((contract.id, index, AvailsReport((), lost, ())))
         return out
+
+
+def _partition_title(
+    entries: Iterable[_Entry],
+    request: list[Box4],
+    licensor: str,
+    exclusive: bool,
+    exclude: str | None,
+) -> _Outcome:
+    """DESIGN.md rules 1-4 for one title: see :func:`reelrights.engine.avails.partition`."""
+    media = territories = 0
+    first, last = FOREVER, DAWN
+    for m, x, _, s, e in request:
+        media |= m
+        territories |= x
+        first = min(first, s)
+        last = max(last, e)
+    held_exclusively: list[Box4] = []
+    held_shared: list[Box4] = []
+    licenses: list[tuple[str, Box4]] = []
+    holdbacks: list[tuple[str, Box4]] = []
+    shared_licenses: list[tuple[str, Box4]] = []
+    pencils: list[tuple[str, Box4]] = []
+    for entry in entries:
+        box = entry.box
+        if (
+            box[3] >= last
+            or box[4] <= first
+            or not box[0] & media
+            or not box[1] & territories
+            or entry.contract == exclude
+        ):
+            continue
+        if entry.pencil:
+            if entry.licensor == licensor:
+                pencils.append((entry.contract, box))
+            continue
+        if entry.licensee == licensor and not entry.holdback:
+            if entry.licensor is None or (entry.sublicense and entry.exclusive):
+                held_exclusively.append(box)
+            elif entry.sublicense:
+                held_shared.append(box)
+        if entry.licensor == licensor:
+            if entry.holdback:
+                holdbacks.append((entry.contract, box))
+            elif entry.exclusive:
+                licenses.append((entry.contract, box))
+            elif exclusive:
+                shared_licenses.append((entry.contract, box))
+    rest = list(request)
+    mine: list[Box4] = []
+    for holding in held_exclusively:
+        inside, rest = _cut_all(rest, holding)
+        mine.extend(inside)
+    shared: list[Box4] = []
+    for holding in held_shared:
+        inside, rest = _cut_all(rest, holding)
+        shared.extend(inside)
+    unavailable: list[tuple[Box4, str, str | None]] = [(b, "not-held", None) for b in rest]
+    if exclusive:
+        unavailable.extend((b, "held-non-exclusively", None) for b in shared)
+    else:
+        mine.extend(shared)
+    for reason, blockers in (
+        ("exclusive-license", licenses),
+        ("holdback", holdbacks),
+        ("non-exclusive-license", shared_licenses),
+    ):
+        for contract, blocker in sorted(blockers, key=lambda p: p[0]):
+            if not mine:
+                break
+            inside, mine = _cut_all(mine, blocker)
+            unavailable.extend((b, reason, contract) for b in inside)
+    warnings = [
+        (part, contract)
+        for contract, pencil in pencils
+        for b in request
+        if (part := _split(b, pencil)[0]) is not None
+    ]
+    return mine, unavailable, warnings
 
 
 def _is_absolute(bound: DateBound | None) -> bool:
