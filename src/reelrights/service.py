@@ -35,6 +35,7 @@ from reelrights.formats import sheet as sheets
 from reelrights.store.repository import Change, Reader, Store, Writer
 
 Progress = Callable[[str, int, int], None]
+BULK_LOCKS = 2000
 
 
 class RightsConflict(Exception):
@@ -116,6 +117,24 @@ class Service:
         problems = [p for s in parsed for p in s.problems]
         if problems:
             raise InvalidInput(problems)
+        return self.load_sheets(parsed, progress)
+
+    def load_sheets(
+        self, parsed: Sequence[sheets.DealSheet], progress: Progress | None = None
+    ) -> LoadResult:
+        """Store deal sheets already read (or built in code), all or nothing.
+
+        Each writer locks the (licensor, title) pairs it touches; a load touching more
+        than :data:`BULK_LOCKS` pairs locks the whole book instead.
+        """
+        with self.store.reading() as reader:
+            stored_territory, stored_media = reader.groups()
+        media, geography = MediaTaxonomy(stored_media), Geography(stored_territory)
+        for sheet in parsed:
+            for name, members in sheet.territory_groups.items():
+                geography.add_group(name, members)
+            for name, members in sheet.media_groups.items():
+                media.add_group(name, members)
         all_contracts = [c for s in parsed for c in s.contracts]
         locks: set[tuple[str, ...]] = {
             ("grant", c.licensor or "", title)
@@ -130,9 +149,10 @@ class Service:
             for g in c.grants
             for title in g.titles
         }
-        with self.store.writing(sorted(locks)) as writer:
+        bulk = len(locks) > BULK_LOCKS
+        with self.store.writing(() if bulk else sorted(locks), whole_book=bulk) as writer:
             return self._load_parsed(
-                writer, parsed, stored_territory, stored_media, media, geography, progress
+                writer, list(parsed), stored_territory, stored_media, media, geography, progress
             )
 
     def _load_parsed(

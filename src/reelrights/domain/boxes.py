@@ -109,19 +109,6 @@ class Box:
         )
 
 
-def subtract_all(boxes: Iterable[Box], cut: Box) -> tuple[list[Box], list[Box]]:
-    """Split ``boxes`` by ``cut``: (the parts inside ``cut``, the parts outside it)."""
-    inside: list[Box] = []
-    outside: list[Box] = []
-    for box in boxes:
-        if box.overlaps(cut):
-            inside.append(box & cut)
-            outside.extend(box - cut)
-        else:
-            outside.append(box)
-    return inside, outside
-
-
 def _merge_by(
     items: list[tuple[Box, Label]],
     key: Callable[[Box], Hashable],

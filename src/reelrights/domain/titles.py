@@ -53,11 +53,14 @@ class Catalog:
         self.titles: dict[str, Title] = {}
         self._children: dict[str, list[str]] = defaultdict(list)
         self._collections_of: dict[str, list[str]] = defaultdict(list)
+        self._collections: set[str] = set()
+        self._expansions: dict[str, frozenset[str]] = {}
         for title in titles:
             self.add(title)
 
     def add(self, title: Title) -> None:
         """Add or replace a title (replacing keeps the tree consistent)."""
+        self._expansions.clear()
         old = self.titles.get(title.id)
         if old is not None:
             if old.parent:
@@ -65,6 +68,10 @@ class Catalog:
             for member in old.members:
                 self._collections_of[member].remove(old.id)
         self.titles[title.id] = title
+        if title.kind == "collection":
+            self._collections.add(title.id)
+        else:
+            self._collections.discard(title.id)
         if title.parent:
             self._children[title.parent].append(title.id)
         for member in title.members:
@@ -80,8 +87,22 @@ class Catalog:
         """The rights-bearing titles that the given ids cover: a collection its members
         (recursively), a series or season itself and all below it. Unknown ids are kept
         as they are (the caller validates references)."""
+        wanted = title_ids if isinstance(title_ids, set | frozenset) else set(title_ids)
+        # Most titles are leaves (films, episodes): take them in one set operation.
+        leaves = wanted - self._children.keys() - self._collections
+        if len(leaves) == len(wanted):
+            return frozenset(leaves)
+        out = set(leaves)
+        for tid in wanted - leaves:
+            out |= self._expand_one(tid)
+        return frozenset(out)
+
+    def _expand_one(self, title_id: str) -> frozenset[str]:
+        cached = self._expansions.get(title_id)
+        if cached is not None:
+            return cached
         out: set[str] = set()
-        stack = list(title_ids)
+        stack = [title_id]
         seen: set[str] = set()
         while stack:
             tid = stack.pop()
@@ -94,7 +115,9 @@ class Catalog:
                 continue
             out.add(tid)
             stack.extend(self._children.get(tid, ()))
-        return frozenset(out)
+        result = frozenset(out)
+        self._expansions[title_id] = result
+        return result
 
     def referents(self, title_id: str) -> frozenset[str]:
         """Every id whose expansion covers ``title_id``: itself, its season and series, and

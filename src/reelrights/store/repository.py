@@ -118,20 +118,29 @@ class Store:
             yield Reader(connection)
 
     @contextmanager
-    def writing(self, locks: Iterable[tuple[str, ...]] = ()) -> Iterator[Writer]:
+    def writing(
+        self, locks: Iterable[tuple[str, ...]] = (), whole_book: bool = False
+    ) -> Iterator[Writer]:
         """One write transaction, serialized against writers of the same lock keys.
 
         Lock keys are tuples such as ``("grant", licensor, title)``; on PostgreSQL each
         becomes a transaction advisory lock, taken in sorted order so that writers never
-        deadlock; SQLite takes its database write lock up front. Rolled back on error.
+        deadlock, under a shared lock on the whole book; ``whole_book`` takes that one
+        exclusively instead (for bulk loads). SQLite takes its database write lock up
+        front. Rolled back on error.
         """
         with (
             self.engine.connect().execution_options(immediate=True) as connection,
             connection.begin(),
         ):
             if not self.is_sqlite:
-                for key in sorted({_lock_key(k) for k in locks}):
-                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+                book = _lock_key(("book",))
+                if whole_book:
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (book,))
+                else:
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock_shared(%s)", (book,))
+                    for key in sorted({_lock_key(k) for k in locks}):
+                        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
             yield Writer(connection)
 
 
