@@ -1,37 +1,51 @@
 """The baseline: how a competent team would answer avails without an engine.
 
-One SQLite row per (title, medium, territory) cell per grant or holdback, with composite
-B-tree indexes; a question is one indexed query, then Python cuts each cell's timeline
-into intervals by the rules of DESIGN.md and groups equal outcomes. Writes check for
-conflicting rows with one query and insert the cells, in one transaction.
+One row per (title, medium, territory) cell per grant or holdback, integer-coded, with
+composite B-tree indexes; a question is one indexed query, then Python cuts each cell's
+timeline into intervals by the rules of DESIGN.md and groups equal outcomes. A write
+locks, checks its grants with the same question, and inserts its cells, in one
+transaction. Runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from reelrights.domain.contracts import Contract
+import psycopg
+
+from reelrights.domain.contracts import Contract, Grant
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import LEAVES, leaves_of
 from reelrights.domain.terms import DAWN, FOREVER
-from reelrights.domain.territories import countries_of
+from reelrights.domain.territories import COUNTRIES, countries_of
 from reelrights.domain.titles import Catalog
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS cells (
-    title TEXT NOT NULL, medium TEXT NOT NULL, territory TEXT NOT NULL,
-    contract TEXT NOT NULL, licensor TEXT, licensee TEXT NOT NULL,
+MEDIUM = {code: i for i, code in enumerate(LEAVES)}
+COUNTRY = {code: i for i, code in enumerate(COUNTRIES)}
+
+TABLES = """
+CREATE TABLE grants (
+    id INTEGER PRIMARY KEY, contract TEXT NOT NULL, licensor TEXT, licensee TEXT NOT NULL,
     holdback INTEGER NOT NULL, exclusive INTEGER NOT NULL, sublicense INTEGER NOT NULL,
     hold INTEGER NOT NULL, languages TEXT NOT NULL, start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL
-);
+    stop INTEGER NOT NULL);
+CREATE TABLE title_codes (id INTEGER PRIMARY KEY, title TEXT NOT NULL UNIQUE);
+CREATE TABLE cells (title INTEGER NOT NULL, medium INTEGER NOT NULL,
+    territory INTEGER NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
+    grant_id INTEGER NOT NULL);
+"""
+STAGING = """
+CREATE TEMP TABLE grant_titles (grant_id INTEGER, title INTEGER);
+CREATE TEMP TABLE grant_media (grant_id INTEGER, medium INTEGER);
+CREATE TEMP TABLE grant_countries (grant_id INTEGER, territory INTEGER);
 """
 INDEXES = """
-CREATE INDEX IF NOT EXISTS cells_by_title ON cells (title, medium, territory, start);
-CREATE INDEX IF NOT EXISTS cells_by_medium ON cells (medium, territory, start);
+CREATE INDEX cells_by_title ON cells (title, medium, territory, start);
+CREATE INDEX cells_by_medium ON cells (medium, territory, start);
 """
 REASONS = (
     "not-held",
@@ -40,109 +54,155 @@ REASONS = (
     "holdback",
     "non-exclusive-license",
 )
+# (medium, territory, languages, start, end, reason, contract) -> titles
+Answer = dict[tuple[Any, ...], list[str]]
 
 
-def _languages_text(languages: LanguageSet) -> str:
+def languages_text(languages: LanguageSet) -> str:
     if languages == ALL_LANGUAGES:
         return "*"
     return ("-" if languages.negated else "+") + ",".join(sorted(languages.codes))
 
 
-def _languages_of(text: str) -> LanguageSet:
+def languages_of(text: str) -> LanguageSet:
     if text == "*":
         return ALL_LANGUAGES
-    codes = frozenset(c for c in text[1:].split(",") if c)
-    return LanguageSet(text[0] == "-", codes)
+    return LanguageSet(text[0] == "-", frozenset(c for c in text[1:].split(",") if c))
+
+
+def _term(item: Any) -> tuple[int, int]:
+    start = item.start.day.toordinal() if item.start and item.start.day else DAWN
+    end = item.end.day.toordinal() + 1 if item.end and item.end.day else FOREVER
+    return start, end
 
 
 class Baseline:
-    """The cell-per-row store."""
+    """The cell-per-row store on SQLite (a path) or PostgreSQL (a ``postgresql://`` URL)."""
 
-    def __init__(self, path: str, catalog: Catalog) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+    def __init__(self, where: str, catalog: Catalog) -> None:
         self.catalog = catalog
+        self.postgres = where.startswith("postgresql://")
+        self.db: Any
+        if self.postgres:
+            self.db = psycopg.connect(where, autocommit=True)
+            self.mark = "%s"
+        else:
+            self.db = sqlite3.connect(where, isolation_level=None, timeout=120)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA cache_size=-400000")
+            self.mark = "?"
+        self.codes: dict[str, int] = {}
+        self.names: list[str] = []
 
-    def cell_rows(self, contract: Contract, until: int | None = None) -> Iterator[tuple[Any, ...]]:
-        """The rows of a contract (absolute terms only: the generator makes no others)."""
-        end_cap = contract.in_force_until() if until is None else until
-        for item in contract.rights:
-            start = item.start.day.toordinal() if item.start and item.start.day else DAWN
-            end = item.end.day.toordinal() + 1 if item.end and item.end.day else FOREVER
-            end = min(end, end_cap)
-            holdback = not hasattr(item, "exclusive")
-            exclusive = int(getattr(item, "exclusive", False))
-            sublicense = int(getattr(item, "sublicense", False))
-            languages = _languages_text(item.languages)
-            media = leaves_of(item.media)
-            countries = countries_of(item.territories)
-            for title in self.catalog.expand(item.titles):
-                for medium in media:
-                    for country in countries:
-                        yield (
-                            title,
-                            medium,
-                            country,
-                            contract.id,
-                            contract.licensor,
-                            contract.licensee,
-                            int(holdback),
-                            exclusive,
-                            sublicense,
-                            int(contract.status == "hold"),
-                            languages,
-                            start,
-                            end,
-                        )
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.db.execute(sql.replace("?", self.mark), params)
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            with self.db.cursor() as cursor:
+                cursor.executemany(sql.replace("?", "%s"), rows)
+        else:
+            self.db.executemany(sql, rows)
+
+    def create(self) -> None:
+        for statement in TABLES.split(";"):
+            if statement.strip():
+                self._run(statement)
+        rows = [(i, t) for i, t in enumerate(sorted(self.catalog.titles))]
+        self._many("INSERT INTO title_codes VALUES (?, ?)", rows)
+        self.codes = {t: i for i, t in rows}
+        self.names = [t for _, t in rows]
+
+    def _grant_rows(self, contract: Contract, first_id: int) -> Iterator[tuple[Any, ...]]:
+        end_cap = contract.in_force_until()
+        for offset, item in enumerate(contract.rights):
+            start, end = _term(item)
+            yield (
+                first_id + offset,
+                contract.id,
+                contract.licensor,
+                contract.licensee,
+                int(not isinstance(item, Grant)),
+                int(getattr(item, "exclusive", False)),
+                int(getattr(item, "sublicense", False)),
+                int(contract.status == "hold"),
+                languages_text(item.languages),
+                start,
+                min(end, end_cap),
+            )
 
     def load(self, contracts: Iterable[Contract]) -> int:
-        """Bulk-load contracts (already known to be conflict-free); the number of rows."""
-        rows = 0
-        self.db.execute("BEGIN")
-        batch: list[tuple[Any, ...]] = []
+        """Bulk-load contracts (known to be conflict-free): the cells are expanded by the
+        database itself. Returns the number of cell rows."""
+        self._run("BEGIN")
+        for statement in STAGING.split(";"):
+            if statement.strip():
+                self._run(statement)
+        grants: list[tuple[Any, ...]] = []
+        titles: list[tuple[int, int]] = []
+        media: list[tuple[int, int]] = []
+        countries: list[tuple[int, int]] = []
+        next_id = 1
         for contract in contracts:
             if not (contract.in_force() or contract.status == "hold"):
                 continue
-            batch.extend(self.cell_rows(contract))
-            if len(batch) > 100_000:
-                self.db.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
-                rows += len(batch)
-                batch = []
-        self.db.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
-        rows += len(batch)
-        self.db.execute("COMMIT")
-        self.db.executescript(INDEXES)
-        self.db.execute("ANALYZE")
-        return rows
+            for row, item in zip(self._grant_rows(contract, next_id), contract.rights, strict=True):
+                grant_id = row[0]
+                grants.append(row)
+                titles.extend((grant_id, self.codes[t]) for t in self.catalog.expand(item.titles))
+                media.extend((grant_id, MEDIUM[m]) for m in leaves_of(item.media))
+                countries.extend((grant_id, COUNTRY[c]) for c in countries_of(item.territories))
+            next_id += len(contract.rights)
+        self._many("INSERT INTO grants VALUES (?,?,?,?,?,?,?,?,?,?,?)", grants)
+        self._many("INSERT INTO grant_titles VALUES (?, ?)", titles)
+        self._many("INSERT INTO grant_media VALUES (?, ?)", media)
+        self._many("INSERT INTO grant_countries VALUES (?, ?)", countries)
+        self._run("CREATE INDEX grant_media_id ON grant_media (grant_id)")
+        self._run("CREATE INDEX grant_countries_id ON grant_countries (grant_id)")
+        self._run(
+            "INSERT INTO cells SELECT gt.title, gm.medium, gc.territory, g.start, g.stop, g.id "
+            "FROM grant_titles gt JOIN grants g ON g.id = gt.grant_id "
+            "JOIN grant_media gm ON gm.grant_id = gt.grant_id "
+            "JOIN grant_countries gc ON gc.grant_id = gt.grant_id"
+        )
+        self._run("COMMIT")
+        for statement in INDEXES.split(";"):
+            if statement.strip():
+                self._run(statement)
+        self._run("ANALYZE")
+        return int(self._run("SELECT count(*) FROM cells").fetchone()[0])
 
     # -- questions -----------------------------------------------------------------------
 
     def avails(
         self,
         licensor: str,
-        titles: list[str],
+        titles: Sequence[str],
         media: int,
         territories: int,
         languages: LanguageSet,
         start: int,
         end: int,
         exclusive: bool,
-    ) -> dict[tuple[Any, ...], list[str]]:
+    ) -> Answer:
         """``{(medium, territory, languages, start, end, reason, contract): [titles]}``;
         reason ``None`` for available."""
         expanded = sorted(self.catalog.expand(titles))
         media_codes = leaves_of(media)
         countries = countries_of(territories)
-        rows = self._rows(licensor, expanded, media_codes, countries, start, end)
-        by_cell: dict[tuple[str, str, str], list[tuple[Any, ...]]] = defaultdict(list)
-        for row in rows:
+        by_cell: dict[tuple[int, int, int], list[tuple[Any, ...]]] = defaultdict(list)
+        for row in self._rows(licensor, expanded, media_codes, countries, start, end):
             by_cell[(row[0], row[1], row[2])].append(row)
-        out: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+        out: Answer = defaultdict(list)
         for title in expanded:
+            code = self.codes[title]
             for medium in media_codes:
+                m = MEDIUM[medium]
                 for country in countries:
-                    cell_rows = by_cell.get((title, medium, country))
+                    cell_rows = by_cell.get((code, m, COUNTRY[country]))
                     if not cell_rows:
                         out[(medium, country, languages, start, end, "not-held", None)].append(
                             title
@@ -162,27 +222,42 @@ class Baseline:
         end: int,
     ) -> list[tuple[Any, ...]]:
         marks = lambda items: ",".join("?" * len(items))  # noqa: E731
-        where = (
-            f"medium IN ({marks(media)}) AND territory IN ({marks(countries)}) "
-            'AND start < ? AND "end" > ? AND (licensor = ? OR licensee = ?)'
+        media_ids = [MEDIUM[m] for m in media]
+        country_ids = [COUNTRY[c] for c in countries]
+        select = (
+            "SELECT c.title, c.medium, c.territory, g.contract, g.licensor, g.licensee, "
+            "g.holdback, g.exclusive, g.sublicense, g.hold, g.languages, g.start, g.stop "
+            "FROM cells c JOIN grants g ON g.id = c.grant_id WHERE "
         )
-        params: list[Any] = [*media, *countries, end, start, licensor, licensor]
+        where = (
+            f"c.medium IN ({marks(media_ids)}) AND c.territory IN ({marks(country_ids)}) "
+            "AND c.start < ? AND c.stop > ? AND (g.licensor = ? OR g.licensee = ?)"
+        )
+        params: list[Any] = [*media_ids, *country_ids, end, start, licensor, licensor]
         if len(titles) <= 500:
-            query = f"SELECT * FROM cells WHERE title IN ({marks(titles)}) AND {where}"
-            return self.db.execute(query, [*titles, *params]).fetchall()
-        wanted = set(titles)
-        rows = self.db.execute(f"SELECT * FROM cells WHERE {where}", params).fetchall()
+            codes = [self.codes[t] for t in titles]
+            query = f"{select} c.title IN ({marks(codes)}) AND {where}"
+            return list(self._run(query, [*codes, *params]).fetchall())
+        wanted = {self.codes[t] for t in titles}
+        rows = self._run(select + where, params).fetchall()
         return [r for r in rows if r[0] in wanted]
 
     # -- writes --------------------------------------------------------------------------
 
     def execute(self, contract: Contract) -> bool:
-        """Check a contract's grants against the cells and store them; False if refused."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """Lock the licensor, check the contract's grants, store its cells; False if
+        refused (nothing stored)."""
+        self._run("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
         try:
+            if self.postgres:
+                key = int.from_bytes(
+                    hashlib.blake2b((contract.licensor or "").encode(), digest_size=8).digest(),
+                    "big",
+                    signed=True,
+                )
+                self._run("SELECT pg_advisory_xact_lock(?)", (key,))
             for grant in contract.grants:
-                start = grant.start.day.toordinal() if grant.start and grant.start.day else DAWN
-                end = grant.end.day.toordinal() + 1 if grant.end and grant.end.day else FOREVER
+                start, end = _term(grant)
                 answer = self.avails(
                     contract.licensor or "",
                     list(grant.titles),
@@ -194,17 +269,27 @@ class Baseline:
                     grant.exclusive,
                 )
                 if any(key[5] is not None for key in answer):
-                    self.db.execute("ROLLBACK")
+                    self._run("ROLLBACK")
                     return False
-            self.db.executemany(
-                "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                list(self.cell_rows(contract)),
-            )
-            self.db.execute("COMMIT")
+            first = int(self._run("SELECT coalesce(max(id), 0) + 1 FROM grants").fetchone()[0])
+            rows = list(self._grant_rows(contract, first))
+            self._many("INSERT INTO grants VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            cells = [
+                (self.codes[t], MEDIUM[m], COUNTRY[c], row[9], row[10], row[0])
+                for row, item in zip(rows, contract.rights, strict=True)
+                for t in self.catalog.expand(item.titles)
+                for m in leaves_of(item.media)
+                for c in countries_of(item.territories)
+            ]
+            self._many("INSERT INTO cells VALUES (?,?,?,?,?,?)", cells)
+            self._run("COMMIT")
             return True
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._run("ROLLBACK")
             raise
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def _cut(
@@ -220,7 +305,7 @@ def _cut(
     bounds = {start, end}
     tags: set[str] = set(languages.codes)
     for row in rows:
-        langs = _languages_of(row[10])
+        langs = languages_of(row[10])
         tags |= langs.codes
         entries.append((row, langs))
         bounds.add(max(start, row[11]))
@@ -234,7 +319,7 @@ def _cut(
         if not atom:
             continue
         tag = next(iter(atom.codes)) if not atom.negated else None
-        previous: tuple[Any, ...] | None = None
+        previous: tuple[str | None, str | None] | None = None
         run_start = start
         for a in points[:-1]:
             label = _label(entries, licensor, exclusive, tag, a)
@@ -287,6 +372,3 @@ def _label(
         if blockers[reason]:
             return (reason, min(blockers[reason]))
     return (None, None)
-
-
-__all__ = ["LEAVES", "Baseline"]

@@ -211,7 +211,7 @@ def generate(
                 continue
             licensor, titles, refs = platform, [root], (root,)
         else:
-            if roll < 0.08:
+            if roll < 0.08 and collections:
                 ref, members = rng.choice(collections)
                 titles, refs = members, (ref,)
                 licensor = out.owner_of[ref]

@@ -1,9 +1,12 @@
 """The one facade every outer layer calls: load, execute, terminate, ask, export.
 
-It turns user text (codes, dates, file contents) into domain values, asks the store for the
-contracts a question or a write concerns, and lets the engine decide. Problems in the input
-raise :class:`InvalidInput` (nothing is stored); a write that would break avails raises
-:class:`RightsConflict` with the engine's reports (nothing is stored either).
+It turns user text (codes, dates, file contents) into domain values, keeps an avails index
+of the stored book in memory, and lets the engine decide. The store is the source of
+truth: before every question and inside every write, the index catches up with the rows
+written since the book version it last saw, so a write made by any process is seen by the
+very next question. Problems in the input raise :class:`InvalidInput` (nothing is
+stored); a write that would break avails raises :class:`RightsConflict` with the engine's
+reports (nothing is stored either).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -57,6 +61,23 @@ class LoadResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _State:
+    """The in-memory view of the stored book as of ``version``."""
+
+    version: int
+    book: RightsBook
+    parties: dict[str, Party]
+    territory_groups: dict[str, list[str]]
+    media_groups: dict[str, list[str]]
+    media: MediaTaxonomy
+    geography: Geography
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.book.catalog
+
+
 def _actor() -> str:
     return os.environ.get("REELRIGHTS_ACTOR") or f"{getpass.getuser()}@cli"
 
@@ -72,27 +93,101 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _lock_keys(contracts: Iterable[Contract]) -> set[tuple[str, ...]]:
+    """The (licensor, title) pairs, and the titles of ownership records, a write touches."""
+    keys: set[tuple[str, ...]] = set()
+    for contract in contracts:
+        for item in contract.rights:
+            for title in item.titles:
+                keys.add(("grant", contract.licensor or "", title))
+                if contract.is_ownership:
+                    keys.add(("own", title))
+    return keys
+
+
 class Service:
     """reelrights on one database."""
 
     def __init__(self, url: str | None = None, actor: str | None = None) -> None:
         self.store = Store(url)
         self.actor = actor or _actor()
+        self._state: _State | None = None
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self.store.close()
 
-    # -- vocabularies --------------------------------------------------------------------
+    # -- the in-memory view --------------------------------------------------------------
+
+    def _fresh(self, reader: Reader, progress: Progress | None = None) -> _State:
+        """The state caught up with the store as ``reader`` sees it."""
+        with self._lock:
+            version = reader.book_version()
+            state = self._state
+            if state is None:
+                state = self._state = self._build(reader, version, progress)
+            elif state.version != version:
+                self._catch_up(reader, state, version)
+            return state
 
     @staticmethod
-    def _codes(reader: Reader) -> tuple[MediaTaxonomy, Geography]:
+    def _build(reader: Reader, version: int, progress: Progress | None) -> _State:
         territory_groups, media_groups = reader.groups()
-        return MediaTaxonomy(media_groups), Geography(territory_groups)
+        book = RightsBook(reader.catalog(), keep_contracts=False)
+        contracts = reader.contracts()
+        total = len(contracts)
+        for done, contract in enumerate(contracts, start=1):
+            book.add(contract)
+            if progress and (done % 10_000 == 0 or done == total):
+                progress("indexing contracts", done, total)
+        return _State(
+            version,
+            book,
+            {p.id: p for p in reader.parties()},
+            territory_groups,
+            media_groups,
+            MediaTaxonomy(media_groups),
+            Geography(territory_groups),
+        )
+
+    @staticmethod
+    def _catch_up(reader: Reader, state: _State, version: int) -> None:
+        new_titles = reader.titles(since=state.version)
+        if new_titles:
+            catalog = state.catalog
+            for title in new_titles:
+                catalog.add(title)
+            referents = {r for title in new_titles for r in catalog.referents(title.id)}
+            covering = reader.contracts(touching=referents)
+            for title in new_titles:
+                refs = catalog.referents(title.id)
+                state.book.add_title(
+                    title,
+                    [c for c in covering if any(t in refs for i in c.rights for t in i.titles)],
+                )
+        for contract in reader.contracts(since=state.version):
+            state.book.replace(contract)
+        state.parties = {p.id: p for p in reader.parties()}
+        state.territory_groups, state.media_groups = reader.groups()
+        state.media = MediaTaxonomy(state.media_groups)
+        state.geography = Geography(state.territory_groups)
+        state.version = version
+
+    def _wrote(self, writer: Writer, before: int) -> None:
+        """After a commit: the state is current if this write was the only one since."""
+        if self._state is not None and writer.version == before + 1:
+            self._state.version = writer.version
+
+    def warm(self, progress: Progress | None = None) -> None:
+        """Build the in-memory index now rather than at the first question."""
+        with self.store.reading() as reader:
+            self._fresh(reader, progress)
 
     def vocabularies(self) -> tuple[MediaTaxonomy, Geography]:
         """The media taxonomy and geography with this book's custom groups."""
         with self.store.reading() as reader:
-            return self._codes(reader)
+            territory_groups, media_groups = reader.groups()
+        return MediaTaxonomy(media_groups), Geography(territory_groups)
 
     # -- loading -------------------------------------------------------------------------
 
@@ -110,9 +205,7 @@ class Service:
         self, texts: Sequence[tuple[str, str]], progress: Progress | None = None
     ) -> LoadResult:
         """:meth:`load` for (file name, text) pairs."""
-        with self.store.reading() as reader:
-            stored_territory, stored_media = reader.groups()
-        media, geography = MediaTaxonomy(stored_media), Geography(stored_territory)
+        media, geography = self.vocabularies()
         parsed = [sheets.parse_sheet(text, name, media, geography) for name, text in texts]
         problems = [p for s in parsed for p in s.problems]
         if problems:
@@ -127,128 +220,143 @@ class Service:
         Each writer locks the (licensor, title) pairs it touches; a load touching more
         than :data:`BULK_LOCKS` pairs locks the whole book instead.
         """
-        with self.store.reading() as reader:
-            stored_territory, stored_media = reader.groups()
-        media, geography = MediaTaxonomy(stored_media), Geography(stored_territory)
-        for sheet in parsed:
-            for name, members in sheet.territory_groups.items():
-                geography.add_group(name, members)
-            for name, members in sheet.media_groups.items():
-                media.add_group(name, members)
-        all_contracts = [c for s in parsed for c in s.contracts]
-        locks: set[tuple[str, ...]] = {
-            ("grant", c.licensor or "", title)
-            for c in all_contracts
-            for item in c.rights
-            for title in item.titles
-        }
-        locks |= {
-            ("own", title)
-            for c in all_contracts
-            if c.is_ownership
-            for g in c.grants
-            for title in g.titles
-        }
+        locks = _lock_keys(c for s in parsed for c in s.contracts)
         bulk = len(locks) > BULK_LOCKS
-        with self.store.writing(() if bulk else sorted(locks), whole_book=bulk) as writer:
-            return self._load_parsed(
-                writer, list(parsed), stored_territory, stored_media, media, geography, progress
-            )
+        with self._lock, self.store.writing(() if bulk else sorted(locks), whole_book=bulk) as w:
+            state = self._fresh(w, progress)
+            before = state.version
+            self._dirty = False
+            try:
+                result = self._load_parsed(w, state, list(parsed), progress)
+            except BaseException:
+                if self._dirty:  # new titles or groups were added in memory: rebuild later
+                    self._state = None
+                raise
+        self._wrote(w, before)
+        return result
+
+    _dirty = False
 
     def _load_parsed(
         self,
         writer: Writer,
+        state: _State,
         parsed: list[sheets.DealSheet],
-        stored_territory: dict[str, list[str]],
-        stored_media: dict[str, list[str]],
-        media: MediaTaxonomy,
-        geography: Geography,
         progress: Progress | None,
     ) -> LoadResult:
         problems: list[Problem] = []
         result = LoadResult()
+        media, geography = state.media, state.geography
+        groups_before = (dict(state.territory_groups), dict(state.media_groups))
 
         def locate(sheet: sheets.DealSheet, key: str, message: str, where: str) -> None:
             problems.append(Problem(message, sheet.file, sheet.line_of(key), where))
 
+        # Custom groups: new ones are stored; a redefinition with other members is an error.
+        new_groups: list[tuple[str, str, list[str]]] = []
+        for sheet in parsed:
+            for kind, defined, known, add in (
+                ("territory", sheet.territory_groups, state.territory_groups, geography.add_group),
+                ("media", sheet.media_groups, state.media_groups, media.add_group),
+            ):
+                for name, members in defined.items():
+                    try:
+                        add(name, members)
+                    except CodeError as error:
+                        problems.append(Problem(str(error), sheet.file, None, f"{kind}_groups"))
+                        continue
+                    if name not in known:
+                        self._dirty = True
+                        known[name] = list(members)
+                        new_groups.append((kind, name, list(members)))
+
         # Parties and titles: new ones are stored; an identical repeat is accepted.
-        known_parties = {p.id: p for p in writer.parties()}
-        catalog = writer.catalog()
-        stored_titles = set(catalog.titles)
+        catalog = state.catalog
         new_parties: dict[str, tuple[Party, sheets.DealSheet]] = {}
         new_titles: dict[str, tuple[Title, sheets.DealSheet]] = {}
         for sheet in parsed:
             for party in sheet.parties:
+                key = f"party:{party.id}"
                 earlier = new_parties.get(party.id)
+                stored_party = state.parties.get(party.id)
                 if earlier:
+                    other = earlier[1]
                     locate(
                         sheet,
-                        f"party:{party.id}",
-                        f"duplicate party id '{party.id}' "
-                        f"(also in {earlier[1].file} line "
-                        f"{earlier[1].line_of('party:' + party.id)})",
+                        key,
+                        f"duplicate party id '{party.id}' (also in "
+                        f"{other.file} line {other.line_of(key)})",
                         "parties",
                     )
-                elif party.id in known_parties and known_parties[party.id] != party:
+                elif stored_party is not None and stored_party != party:
                     locate(
-                        sheet,
-                        f"party:{party.id}",
-                        f"party '{party.id}' already exists with other data",
-                        "parties",
+                        sheet, key, f"party '{party.id}' already exists with other data", "parties"
                     )
-                elif party.id not in known_parties:
+                elif stored_party is None:
                     new_parties[party.id] = (party, sheet)
             for title in sheet.titles:
+                key = f"title:{title.id}"
                 earlier_title = new_titles.get(title.id)
+                stored = catalog.get(title.id)
                 if earlier_title:
+                    other = earlier_title[1]
                     locate(
                         sheet,
-                        f"title:{title.id}",
-                        f"duplicate title id '{title.id}' "
-                        f"(also in {earlier_title[1].file} line "
-                        f"{earlier_title[1].line_of('title:' + title.id)})",
+                        key,
+                        f"duplicate title id '{title.id}' (also in "
+                        f"{other.file} line {other.line_of(key)})",
                         "titles",
                     )
-                elif title.id in stored_titles and catalog.titles[title.id] != title:
+                elif stored is not None and stored != title:
                     locate(
-                        sheet,
-                        f"title:{title.id}",
-                        f"title '{title.id}' already exists with other data",
-                        "titles",
+                        sheet, key, f"title '{title.id}' already exists with other data", "titles"
                     )
-                elif title.id not in stored_titles:
+                elif stored is None:
                     new_titles[title.id] = (title, sheet)
-        for title, _ in new_titles.values():
-            catalog.add(title)
+        known_ids = set(new_titles)
         for title, sheet in new_titles.values():
-            where = f"title {title.id}"
+            key, where = f"title:{title.id}", f"title {title.id}"
             for member in title.members:
-                if member not in catalog:
-                    locate(sheet, f"title:{title.id}", f"unknown member title '{member}'", where)
+                if member not in catalog and member not in known_ids:
+                    locate(sheet, key, f"unknown member title '{member}'", where)
             if title.parent:
-                parent = catalog.get(title.parent)
+                parent = catalog.get(title.parent) or (
+                    new_titles[title.parent][0] if title.parent in new_titles else None
+                )
                 if parent is None:
-                    locate(
-                        sheet, f"title:{title.id}", f"unknown parent title '{title.parent}'", where
-                    )
+                    locate(sheet, key, f"unknown parent title '{title.parent}'", where)
                 elif parent.kind not in ("series", "season"):
                     locate(
                         sheet,
-                        f"title:{title.id}",
+                        key,
                         f"parent '{title.parent}' is a {parent.kind}, not a series or season",
                         where,
                     )
-        party_ids = set(known_parties) | set(new_parties)
-        stored_contracts = set(writer.contract_ids())
-        seen_contracts: dict[str, sheets.DealSheet] = {}
+        if problems:
+            raise InvalidInput(problems)
+
+        # From here on the in-memory book changes: a failure must throw it away.
+        if new_titles:
+            self._dirty = True
+            for title, _ in new_titles.values():
+                catalog.add(title)
+            referents = {r for t in new_titles for r in catalog.referents(t)}
+            covering = writer.contracts(touching=referents - set(new_titles))
+            for title, _ in new_titles.values():
+                state.book.add_title(title, covering)
+
+        party_ids = set(state.parties) | set(new_parties)
         ordered: list[tuple[Contract, sheets.DealSheet]] = []
+        seen: dict[str, sheets.DealSheet] = {}
+        all_ids = [c.id for s in parsed for c in s.contracts]
+        stored_ids = writer.existing_contract_ids(all_ids)
         for sheet in parsed:
             for contract in sheet.contracts:
                 key = f"contract:{contract.id}"
-                if contract.id in stored_contracts:
+                if contract.id in stored_ids:
                     locate(sheet, key, f"contract '{contract.id}' already exists", "contracts")
-                elif contract.id in seen_contracts:
-                    other = seen_contracts[contract.id]
+                elif contract.id in seen:
+                    other = seen[contract.id]
                     locate(
                         sheet,
                         key,
@@ -256,7 +364,7 @@ class Service:
                         f"{other.file} line {other.line_of(key)})",
                         "contracts",
                     )
-                seen_contracts[contract.id] = sheet
+                seen[contract.id] = sheet
                 for role, party_id in (
                     ("licensor", contract.licensor),
                     ("licensee", contract.licensee),
@@ -278,53 +386,71 @@ class Service:
                     problems.append(Problem(problem.message, sheet.file, line, problem.field))
                 ordered.append((contract, sheet))
         if problems:
+            state.territory_groups, state.media_groups = groups_before
             raise InvalidInput(problems)
 
         # Rule 11: ownership records first, then contracts in sheet order.
         ordered.sort(key=lambda pair: not pair[0].is_ownership)
-        touched = {t for c, _ in ordered for item in c.rights for t in item.titles}
-        referents = set(touched)
-        for title_id in catalog.expand(touched):
-            referents |= catalog.referents(title_id)
-        book = RightsBook(catalog, writer.contracts(touching=referents))
         conflicts: list[ContractCheck] = []
-        accepted: list[Contract] = []
+        added: list[Contract] = []
         total = len(ordered)
-        for done, (contract, _sheet) in enumerate(ordered, start=1):
-            if contract.in_force():
-                check = book.check(contract)
-                if not check.ok:
-                    conflicts.append(check)
-                    continue
-            book.add(contract)
-            accepted.append(contract)
-            if progress and (done % 250 == 0 or done == total):
-                progress("checking contracts", done, total)
-        if conflicts:
-            raise RightsConflict(conflicts)
+        try:
+            for done, (contract, _sheet) in enumerate(ordered, start=1):
+                if contract.in_force():
+                    check = state.book.check(contract)
+                    if not check.ok:
+                        conflicts.append(check)
+                        continue
+                state.book.add(contract)
+                added.append(contract)
+                if progress and (done % 1000 == 0 or done == total):
+                    progress("checking contracts", done, total)
+            if conflicts:
+                raise RightsConflict(conflicts)
+            self._store_load(
+                writer, parsed, new_groups, new_parties, new_titles, media, geography, progress
+            )
+        except BaseException:
+            for contract in added:
+                state.book.remove(contract)
+            state.territory_groups, state.media_groups = groups_before
+            raise
+        state.parties.update({p.id: p for p, _ in new_parties.values()})
+        result.parties, result.titles = len(new_parties), len(new_titles)
+        result.contracts, result.groups = len(all_ids), len(new_groups)
+        return result
 
-        for sheet in parsed:
-            for name, members in sheet.territory_groups.items():
-                if name.lower() not in {k.lower() for k in stored_territory}:
-                    writer.add_group("territory", name, members)
-                    stored_territory[name] = members
-                    result.groups += 1
-            for name, members in sheet.media_groups.items():
-                if name.upper() not in {k.upper() for k in stored_media}:
-                    writer.add_group("media", name, members)
-                    stored_media[name] = members
-                    result.groups += 1
+    def _store_load(
+        self,
+        writer: Writer,
+        parsed: list[sheets.DealSheet],
+        new_groups: list[tuple[str, str, list[str]]],
+        new_parties: dict[str, tuple[Party, sheets.DealSheet]],
+        new_titles: dict[str, tuple[Title, sheets.DealSheet]],
+        media: MediaTaxonomy,
+        geography: Geography,
+        progress: Progress | None,
+    ) -> None:
+        for kind, name, members in new_groups:
+            writer.add_group(kind, name, members)
         writer.add_parties([p for p, _ in new_parties.values()])
         writer.add_titles([t for t, _ in new_titles.values()])
-        stored_order = [c for s in parsed for c in s.contracts]
-        writer.add_contracts(stored_order)
+        contracts = [c for s in parsed for c in s.contracts]
+        for start in range(0, len(contracts), 20_000):
+            writer.add_contracts(contracts[start : start + 20_000])
+            if progress:
+                progress("storing contracts", min(start + 20_000, len(contracts)), len(contracts))
         log: list[tuple[str, str, str, str, Any, Any]] = [
+            (self.actor, "create", f"{kind}_group", name, None, members)
+            for kind, name, members in new_groups
+        ]
+        log += [
             (self.actor, "create", "party", p.id, None, sheets.render_party(p))
             for p, _ in new_parties.values()
         ]
         log += [
-            (self.actor, "create", "title", x.id, None, _json_safe(sheets.render_title(x)))
-            for x, _ in new_titles.values()
+            (self.actor, "create", "title", t.id, None, _json_safe(sheets.render_title(t)))
+            for t, _ in new_titles.values()
         ]
         log += [
             (
@@ -335,21 +461,9 @@ class Service:
                 None,
                 _json_safe(sheets.render_contract(c, media, geography)),
             )
-            for c in stored_order
+            for c in contracts
         ]
-        for sheet in parsed:
-            log += [
-                (self.actor, "create", "territory_group", n, None, m)
-                for n, m in sheet.territory_groups.items()
-            ]
-            log += [
-                (self.actor, "create", "media_group", n, None, m)
-                for n, m in sheet.media_groups.items()
-            ]
         writer.log_many(log)
-        result.parties, result.titles = len(new_parties), len(new_titles)
-        result.contracts = len(stored_order)
-        return result
 
     # -- contract life -------------------------------------------------------------------
 
@@ -393,17 +507,10 @@ class Service:
                 ]
             )
         updated = replace(current, status=status, terminated=on)
-        locks: set[tuple[str, ...]] = {
-            ("grant", current.licensor or "", title)
-            for item in current.rights
-            for title in item.titles
-        }
-        locks |= {
-            ("own", title) for g in current.grants for title in g.titles if current.is_ownership
-        }
-        with self.store.writing(sorted(locks)) as writer:
-            stored = writer.contract(contract_id)
-            if stored != current:
+        with self._lock, self.store.writing(sorted(_lock_keys([current]))) as writer:
+            state = self._fresh(writer)
+            before = state.version
+            if writer.contract(contract_id) != current:
                 raise InvalidInput(
                     [
                         Problem(
@@ -412,13 +519,8 @@ class Service:
                         )
                     ]
                 )
-            media, geography = self._codes(writer)
             if status == "executed":
-                catalog = writer.catalog()
-                book = RightsBook(
-                    catalog, writer.contracts(touching=self._referents(catalog, updated))
-                )
-                check = book.check(updated)
+                check = state.book.check(updated)
                 if not check.ok:
                     raise RightsConflict([check])
             writer.replace_contract(updated)
@@ -427,18 +529,12 @@ class Service:
                 "execute" if status == "executed" else "terminate",
                 "contract",
                 contract_id,
-                _json_safe(sheets.render_contract(current, media, geography)),
-                _json_safe(sheets.render_contract(updated, media, geography)),
+                _json_safe(sheets.render_contract(current, state.media, state.geography)),
+                _json_safe(sheets.render_contract(updated, state.media, state.geography)),
             )
+            state.book.replace(updated)
+        self._wrote(writer, before)
         return updated
-
-    @staticmethod
-    def _referents(catalog: Catalog, contract: Contract) -> set[str]:
-        named = {t for item in contract.rights for t in item.titles}
-        out = set(named)
-        for title_id in catalog.expand(named):
-            out |= catalog.referents(title_id)
-        return out
 
     # -- questions -----------------------------------------------------------------------
 
@@ -452,15 +548,10 @@ class Service:
         end: date | str | None = None,
         languages: Any = None,
         exclusive: bool = False,
-        reader: Reader | None = None,
     ) -> AvailsRequest:
         """An avails request from user codes; every bad code is reported at once."""
-        if reader is None:
-            with self.store.reading() as fresh:
-                return self.request(
-                    licensor, titles, media, territories, start, end, languages, exclusive, fresh
-                )
-        taxonomy, geography = self._codes(reader)
+        with self.store.reading() as reader:
+            state = self._fresh(reader)
         problems: list[Problem] = []
 
         def attempt(field_name: str, make: Callable[[], Any]) -> Any:
@@ -470,8 +561,8 @@ class Service:
                 problems.append(Problem(str(error), field=field_name))
                 return None
 
-        media_mask = attempt("media", lambda: taxonomy.parse(list(media)))
-        territory_mask = attempt("territory", lambda: geography.parse(list(territories)))
+        media_mask = attempt("media", lambda: state.media.parse(list(media)))
+        territory_mask = attempt("territory", lambda: state.geography.parse(list(territories)))
         language_set = attempt("language", lambda: LanguageSet.parse(languages))
         first = attempt("start", lambda: parse_date(start))
         last = attempt("end", lambda: parse_date(end)) if end is not None else None
@@ -480,11 +571,10 @@ class Service:
         title_ids = [t for t in titles if t]
         if not title_ids:
             problems.append(Problem("no titles given", field="title"))
-        catalog_ids = reader.catalog().titles
         for title_id in title_ids:
-            if title_id not in catalog_ids:
+            if title_id not in state.catalog:
                 problems.append(Problem(f"unknown title '{title_id}'", field="title"))
-        if not reader.party_ids([licensor]):
+        if licensor not in state.parties:
             problems.append(Problem(f"unknown party '{licensor}'", field="licensor"))
         if problems:
             raise InvalidInput(problems)
@@ -499,15 +589,12 @@ class Service:
         if as_of is not None:
             return self.book_as_of(as_of).avails(request)
         with self.store.reading() as reader:
-            catalog = reader.catalog()
-            referents: set[str] = set()
-            for title_id in catalog.expand(request.titles):
-                referents |= catalog.referents(title_id)
-            contracts = reader.contracts(touching=referents, parties=[request.licensor])
-        return RightsBook(catalog, contracts).avails(request)
+            state = self._fresh(reader)
+        with self._lock:
+            return state.book.avails(request)
 
     def book(self) -> RightsBook:
-        """The whole stored book in memory."""
+        """The whole stored book in memory, contracts included."""
         with self.store.reading() as reader:
             return RightsBook(reader.catalog(), reader.contracts())
 
@@ -527,13 +614,14 @@ class Service:
             "media_groups": {},
             "contracts": [],
         }
+        plural = {"party": "parties", "title": "titles", "contract": "contracts"}
         for (entity, entity_id), after in latest.items():
             if after is None:
                 continue
             if entity in ("territory_group", "media_group"):
                 document[entity + "s"][entity_id] = after
             else:
-                document[entity + "s" if entity != "party" else "parties"].append(after)
+                document[plural[entity]].append(after)
         sheet = sheets.parse_document(
             document, f"change log at {moment.isoformat()}", MediaTaxonomy(), Geography()
         )
@@ -543,7 +631,11 @@ class Service:
 
     def check(self) -> list[tuple[str, int, AvailsReport]]:
         """Executed grants whose licensor no longer holds what they gave."""
-        return self.book().broken_chains()
+        with self.store.reading() as reader:
+            state = self._fresh(reader)
+            contracts = reader.contracts()
+        with self._lock:
+            return state.book.broken_chains(contracts)
 
     # -- listings ------------------------------------------------------------------------
 
@@ -560,7 +652,7 @@ class Service:
     ) -> list[Contract]:
         with self.store.reading() as reader:
             if title:
-                catalog = reader.catalog()
+                catalog = self._fresh(reader).catalog
                 touching = set(catalog.referents(title)) | set(catalog.expand([title]))
                 found = reader.contracts(touching=touching)
             else:

@@ -253,17 +253,48 @@ def test_export_loads_back_to_the_same_book(db_url: str, tmp_path) -> None:
 
 
 def test_reopening_an_old_database_upgrades_it(tmp_path) -> None:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
     from reelrights.store.repository import Store
 
     path = tmp_path / "old.db"
-    create_engine(f"sqlite:///{path}").connect().close()  # an empty, unversioned file
-    store = Store(str(path))
-    assert store.revision() == "0001"
-    with store.engine.connect() as connection:
-        tables = set(
-            connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars()
-        )
-    assert {"contracts", "rights", "changes"} <= tables
-    store.close()
+    old = Store(str(path), upgrade=False)
+    old.upgrade("0001")  # a database written by the first release
+    with old.engine.connect() as connection:
+        connection.execute(text("INSERT INTO parties (id, name, extra) VALUES ('a', 'A', '{}')"))
+        connection.commit()
+    old.close()
+    svc = Service(str(path))
+    assert svc.store.revision() == "0002"
+    assert [p.id for p in svc.parties()] == ["a"]
+    with svc.store.reading() as reader:
+        assert reader.book_version() == 1
+    svc.close()
+
+
+def test_a_warm_index_sees_every_write_of_another_process(db_url: str) -> None:
+    reader = Service(db_url)
+    writer = Service(db_url)
+    writer.load_texts([("book.yaml", BOOK)])
+    assert ask(reader, territories=["HK"])["status"] == "available"  # builds the index
+    writer.load_texts([("more.yaml", """
+titles: [{id: sw6, name: Return of the Jedi, kind: film}]
+contracts:
+  - id: youku-hk
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw4], media: [SVOD], territories: [HK], start: 2016-01-01,
+              end: 2016-12-31, exclusive: true}]
+""")])
+    assert ask(reader, territories=["HK"])["unavailable"][0]["contract"] == "youku-hk"
+    # sw6 was added to the catalog by the other process: it is known, and not held
+    assert ask(reader, titles=["sw6"])["status"] == "unavailable"
+    writer.terminate("youku-hk")
+    assert ask(reader, territories=["HK"])["status"] == "available"
+    # a rejected load leaves the warm index as it was
+    with pytest.raises(RightsConflict):
+        reader.load_texts([("conflict.yaml", CONFLICT)])
+    assert ask(reader)["unavailable"][0]["contract"] == "tencent-online"
+    assert ask(reader, territories=["HK"])["status"] == "available"
+    reader.close()
+    writer.close()

@@ -53,7 +53,7 @@ class Catalog:
         self.titles: dict[str, Title] = {}
         self._children: dict[str, list[str]] = defaultdict(list)
         self._collections_of: dict[str, list[str]] = defaultdict(list)
-        self._collections: set[str] = set()
+        self._leaves: set[str] = set()  # titles that cover only themselves
         self._expansions: dict[str, frozenset[str]] = {}
         for title in titles:
             self.add(title)
@@ -68,12 +68,13 @@ class Catalog:
             for member in old.members:
                 self._collections_of[member].remove(old.id)
         self.titles[title.id] = title
-        if title.kind == "collection":
-            self._collections.add(title.id)
+        if title.kind == "collection" or self._children.get(title.id):
+            self._leaves.discard(title.id)
         else:
-            self._collections.discard(title.id)
+            self._leaves.add(title.id)
         if title.parent:
             self._children[title.parent].append(title.id)
+            self._leaves.discard(title.parent)
         for member in title.members:
             self._collections_of[member].append(title.id)
 
@@ -87,15 +88,20 @@ class Catalog:
         """The rights-bearing titles that the given ids cover: a collection its members
         (recursively), a series or season itself and all below it. Unknown ids are kept
         as they are (the caller validates references)."""
-        wanted = title_ids if isinstance(title_ids, set | frozenset) else set(title_ids)
-        # Most titles are leaves (films, episodes): take them in one set operation.
-        leaves = wanted - self._children.keys() - self._collections
-        if len(leaves) == len(wanted):
-            return frozenset(leaves)
-        out = set(leaves)
-        for tid in wanted - leaves:
-            out |= self._expand_one(tid)
-        return frozenset(out)
+        wanted = title_ids if isinstance(title_ids, frozenset) else frozenset(title_ids)
+        rest = wanted - self._leaves
+        if not rest:
+            return wanted
+        # Most titles are leaves (films, episodes): they stay as they are.
+        more: set[str] = set()
+        for tid in rest:
+            if tid in self.titles:
+                more |= self._expand_one(tid)
+            else:
+                more.add(tid)
+        if more >= rest and more <= wanted:
+            return wanted  # e.g. a whole catalog: its series already list their episodes
+        return (wanted - rest) | more
 
     def _expand_one(self, title_id: str) -> frozenset[str]:
         cached = self._expansions.get(title_id)

@@ -16,7 +16,7 @@ and the contract that causes it. :func:`build_report` compacts and orders the pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -42,10 +42,13 @@ _RANK = {reason: i for i, reason in enumerate((*REASONS, ALREADY_OWNED))}
 
 @dataclass(frozen=True, slots=True)
 class AvailsRequest:
-    """Can ``licensor`` still grant these rights? Term ``[start, end)`` in day ordinals."""
+    """Can ``licensor`` still grant these rights? Term ``[start, end)`` in day ordinals.
+
+    ``titles`` may be any collection of ids; a frozenset spares the engine a conversion
+    when a question names thousands of titles."""
 
     licensor: str
-    titles: tuple[str, ...]
+    titles: Collection[str]
     media: int
     territories: int
     languages: LanguageSet = ALL_LANGUAGES
@@ -141,12 +144,16 @@ def box_to_json(box: Box) -> dict[str, Any]:
 
 
 def _order(box: Box) -> tuple[Any, ...]:
+    """Boxes sort by first title, then term, media, territories (disjoint boxes that tie
+    on all of these differ in languages)."""
     return (
-        sorted(box.titles),
+        min(box.titles),
         box.start,
         media_codes.leaves_of(box.media),
         territory_codes.countries_of(box.territories),
         box.end,
+        len(box.titles),
+        str(box.languages.to_json()),
     )
 
 

@@ -1,8 +1,12 @@
 """The rights book: contracts indexed by the titles they cover, answering avails.
 
-A :class:`RightsBook` is an in-memory snapshot of a catalog and its contracts. Each grant
-and holdback is indexed under every title it covers, so a question reads only the
-records of the titles it asks about (DESIGN.md, "Scale").
+A :class:`RightsBook` is an in-memory snapshot of a catalog and its contracts. Every grant
+and holdback is shelved, title by title, under the party it concerns: under its licensor
+(what that party gave away or promised not to use) and, for ownership records and grants
+that may be sublicensed, under its licensee (what that party holds). A question about
+licensor P reads only P's shelf, and within it only the titles it asks about; each shelf
+is a set of sorted numpy columns, so a whole-catalog question filters P's entries in a
+few vector operations (DESIGN.md, "Scale").
 
 The Disney / Tencent deal of DESIGN.md, in code:
 
@@ -29,11 +33,15 @@ The Disney / Tencent deal of DESIGN.md, in code:
 
 from __future__ import annotations
 
-from array import array
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from reelrights.domain.boxes import Box
 from reelrights.domain.contracts import Contract, Grant, Holdback
@@ -53,67 +61,101 @@ from reelrights.engine.avails import (
 
 # A box for one title: (media mask, territory mask, languages, start, end), half-open days.
 Box4 = tuple[int, int, LanguageSet, int, int]
-# An entry in flat form: (contract, licensor, licensee, flags, media, territory, language,
-# start, end), the strings and masks as indexes into the book's tables.
-Flat = tuple[int, int, int, int, int, int, int, int, int]
+# A shelved entry: (title, contract, flags, media, territory, language, start, end), with
+# title, contract, territory mask and language set as indexes into the book's tables.
+Row = tuple[int, int, int, int, int, int, int, int]
 
-HOLDBACK, EXCLUSIVE, SUBLICENSE, PENCIL = 1, 2, 4, 8
-NOBODY = 0  # party index of "no licensor" (ownership records)
+HOLDBACK, EXCLUSIVE, SUBLICENSE, PENCIL, GIVES, OWNS = 1, 2, 4, 8, 16, 32
+SETTLE_AFTER = 2048  # pending entries a shelf takes before it re-sorts its columns
+VECTOR_FROM = 24  # below this many entries a plain loop beats numpy
+COLUMNS = (
+    ("title", np.int32),
+    ("contract", np.int32),
+    ("flags", np.uint8),
+    ("media", np.uint32),
+    ("territory", np.int32),
+    ("language", np.int32),
+    ("start", np.int32),
+    ("end", np.int32),
+)
 
 
-class _Columns:
-    """The entries of one title, one compact array per field (about 30 bytes an entry)."""
+class _Shelf:
+    """One party's entries: numpy columns sorted by title, plus recent additions."""
 
-    __slots__ = (
-        "contract",
-        "end",
-        "flags",
-        "language",
-        "licensee",
-        "licensor",
-        "media",
-        "start",
-        "territory",
-    )
+    __slots__ = ("columns", "pending", "titles")
 
     def __init__(self) -> None:
-        self.contract = array("I")
-        self.licensor = array("I")
-        self.licensee = array("I")
-        self.flags = array("B")
-        self.media = array("I")
-        self.territory = array("I")
-        self.language = array("H")
-        self.start = array("i")
-        self.end = array("i")
+        self.columns: list[npt.NDArray[Any]] = [np.empty(0, t) for _, t in COLUMNS]
+        self.titles: list[int] = []  # the title column as a list, for bisect
+        self.pending: list[Row] = []
 
     def __len__(self) -> int:
-        return len(self.contract)
+        return len(self.titles) + len(self.pending)
 
-    def append(self, flat: Flat) -> None:
-        self.contract.append(flat[0])
-        self.licensor.append(flat[1])
-        self.licensee.append(flat[2])
-        self.flags.append(flat[3])
-        self.media.append(flat[4])
-        self.territory.append(flat[5])
-        self.language.append(flat[6])
-        self.start.append(flat[7])
-        self.end.append(flat[8])
+    def add(self, row: Row, dead: set[int]) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= SETTLE_AFTER:
+            self.settle(dead)
 
-    def rows(self) -> Iterator[Flat]:
-        return zip(
-            self.contract,
-            self.licensor,
-            self.licensee,
-            self.flags,
-            self.media,
-            self.territory,
-            self.language,
-            self.start,
-            self.end,
-            strict=True,
-        )
+    def settle(self, dead: set[int]) -> None:
+        """Merge the pending entries into the sorted columns, dropping dead contracts."""
+        if not self.pending and not dead:
+            return
+        fresh = list(zip(*self.pending, strict=True)) if self.pending else [()] * len(COLUMNS)
+        merged = [
+            np.concatenate([old, np.asarray(new, dtype)])
+            for old, new, (_, dtype) in zip(self.columns, fresh, COLUMNS, strict=True)
+        ]
+        if dead:
+            keep = ~np.isin(merged[1], np.fromiter(dead, np.int32, len(dead)))
+            merged = [column[keep] for column in merged]
+        order = np.argsort(merged[0], kind="stable")
+        self.columns = [column[order] for column in merged]
+        self.titles = self.columns[0].tolist()
+        self.pending = []
+
+    def of_title(self, title: int) -> Iterator[Row]:
+        """Every entry of one title."""
+        lo, hi = bisect_left(self.titles, title), bisect_right(self.titles, title)
+        if hi > lo:
+            yield from zip(*(c[lo:hi].tolist() for c in self.columns), strict=True)
+        for row in self.pending:
+            if row[0] == title:
+                yield row
+
+    def matching(
+        self, titles: Collection[int] | None, media: int, first: int, last: int
+    ) -> Iterator[Row]:
+        """Entries of these titles (None: all) that overlap the media and the days."""
+        if titles is not None and len(titles) <= 64:
+            spans = [(bisect_left(self.titles, t), bisect_right(self.titles, t)) for t in titles]
+        else:
+            spans = [(0, len(self.titles))]
+        for lo, hi in spans:
+            if hi - lo >= VECTOR_FROM:
+                cols = self.columns
+                keep = (
+                    ((cols[3][lo:hi] & media) != 0)
+                    & (cols[6][lo:hi] < last)
+                    & (cols[7][lo:hi] > first)
+                )
+                picked = np.flatnonzero(keep) + lo
+                if len(picked):
+                    yield from zip(*(c[picked].tolist() for c in cols), strict=True)
+            elif hi > lo:
+                for row in zip(*(c[lo:hi].tolist() for c in self.columns), strict=True):
+                    if row[3] & media and row[6] < last and row[7] > first:
+                        yield row
+        wanted = None if titles is None else set(titles)
+        for row in self.pending:
+            if (
+                row[3] & media
+                and row[6] < last
+                and row[7] > first
+                and (wanted is None or row[0] in wanted)
+            ):
+                yield row
 
 
 def _split(box: Box4, cut: Box4) -> tuple[Box4 | None, list[Box4]]:
@@ -184,13 +226,11 @@ _Outcome = tuple[list[Box4], list[tuple[Box4, str, str | None]], list[tuple[Box4
 
 
 class RightsBook:
-    """A catalog and its contracts, indexed by covered title and by party.
+    """A catalog and its contracts, shelved by party and title (see the module docs).
 
-    Each title keeps its entries in compact columns; parties, contract ids, territory
-    masks and language sets are stored once and referred to by index. With
-    ``keep_contracts=False`` the book keeps no contract objects (a large index leaves them
-    in the store): :meth:`add_title` and :meth:`broken_chains` then take the contracts
-    they need as arguments.
+    With ``keep_contracts=False`` the book keeps no contract objects (a large index leaves
+    them in the store): :meth:`add_title` and :meth:`broken_chains` then take the
+    contracts they need as arguments.
     """
 
     def __init__(
@@ -202,26 +242,28 @@ class RightsBook:
         self.catalog = catalog
         self.keep_contracts = keep_contracts
         self.contracts: dict[str, Contract] = {}
-        self._columns: dict[str, _Columns] = {}
-        self._party_titles: dict[str, set[str]] = defaultdict(set)
+        self._shelves: dict[str, _Shelf] = {}
+        self._owners: dict[int, list[Row]] = defaultdict(list)
+        self._dead: set[int] = set()
         self._referencing: dict[str, set[str]] = defaultdict(set)
         self._contract_ids: list[str] = []
-        self._parties: list[str | None] = [None]
-        self._party_index: dict[str | None, int] = {None: NOBODY}
+        self._title_ids: list[str] = []
+        self._title_index: dict[str, int] = {}
         self._territories: list[int] = []
         self._territory_index: dict[int, int] = {}
         self._languages: list[LanguageSet] = []
         self._language_index: dict[LanguageSet, int] = {}
         for contract in contracts:
             self.add(contract)
+        self.settle()
 
     # -- tables --------------------------------------------------------------------------
 
-    def _intern_party(self, party: str | None) -> int:
-        index = self._party_index.get(party)
+    def _title(self, title: str) -> int:
+        index = self._title_index.get(title)
         if index is None:
-            index = self._party_index[party] = len(self._parties)
-            self._parties.append(party)
+            index = self._title_index[title] = len(self._title_ids)
+            self._title_ids.append(title)
         return index
 
     def _intern_territories(self, mask: int) -> int:
@@ -239,40 +281,34 @@ class RightsBook:
         return index
 
     def __len__(self) -> int:
-        """How many title entries the index holds."""
-        return sum(len(c) for c in self._columns.values())
+        """How many shelved entries the index holds."""
+        return sum(len(shelf) for shelf in self._shelves.values())
+
+    def settle(self) -> None:
+        """Sort every shelf's recent additions into its columns (done by itself as they
+        grow; call it after a bulk load so that every question finds sorted shelves)."""
+        for shelf in self._shelves.values():
+            shelf.settle(self._dead)
 
     # -- maintenance ---------------------------------------------------------------------
 
     def add(self, contract: Contract) -> None:
         """Add a new contract. With kept contracts, one with the same id is replaced;
         without, use :meth:`replace` for a contract the book may already hold."""
-        if self.keep_contracts and contract.id in self.contracts:
-            self.remove(self.contracts[contract.id])
         if self.keep_contracts:
+            if contract.id in self.contracts:
+                self.remove(self.contracts[contract.id])
             self.contracts[contract.id] = contract
             for item in contract.rights:
                 for ref in item.titles:
                     self._referencing[ref].add(contract.id)
-        for title, flat in self._flats_of(contract):
-            self._index(title, flat)
+        self._shelve(contract, None)
 
     def replace(self, contract: Contract) -> None:
         """Store a new state of a contract the book may hold (its rights must name the same
         titles as before, as a status change does)."""
         self.remove(contract)
         self.add(contract)
-
-    def _indexes_of(self, contract_id: str, titles: Iterable[str]) -> set[int]:
-        """The contract-table indexes under which ``contract_id`` has entries on these
-        titles (several after a replacement)."""
-        names = self._contract_ids
-        found: set[int] = set()
-        for title in titles:
-            columns = self._columns.get(title)
-            if columns is not None:
-                found.update(i for i in set(columns.contract) if names[i] == contract_id)
-        return found
 
     def remove(self, contract: Contract | str) -> None:
         """Forget a contract (no error if unknown)."""
@@ -286,24 +322,32 @@ class RightsBook:
             for ref in item.titles:
                 self._referencing[ref].discard(contract.id)
         titles = {t for item in contract.rights for t in self.catalog.expand(item.titles)}
-        indexes = self._indexes_of(contract.id, titles)
-        if not indexes:
+        dead = self._indexes_of(contract.id, contract.licensor or contract.licensee, titles)
+        if not dead:
             return
+        self._dead |= dead
         for title in titles:
-            columns = self._columns.get(title)
-            if columns is None:
-                continue
-            kept = _Columns()
-            parties: set[int] = set()
-            for flat in columns.rows():
-                if flat[0] not in indexes:
-                    kept.append(flat)
-                    parties.add(flat[1])
-                    parties.add(flat[2])
-            self._columns[title] = kept
-            for party in (contract.licensor, contract.licensee):
-                if party is not None and self._party_index.get(party) not in parties:
-                    self._party_titles[party].discard(title)
+            index = self._title_index.get(title)
+            if index in self._owners:
+                self._owners[index] = [r for r in self._owners[index] if r[1] not in dead]
+
+    def _indexes_of(self, contract_id: str, party: str | None, titles: Iterable[str]) -> set[int]:
+        """The contract-table indexes under which ``contract_id`` is shelved for these
+        titles on ``party``'s shelf (several after a replacement)."""
+        shelf = self._shelves.get(party) if party is not None else None
+        if shelf is None:
+            return set()
+        names = self._contract_ids
+        found: set[int] = set()
+        for title in titles:
+            index = self._title_index.get(title)
+            if index is not None:
+                found.update(
+                    r[1]
+                    for r in shelf.of_title(index)
+                    if names[r[1]] == contract_id and r[1] not in self._dead
+                )
+        return found
 
     def add_title(self, title: Title, covering: Iterable[Contract] = ()) -> None:
         """Add a title to the catalog; contracts that already cover it (through its series
@@ -315,51 +359,65 @@ class RightsBook:
             ids = sorted({cid for ref in refs for cid in self._referencing.get(ref, ())})
             covering = [self.contracts[cid] for cid in ids]
         for contract in covering:
-            for covered, flat in self._flats_of(contract, only=title.id):
-                self._index(covered, flat)
+            self._shelve(contract, title.id)
 
-    def _index(self, title: str, flat: Flat) -> None:
-        columns = self._columns.get(title)
-        if columns is None:
-            columns = self._columns[title] = _Columns()
-        columns.append(flat)
-        for party in (flat[1], flat[2]):
-            name = self._parties[party]
-            if name is not None:
-                self._party_titles[name].add(title)
-
-    def _flat(self, index: int, contract: Contract, item: Grant | Holdback, box: Box4) -> Flat:
-        flags = 0
-        if isinstance(item, Holdback):
-            flags |= HOLDBACK
-        else:
-            flags |= (EXCLUSIVE if item.exclusive else 0) | (SUBLICENSE if item.sublicense else 0)
-        if contract.status == "hold":
-            flags |= PENCIL
-        return (
-            index,
-            self._intern_party(contract.licensor),
-            self._intern_party(contract.licensee),
-            flags,
-            box[0],
-            self._intern_territories(box[1]),
-            self._intern_languages(box[2]),
-            box[3],
-            box[4],
-        )
-
-    def _flats_of(self, contract: Contract, only: str | None = None) -> Iterator[tuple[str, Flat]]:
+    def _shelve(self, contract: Contract, only: str | None) -> None:
         if not (contract.in_force() or contract.status == "hold"):
             return
-        until = contract.in_force_until()
         index = len(self._contract_ids)
         self._contract_ids.append(contract.id)
+        for title, row in self._rows_of(contract, index, only):
+            self._put(contract, title, row)
+
+    def _put(self, contract: Contract, title: str, row: Row) -> None:
+        flags = row[2]
+        if contract.licensor is not None:
+            self._shelf(contract.licensor).add((*row[:2], flags | GIVES, *row[3:]), self._dead)
+        if flags & (HOLDBACK | PENCIL):
+            return  # a holdback restricts only its licensor; a hold gives nothing yet
+        if contract.licensor is None or flags & SUBLICENSE:
+            owned = (*row[:2], flags | (OWNS if contract.licensor is None else 0), *row[3:])
+            self._shelf(contract.licensee).add(owned, self._dead)
+            if contract.licensor is None:
+                self._owners[row[0]].append(owned)
+
+    def _shelf(self, party: str) -> _Shelf:
+        shelf = self._shelves.get(party)
+        if shelf is None:
+            shelf = self._shelves[party] = _Shelf()
+        return shelf
+
+    def _rows_of(
+        self, contract: Contract, index: int, only: str | None = None
+    ) -> Iterator[tuple[str, Row]]:
+        until = contract.in_force_until()
+        pencil = PENCIL if contract.status == "hold" else 0
         for item in contract.rights:
+            if isinstance(item, Holdback):
+                flags = HOLDBACK | pencil
+            else:
+                flags = (
+                    pencil
+                    | (EXCLUSIVE if item.exclusive else 0)
+                    | (SUBLICENSE if item.sublicense else 0)
+                )
             titles = self.catalog.expand(item.titles)
             if only is not None:
                 titles = titles & {only}
             for title, box in self._resolve_item(item, titles, until):
-                yield title, self._flat(index, contract, item, box)
+                yield (
+                    title,
+                    (
+                        self._title(title),
+                        index,
+                        flags,
+                        box[0],
+                        self._intern_territories(box[1]),
+                        self._intern_languages(box[2]),
+                        box[3],
+                        box[4],
+                    ),
+                )
 
     def _resolve_item(
         self, item: Grant | Holdback, titles: Collection[str], until: int
@@ -424,113 +482,134 @@ class RightsBook:
         ):
             return AvailsReport((), ())
         titles = self.catalog.expand(request.titles)
-        mine = titles & self._party_titles.get(request.licensor, set())
-        answer = self._answer(request.licensor, {t: [box] for t in mine}, request.exclusive)
-        others = titles - mine
-        if not others:
-            return answer
-        # Titles the licensor never dealt in: not held, in one box.
-        nothing = Unavailable(Box(others, *box), "not-held", None)
-        return build_report(answer.available, (*answer.unavailable, nothing), answer.warnings)
+        return self._answer(
+            request.licensor, titles, lambda _: [box], request.exclusive, box, shared=box
+        )
 
     def _answer(
         self,
         licensor: str,
-        requests: dict[str, list[Box4]],
+        titles: Collection[str],
+        boxes_of: Callable[[str], list[Box4]],
         exclusive: bool,
+        bounds: Box4,
         exclude: str | None = None,
-        extra: dict[str, list[Flat]] | None = None,
+        extra: dict[str, list[Row]] | None = None,
+        shared: Box4 | None = None,
     ) -> AvailsReport:
-        involved = self._party_titles.get(licensor, set())
-        who = self._party_index.get(licensor, -1)
-        skip = self._indexes_of(exclude, requests) if exclude is not None else set()
+        """The report for ``licensor`` on these titles, each asking ``boxes_of(title)``
+        (all inside ``bounds``)."""
+        media, territories, _, first, last = bounds
+        shelf = self._shelves.get(licensor)
+        indexes = (
+            [self._title_index[t] for t in titles if t in self._title_index]
+            if len(titles) <= 64
+            else None
+        )
+        found: dict[int, list[Row]] = defaultdict(list)
+        skip = self._indexes_of(exclude, licensor, titles) if exclude is not None else set()
+        masks, dead = self._territories, self._dead
+        if shelf is not None:
+            wanted = None if indexes is not None else titles
+            names = self._title_ids
+            for row in shelf.matching(indexes, media, first, last):
+                if (
+                    masks[row[4]] & territories
+                    and row[1] not in dead
+                    and row[1] not in skip
+                    and (wanted is None or names[row[0]] in wanted)
+                ):
+                    found[row[0]].append(row)
+        for title, rows in (extra or {}).items():
+            if title not in titles:
+                continue
+            for row in rows:
+                if (
+                    row[3] & media
+                    and row[6] < last
+                    and row[7] > first
+                    and masks[row[4]] & territories
+                ):
+                    found[self._title(title)].append(row)
         free: dict[Box4, list[str]] = defaultdict(list)
         blocked: dict[tuple[Box4, str, str | None], list[str]] = defaultdict(list)
         flagged: dict[tuple[Box4, str], list[str]] = defaultdict(list)
         names = self._contract_ids
-        for title, boxes in requests.items():
-            if not boxes:
-                continue
-            more = extra.get(title, ()) if extra else ()
-            if title not in involved and not more:
-                for box in boxes:
-                    blocked[(box, "not-held", None)].append(title)
-                continue
-            columns = self._columns.get(title)
-            available, unavailable, warnings = self._partition(
-                columns, more, boxes, who, exclusive, skip
-            )
+        title_names = self._title_ids
+        for index, rows in found.items():
+            title = title_names[index]
+            available, unavailable, warnings = self._partition(rows, boxes_of(title), exclusive)
             for box in available:
                 free[box].append(title)
             for box, reason, contract in unavailable:
                 blocked[(box, reason, None if contract < 0 else names[contract])].append(title)
             for box, contract in warnings:
                 flagged[(box, names[contract])].append(title)
+        # Titles where the licensor holds nothing of the request: not held, grouped.
+        nothing = (titles if isinstance(titles, frozenset) else frozenset(titles)) - {
+            title_names[i] for i in found
+        }
+        extra_boxes: list[Unavailable] = []
+        if nothing and shared is not None:
+            extra_boxes.append(Unavailable(Box(nothing, *shared), "not-held", None))
+        elif nothing:
+            for title in nothing:
+                for box in boxes_of(title):
+                    blocked[(box, "not-held", None)].append(title)
         return build_report(
-            (Box(frozenset(titles), *box) for box, titles in free.items()),
+            (Box(frozenset(group), *box) for box, group in free.items()),
+            [
+                *(
+                    Unavailable(Box(frozenset(group), *box), reason, contract)
+                    for (box, reason, contract), group in blocked.items()
+                ),
+                *extra_boxes,
+            ],
             (
-                Unavailable(Box(frozenset(titles), *box), reason, contract)
-                for (box, reason, contract), titles in blocked.items()
-            ),
-            (
-                Warning(Box(frozenset(titles), *box), "held-for-negotiation", contract)
-                for (box, contract), titles in flagged.items()
+                Warning(Box(frozenset(group), *box), "held-for-negotiation", contract)
+                for (box, contract), group in flagged.items()
             ),
         )
 
+    def _box(self, row: Row) -> Box4:
+        return (row[3], self._territories[row[4]], self._languages[row[5]], row[6], row[7])
+
     def _partition(
-        self,
-        columns: _Columns | None,
-        extra: Iterable[Flat],
-        request: list[Box4],
-        who: int,
-        exclusive: bool,
-        skip: set[int],
+        self, rows: list[Row], request: list[Box4], exclusive: bool
     ) -> tuple[list[Box4], list[tuple[Box4, str, int]], list[tuple[Box4, int]]]:
-        """DESIGN.md rules 1-4 for one title and licensor (party index ``who``): cut the
-        request by what is held exclusively, then non-exclusively, then by the
-        encumbrances in the order of the reasons, each reason's contracts in id order."""
-        media = territories = 0
-        first, last = FOREVER, DAWN
-        for m, x, _, s, e in request:
-            media |= m
-            territories |= x
-            first = min(first, s)
-            last = max(last, e)
+        """DESIGN.md rules 1-4 for one title: cut the request by what the licensor holds
+        exclusively, then non-exclusively, then by its encumbrances in the order of the
+        reasons, each reason's contracts in id order. ``rows`` are the licensor's shelved
+        entries for the title."""
+        if len(rows) == 1 and len(request) == 1 and not rows[0][2] & GIVES:
+            # The common case of a wide question: one holding, nothing given away.
+            row = rows[0]
+            part, rest = _split(request[0], self._box(row))
+            if part is None or row[2] & (OWNS | EXCLUSIVE) or not exclusive:
+                kept = [part] if part is not None else []
+                return kept, [(b, "not-held", -1) for b in rest], []
         held_exclusively: list[Box4] = []
         held_shared: list[Box4] = []
         licenses: list[tuple[int, Box4]] = []
         holdbacks: list[tuple[int, Box4]] = []
         shared_licenses: list[tuple[int, Box4]] = []
         pencils: list[tuple[int, Box4]] = []
-        rows: Iterable[Flat] = columns.rows() if columns is not None else ()
         masks, languages = self._territories, self._languages
-        for source in (rows, extra):
-            for contract, grantor, grantee, flags, m, x, lang, s, e in source:
-                if s >= last or e <= first or not m & media or contract in skip:
-                    continue
-                if grantor != who and grantee != who:
-                    continue
-                mask = masks[x]
-                if not mask & territories:
-                    continue
-                box: Box4 = (m, mask, languages[lang], s, e)
-                if flags & PENCIL:
-                    if grantor == who:
-                        pencils.append((contract, box))
-                    continue
-                if grantee == who and not flags & HOLDBACK:
-                    if grantor == NOBODY or (flags & SUBLICENSE and flags & EXCLUSIVE):
-                        held_exclusively.append(box)
-                    elif flags & SUBLICENSE:
-                        held_shared.append(box)
-                if grantor == who:
-                    if flags & HOLDBACK:
-                        holdbacks.append((contract, box))
-                    elif flags & EXCLUSIVE:
-                        licenses.append((contract, box))
-                    elif exclusive:
-                        shared_licenses.append((contract, box))
+        for _, contract, flags, m, x, lang, s, e in rows:
+            box: Box4 = (m, masks[x], languages[lang], s, e)
+            if not flags & GIVES:
+                if flags & OWNS or flags & EXCLUSIVE:
+                    held_exclusively.append(box)
+                else:
+                    held_shared.append(box)
+            elif flags & PENCIL:
+                pencils.append((contract, box))
+            elif flags & HOLDBACK:
+                holdbacks.append((contract, box))
+            elif flags & EXCLUSIVE:
+                licenses.append((contract, box))
+            elif exclusive:
+                shared_licenses.append((contract, box))
         rest = list(request)
         mine: list[Box4] = []
         for holding in held_exclusively:
@@ -579,53 +658,73 @@ class RightsBook:
             return ContractCheck(contract.id, (), problems)
         until = contract.in_force_until()
         reports: list[AvailsReport] = []
-        earlier: dict[str, list[Flat]] = defaultdict(list)
-        as_executed = replace(contract, status="executed", terminated=None)
+        earlier: dict[str, list[Row]] = defaultdict(list)
+        as_executed = replace(contract, status="executed", terminated=None, holdbacks=())
         own = len(self._contract_ids)
         self._contract_ids.append(contract.id)  # names the contract's own earlier grants
         try:
             for grant in contract.grants:
                 reports.append(self._check_grant(contract, grant, until, earlier))
-                for title, box in self._resolve_item(
-                    grant, self.catalog.expand(grant.titles), FOREVER
-                ):
-                    earlier[title].append(self._flat(own, as_executed, grant, box))
+                done = replace(as_executed, grants=(grant,))
+                for title, row in self._rows_of(done, own):
+                    flags = row[2] | (GIVES if contract.licensor is not None else OWNS)
+                    earlier[title].append((*row[:2], flags, *row[3:]))
         finally:
             self._contract_ids.pop()
         return ContractCheck(contract.id, tuple(reports))
 
-    def _check_grant(
-        self, contract: Contract, grant: Grant, until: int, earlier: dict[str, list[Flat]]
-    ) -> AvailsReport:
+    def _requests_of(self, grant: Grant, until: int) -> dict[str, list[Box4]]:
         requests: dict[str, list[Box4]] = defaultdict(list)
         for title, box in self._resolve_item(grant, self.catalog.expand(grant.titles), until):
             requests[title].append(box)
+        return requests
+
+    def _check_grant(
+        self, contract: Contract, grant: Grant, until: int, earlier: dict[str, list[Row]]
+    ) -> AvailsReport:
+        requests = self._requests_of(grant, until)
         if contract.licensor is None:
             return self._ownership_overlap(requests, contract.id, earlier)
+        return self._ask(contract.licensor, requests, grant.exclusive, contract.id, earlier)
+
+    def _ask(
+        self,
+        licensor: str,
+        requests: dict[str, list[Box4]],
+        exclusive: bool,
+        exclude: str | None,
+        extra: dict[str, list[Row]] | None = None,
+    ) -> AvailsReport:
+        boxes = [b for group in requests.values() for b in group]
+        if not boxes:
+            return AvailsReport((), ())
+        bounds: Box4 = (
+            _union(b[0] for b in boxes),
+            _union(b[1] for b in boxes),
+            ALL_LANGUAGES,
+            min(b[3] for b in boxes),
+            max(b[4] for b in boxes),
+        )
         return self._answer(
-            contract.licensor, requests, grant.exclusive, exclude=contract.id, extra=earlier
+            licensor, requests.keys(), lambda t: requests[t], exclusive, bounds, exclude, extra
         )
 
     def _ownership_overlap(
-        self, requests: dict[str, list[Box4]], exclude: str, earlier: dict[str, list[Flat]]
+        self, requests: dict[str, list[Box4]], exclude: str, earlier: dict[str, list[Row]]
     ) -> AvailsReport:
         free: list[Box] = []
         unavailable: list[Unavailable] = []
-        skip = self._indexes_of(exclude, requests)
         names = self._contract_ids
         for title, boxes in requests.items():
             rest = list(boxes)
-            columns = self._columns.get(title)
-            rows = [*(columns.rows() if columns is not None else ()), *earlier.get(title, ())]
+            index = self._title_index.get(title)
+            stored = [
+                r
+                for r in (self._owners.get(index, ()) if index is not None else ())
+                if r[1] not in self._dead and names[r[1]] != exclude
+            ]
             owners = sorted(
-                (
-                    (
-                        names[r[0]],
-                        (r[4], self._territories[r[5]], self._languages[r[6]], r[7], r[8]),
-                    )
-                    for r in rows
-                    if r[1] == NOBODY and not r[3] & (PENCIL | HOLDBACK) and r[0] not in skip
-                ),
+                ((names[r[1]], self._box(r)) for r in (*stored, *earlier.get(title, ()))),
                 key=lambda pair: pair[0],
             )
             for owner, box in owners:
@@ -648,14 +747,8 @@ class RightsBook:
             if contract.licensor is None or not contract.in_force():
                 continue
             for index, grant in enumerate(contract.grants):
-                requests: dict[str, list[Box4]] = defaultdict(list)
-                for title, box in self._resolve_item(
-                    grant, self.catalog.expand(grant.titles), contract.in_force_until()
-                ):
-                    requests[title].append(box)
-                report = self._answer(
-                    contract.licensor, requests, grant.exclusive, exclude=contract.id
-                )
+                requests = self._requests_of(grant, contract.in_force_until())
+                report = self._ask(contract.licensor, requests, grant.exclusive, contract.id)
                 lost = tuple(
                     u
                     for u in report.unavailable
@@ -664,6 +757,13 @@ class RightsBook:
                 if lost:
                     out.append((contract.id, index, AvailsReport((), lost, ())))
         return out
+
+
+def _union(masks: Iterable[int]) -> int:
+    out = 0
+    for mask in masks:
+        out |= mask
+    return out
 
 
 def _is_absolute(bound: DateBound | None) -> bool:

@@ -87,16 +87,16 @@ class Store:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
-    def upgrade(self) -> None:
+    def upgrade(self, target: str = "head") -> None:
         """Bring the schema to the newest revision (creates it in an empty database)."""
         with self.engine.connect() as connection:
             config = self._alembic(connection)
             head = ScriptDirectory.from_config(config).get_current_head()
             current = MigrationContext.configure(connection).get_current_revision()
-        if current == head:
+        if current == (head if target == "head" else target):
             return
         with self.engine.connect().execution_options(immediate=True) as connection:
-            command.upgrade(self._alembic(connection), "head")
+            command.upgrade(self._alembic(connection), target)
             connection.commit()
 
     def reset(self) -> None:
@@ -202,15 +202,28 @@ class Reader:
             )
         return found
 
-    def titles(self) -> list[Title]:
-        """Every title, with collection members in order."""
+    def book_version(self) -> int:
+        """The number of the last write transaction (see ``book_state``)."""
+        return int(self.connection.scalar(select(t.book_state.c.version)) or 0)
+
+    def titles(self, since: int | None = None) -> list[Title]:
+        """Every title (or those written after version ``since``), collection members in
+        order."""
         members: dict[str, list[str]] = {}
-        for row in self.connection.execute(
-            select(t.collection_members).order_by(
-                t.collection_members.c.collection_id, t.collection_members.c.position
+        query = select(t.collection_members).order_by(
+            t.collection_members.c.collection_id, t.collection_members.c.position
+        )
+        if since is not None:
+            query = query.where(
+                t.collection_members.c.collection_id.in_(
+                    select(t.titles.c.id).where(t.titles.c.version > since)
+                )
             )
-        ):
+        for row in self.connection.execute(query):
             members.setdefault(row.collection_id, []).append(row.member_id)
+        rows = select(t.titles).order_by(t.titles.c.id)
+        if since is not None:
+            rows = rows.where(t.titles.c.version > since)
         return [
             Title(
                 r.id,
@@ -224,11 +237,20 @@ class Reader:
                 dict(r.external_ids or {}),
                 dict(r.extra or {}),
             )
-            for r in self.connection.execute(select(t.titles).order_by(t.titles.c.id))
+            for r in self.connection.execute(rows)
         ]
 
     def catalog(self) -> Catalog:
         return Catalog(self.titles())
+
+    def existing_contract_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of these contract ids are stored."""
+        found: set[str] = set()
+        for chunk in _chunks(list(set(ids))):
+            found.update(
+                self.connection.scalars(select(t.contracts.c.id).where(t.contracts.c.id.in_(chunk)))
+            )
+        return found
 
     def contract_ids(self) -> list[str]:
         return list(self.connection.scalars(select(t.contracts.c.id).order_by(t.contracts.c.seq)))
@@ -239,11 +261,14 @@ class Reader:
         *,
         touching: Iterable[str] | None = None,
         parties: Iterable[str] | None = None,
+        since: int | None = None,
     ) -> list[Contract]:
         """Contracts in the order they were stored: all, or those with the given ids, or
         those whose rights name one of the ``touching`` title ids, optionally only where
         one of ``parties`` is licensor or licensee."""
         query = select(t.contracts).order_by(t.contracts.c.seq)
+        if since is not None:
+            query = query.where(t.contracts.c.version > since)
         if ids is not None:
             wanted = list(ids)
             rows = [
@@ -331,18 +356,45 @@ class Reader:
 
 
 class Writer(Reader):
-    """Queries and writes inside one serialized write transaction."""
+    """Queries and writes inside one serialized write transaction.
+
+    The first write takes the next book version and stamps it on every row written; on
+    PostgreSQL the row lock on ``book_state`` then orders commits as versions, so a
+    reader that has seen version V has seen every write up to V.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self.version: int | None = None
+
+    def stamp(self) -> int:
+        """This transaction's book version (taken on first use)."""
+        if self.version is None:
+            self.version = int(
+                self.connection.execute(
+                    t.book_state.update()
+                    .where(t.book_state.c.id == 1)
+                    .values(version=t.book_state.c.version + 1)
+                    .returning(t.book_state.c.version)
+                ).scalar_one()
+            )
+        return self.version
 
     def add_group(self, kind: str, name: str, members: Sequence[str]) -> None:
         self.connection.execute(
-            insert(t.custom_groups).values(kind=kind, name=name, members=list(members))
+            insert(t.custom_groups).values(
+                kind=kind, name=name, members=list(members), version=self.stamp()
+            )
         )
 
     def add_parties(self, parties: Sequence[Party]) -> None:
         if parties:
             self.connection.execute(
                 insert(t.parties),
-                [{"id": p.id, "name": p.name, "extra": dict(p.extra)} for p in parties],
+                [
+                    {"id": p.id, "name": p.name, "extra": dict(p.extra), "version": self.stamp()}
+                    for p in parties
+                ],
             )
 
     def add_titles(self, titles: Sequence[Title]) -> None:
@@ -361,6 +413,7 @@ class Writer(Reader):
                     "parent_id": x.parent,
                     "external_ids": dict(x.external_ids),
                     "extra": dict(x.extra),
+                    "version": self.stamp(),
                 }
                 for x in titles
             ],
@@ -386,6 +439,7 @@ class Writer(Reader):
                 {
                     "id": c.id,
                     "seq": seq + offset,
+                    "version": self.stamp(),
                     "licensor_id": c.licensor,
                     "licensee_id": c.licensee,
                     "status": c.status,
@@ -447,7 +501,12 @@ class Writer(Reader):
         self.connection.execute(
             t.contracts.update()
             .where(t.contracts.c.id == contract.id)
-            .values(status=contract.status, terminated=contract.terminated, signed=contract.signed)
+            .values(
+                status=contract.status,
+                terminated=contract.terminated,
+                signed=contract.signed,
+                version=self.stamp(),
+            )
         )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
         self._add_rights([contract])

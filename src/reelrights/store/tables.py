@@ -3,12 +3,15 @@
 Grants and holdbacks are rows of ``rights``; ``right_titles`` indexes them by the title ids
 they name (collections and series as written, expanded only when a question is asked), so
 a question reads only the rights of the titles it concerns. ``changes`` is append-only.
+``book_state.version`` counts write transactions; each stamps its number on the rows it
+writes, so an in-memory index can reload just what changed since it last looked.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -31,6 +34,7 @@ parties = Table(
     Column("id", String(200), primary_key=True),
     Column("name", Text, nullable=False),
     Column("extra", JSON, nullable=False, default=dict),
+    Column("version", BigInteger, nullable=False, default=1),
 )
 
 titles = Table(
@@ -45,6 +49,7 @@ titles = Table(
     Column("parent_id", String(200), index=True),
     Column("external_ids", JSON, nullable=False, default=dict),
     Column("extra", JSON, nullable=False, default=dict),
+    Column("version", BigInteger, nullable=False, default=1, index=True),
 )
 
 collection_members = Table(
@@ -61,6 +66,7 @@ custom_groups = Table(
     Column("kind", String(20), primary_key=True),  # territory | media
     Column("name", String(200), primary_key=True),
     Column("members", JSON, nullable=False),
+    Column("version", BigInteger, nullable=False, default=1),
 )
 
 contracts = Table(
@@ -79,6 +85,7 @@ contracts = Table(
     Column("mg_currency", String(3)),
     Column("revenue_share", Numeric(9, 4)),
     Column("extra", JSON, nullable=False, default=dict),
+    Column("version", BigInteger, nullable=False, default=1, index=True),
 )
 
 rights = Table(
@@ -111,6 +118,13 @@ right_titles = Table(
     Column("right_id", Integer, ForeignKey("rights.id", ondelete="CASCADE"), primary_key=True),
     Column("title_id", String(200), primary_key=True),
     Index("ix_right_titles_title", "title_id"),
+)
+
+book_state = Table(
+    "book_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
 )
 
 changes = Table(

@@ -1,0 +1,502 @@
+"""The avails benchmark: reelrights against a cell-per-row baseline, built in the same run.
+
+    python -m benchmarks.avails --licenses 100000 [--json]
+
+Generates a deterministic catalog, stores it in reelrights (SQLite, the store being the
+source of truth) and in the baseline, then measures, after warm-up, medians and p99 of:
+(a) one question, 1 title x 5 media x 40 territories x 1 year; (b) a whole-catalog report,
+every title x 1 medium x 1 territory x 1 year; (c) the grid of one title, all media x all
+territories x 1 year; (d) conflict-checked contract executions per second with 2
+concurrent writers on SQLite and PostgreSQL, counting double sales; (e) the time to load
+the index from the store and its memory per license. Every benchmarked question is also
+answered by the baseline, and the two answers must be equal, cell by cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from benchmarks.baseline import Answer, Baseline
+from benchmarks.generate import Catalog, generate
+from reelrights.domain.contracts import Contract, Grant
+from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
+from reelrights.domain.media import ALL_MEDIA, LEAVES, leaves_of
+from reelrights.domain.terms import DateBound
+from reelrights.domain.territories import COUNTRIES, WORLD, countries_of, mask_of
+from reelrights.domain.titles import Catalog as TitleCatalog
+from reelrights.engine import AvailsReport, AvailsRequest
+from reelrights.formats.sheet import DealSheet
+from reelrights.service import RightsConflict, Service
+
+PG_ADMIN = os.environ.get("REELRIGHTS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- comparing answers ------------------------------------------------------------------------
+
+Piece = tuple[str, str, str, LanguageSet, int, int, tuple[str | None, str | None]]
+
+
+def engine_pieces(report: AvailsReport) -> Iterable[Piece]:
+    parts = [(b, (None, None)) for b in report.available]
+    parts += [(u.box, (u.reason, u.contract)) for u in report.unavailable]
+    for box, label in parts:
+        for title in box.titles:
+            for medium in leaves_of(box.media):
+                for country in countries_of(box.territories):
+                    yield (title, medium, country, box.languages, box.start, box.end, label)
+
+
+def baseline_pieces(answer: Answer) -> Iterable[Piece]:
+    for (medium, country, languages, start, end, reason, contract), titles in answer.items():
+        for title in titles:
+            yield (title, medium, country, languages, start, end, (reason, contract))
+
+
+def canonical(pieces: Iterable[Piece], tags: set[str]) -> dict[tuple[Any, ...], list[Any]]:
+    """Per (title, medium, country, language atom): the timeline of labels, merged."""
+    out: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    atoms: list[str | None] = [*sorted(tags), None]
+    for title, medium, country, languages, start, end, label in pieces:
+        for atom in atoms:
+            inside = languages.contains(atom) if atom is not None else languages.negated
+            if inside:
+                out[(title, medium, country, atom)].append((start, end, label))
+    for key, runs in out.items():
+        runs.sort()
+        merged = [runs[0]]
+        for run in runs[1:]:
+            if run[0] == merged[-1][1] and run[2] == merged[-1][2]:
+                merged[-1] = (merged[-1][0], run[1], run[2])
+            else:
+                merged.append(run)
+        out[key] = merged
+    return out
+
+
+def same_answer(report: AvailsReport, answer: Answer) -> bool:
+    ours, theirs = list(engine_pieces(report)), list(baseline_pieces(answer))
+    tags = {t for p in ours + theirs for t in p[3].codes}
+    return canonical(ours, tags) == canonical(theirs, tags)
+
+
+# -- timing --------------------------------------------------------------------------------------
+
+
+def timed(calls: list[Callable[[], Any]], warmup: int = 5) -> tuple[float, float, list[Any]]:
+    """(median ms, p99 ms, results) over the calls, after ``warmup`` untimed ones."""
+    for call in calls[:warmup]:
+        call()
+    times, results = [], []
+    for call in calls:
+        start = time.perf_counter()
+        results.append(call())
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    return statistics.median(times), p99, results
+
+
+def questions(
+    catalog: Catalog,
+    rng: random.Random,
+    count: int,
+    media: int,
+    countries: int,
+    titles: Callable[[], list[str]] | None = None,
+) -> list[tuple[Any, ...]]:
+    out = []
+    for _ in range(count):
+        root = rng.choice(catalog.roots)
+        year = rng.randint(2001, 2039)
+        m = (
+            ALL_MEDIA
+            if media >= len(LEAVES)
+            else sum(1 << LEAVES.index(c) for c in rng.sample(LEAVES, media))
+        )
+        x = WORLD if countries >= len(COUNTRIES) else mask_of(rng.sample(COUNTRIES, countries))
+        out.append(
+            (
+                catalog.owner_of[root],
+                titles() if titles else [root],
+                m,
+                x,
+                ALL_LANGUAGES,
+                date(year, 1, 1).toordinal(),
+                date(year + 1, 1, 1).toordinal(),
+                rng.random() < 0.3,
+            )
+        )
+    return out
+
+
+def compare(
+    service: Service, baseline: Baseline, specs: list[tuple[Any, ...]], warmup: int
+) -> dict[str, Any]:
+    requests = [AvailsRequest(q[0], frozenset(q[1]), *q[2:]) for q in specs]
+    ours = [lambda r=r: service.avails(r) for r in requests]
+    theirs = [lambda q=q: baseline.avails(*q) for q in specs]
+    ours_median, ours_p99, reports = timed(ours, warmup)
+    base_median, base_p99, answers = timed(theirs, min(warmup, 2))
+    mismatches = sum(not same_answer(r, a) for r, a in zip(reports, answers, strict=True))
+    return {
+        "baseline": base_median,
+        "baseline_p99": base_p99,
+        "reelrights": ours_median,
+        "reelrights_p99": ours_p99,
+        "questions": len(specs),
+        "mismatches": mismatches,
+    }
+
+
+# -- index memory, in a fresh process ----------------------------------------------------------
+
+MEMORY_PROBE = """
+import gc, sys, tracemalloc
+from reelrights.service import Service
+service = Service(sys.argv[1])
+gc.collect()
+tracemalloc.start()
+service.warm()
+gc.collect()
+print(tracemalloc.get_traced_memory()[0])
+"""
+
+
+def index_bytes(path: str) -> int:
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, path], capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+# -- writes ---------------------------------------------------------------------------------------
+
+
+def write_workload(
+    catalog: Catalog, rng: random.Random, pairs: int
+) -> tuple[list[Contract], list[Contract]]:
+    """Two writers' contract streams: pair i is the same exclusive right sold twice (one
+    to each writer); exactly one of each pair may win."""
+    first, second = [], []
+    for i in range(pairs):
+        root = rng.choice(catalog.roots[:200])
+        start = date(rng.randint(2041, 2060), 1, 1)
+        grant = Grant(
+            (root,),
+            sum(1 << LEAVES.index(c) for c in rng.sample(LEAVES, 3)),
+            mask_of(rng.sample(COUNTRIES, 10)),
+            ALL_LANGUAGES,
+            DateBound(start),
+            DateBound(date(start.year + 2, 12, 31)),
+            True,
+        )
+        for stream, writer in ((first, "a"), (second, "b")):
+            stream.append(
+                Contract(
+                    f"race-{i:05d}-{writer}",
+                    catalog.owner_of[root],
+                    f"platform-{rng.randint(0, 99):03d}",
+                    grants=(grant,),
+                )
+            )
+    return first, second
+
+
+def _writer(
+    kind: str, where: str, titles: list[Any], contracts: list[Contract], barrier: Any, results: Any
+) -> None:
+    wins = []
+    if kind == "reelrights":
+        service = Service(where, actor="bench")
+        service.warm()
+        barrier.wait()
+        start = time.perf_counter()
+        for contract in contracts:
+            try:
+                service.load_sheets([DealSheet("write", contracts=[contract])])
+                wins.append(contract.id)
+            except RightsConflict:
+                pass
+        service.close()
+    else:
+        baseline = Baseline(where, TitleCatalog(titles))
+        baseline.codes = {t: i for i, t in enumerate(sorted(baseline.catalog.titles))}
+        barrier.wait()
+        start = time.perf_counter()
+        for contract in contracts:
+            if baseline.execute(contract):
+                wins.append(contract.id)
+        baseline.close()
+    results.put((time.perf_counter() - start, wins))
+
+
+def race(
+    kind: str, where: str, catalog: Catalog, streams: tuple[list[Contract], ...]
+) -> tuple[float, int]:
+    """(executions per second, double sales) for two concurrent writer processes."""
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(len(streams))
+    results = ctx.Queue()
+    workers = [
+        ctx.Process(target=_writer, args=(kind, where, catalog.titles, s, barrier, results))
+        for s in streams
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=3600) for _ in workers]
+    for worker in workers:
+        worker.join()
+    elapsed = max(t for t, _ in outcomes)
+    wins = {w for _, ws in outcomes for w in ws}
+    pairs = {w.rsplit("-", 1)[0] for w in wins}
+    doubles = len(wins) - len(pairs)
+    attempts = sum(len(s) for s in streams)
+    return attempts / elapsed, doubles
+
+
+def write_setup(catalog: Catalog) -> tuple[list[Any], list[Contract]]:
+    """The write benchmark's base: the catalog's first 200 films and series, owned."""
+    roots = set(catalog.roots[:200])
+    owned = [c for c in catalog.ownerships if c.grants[0].titles[0] in roots]
+    return catalog.titles, owned
+
+
+def bench_writes(
+    catalog: Catalog, workdir: Path, pairs: int, postgres: bool
+) -> tuple[dict[str, dict[str, float]], int]:
+    rng = random.Random(7)
+    streams = write_workload(catalog, rng, pairs)
+    titles, owned = write_setup(catalog)
+    out: dict[str, dict[str, float]] = {}
+    doubles = 0
+    targets = [("sqlite", lambda name: str(workdir / f"{name}.db"))]
+    databases: list[str] = []
+    if postgres:
+
+        def pg(name: str) -> str:
+            db = f"reelrights_bench_{name}_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{db}"')
+            databases.append(db)
+            return PG_ADMIN.rsplit("/", 1)[0] + "/" + db
+
+        targets.append(("postgresql", pg))
+    try:
+        for label, make in targets:
+            ours = make("writes_reelrights")
+            service = Service(ours, actor="bench")
+            service.load_sheets(
+                [DealSheet("base", parties=catalog.parties, titles=titles, contracts=owned)]
+            )
+            service.close()
+            base = make("writes_baseline")
+            baseline = Baseline(base, TitleCatalog(titles))
+            baseline.create()
+            baseline.load(owned)
+            baseline.close()
+            log(f"  writes on {label}…")
+            base_rate, base_doubles = race("baseline", base, catalog, streams)
+            our_rate, our_doubles = race("reelrights", ours, catalog, streams)
+            out[label] = {"baseline": base_rate, "reelrights": our_rate}
+            doubles += our_doubles
+            if base_doubles:
+                log(f"  the baseline sold {base_doubles} rights twice on {label}")
+    finally:
+        if databases:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                for db in databases:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    return out, doubles
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def run(n: int, queries: int, pairs: int, postgres: bool, workdir: Path) -> dict[str, Any]:
+    rng = random.Random(n)
+    log(f"generating {n:,} licenses…")
+    catalog = generate(n)
+    contracts = catalog.contracts
+    store = str(workdir / f"reelrights-{n}.db")
+    log("loading reelrights (checked, through the service)…")
+    started = time.perf_counter()
+    importer = Service(store, actor="bench")
+    importer.load_sheets(
+        [
+            DealSheet(
+                "generated",
+                parties=catalog.parties,
+                titles=catalog.titles,
+                territory_groups=catalog.territory_groups,
+                contracts=contracts,
+            )
+        ]
+    )
+    importer.close()
+    import_s = time.perf_counter() - started
+    log("loading the index from the store…")
+    started = time.perf_counter()
+    service = Service(store, actor="bench")
+    service.warm()
+    load_s = time.perf_counter() - started
+    memory = index_bytes(store)
+    log("building the baseline…")
+    started = time.perf_counter()
+    baseline = Baseline(str(workdir / f"baseline-{n}.db"), TitleCatalog(catalog.titles))
+    baseline.create()
+    cells = baseline.load(contracts)
+    baseline_build_s = time.perf_counter() - started
+
+    log("(a) single questions…")
+    single = compare(service, baseline, questions(catalog, rng, queries, 5, 40), warmup=20)
+    log("(b) whole-catalog reports…")
+    every = sorted(t.id for t in catalog.titles if t.kind != "collection")
+    studio_titles = defaultdict(int)
+    for root in catalog.roots:
+        studio_titles[catalog.owner_of[root]] += 1
+    specs = questions(catalog, rng, 5, 1, 1, titles=lambda: every)
+    biggest = max(studio_titles, key=lambda s: studio_titles[s])
+    specs = [(biggest, *spec[1:]) for spec in specs]
+    report = compare(service, baseline, specs, warmup=1)
+    log("(c) grids…")
+    grid = compare(
+        service, baseline, questions(catalog, rng, max(5, queries // 20), 20, 249), warmup=2
+    )
+    log("(d) concurrent writes…")
+    writes, doubles = bench_writes(catalog, workdir, pairs, postgres)
+    service.close()
+    baseline.close()
+    return {
+        "licenses": n,
+        "titles": len(catalog.titles),
+        "contracts": len(contracts),
+        "baseline_cells": cells,
+        "single_ms": single,
+        "report_s": {
+            k: (
+                v / 1000 if k in ("baseline", "baseline_p99", "reelrights", "reelrights_p99") else v
+            )
+            for k, v in report.items()
+        },
+        "grid_ms": grid,
+        "writes_per_s": writes,
+        "double_sales": doubles,
+        "index_bytes_per_license": memory / n,
+        "load_s": load_s,
+        "import_s": import_s,
+        "baseline_build_s": baseline_build_s,
+    }
+
+
+def ratio(part: dict[str, float]) -> str:
+    return f"{part['baseline'] / part['reelrights']:.1f}x" if part["reelrights"] else "-"
+
+
+def table(result: dict[str, Any]) -> str:
+    s, r, g = result["single_ms"], result["report_s"], result["grid_ms"]
+    rows = [
+        ("(a) one question, median ms", s["baseline"], s["reelrights"], ratio(s)),
+        ("(a) one question, p99 ms", s["baseline_p99"], s["reelrights_p99"], ""),
+        ("(b) whole-catalog report, median s", r["baseline"], r["reelrights"], ratio(r)),
+        ("(c) grid of one title, median ms", g["baseline"], g["reelrights"], ratio(g)),
+        ("(c) grid of one title, p99 ms", g["baseline_p99"], g["reelrights_p99"], ""),
+    ]
+    for db, w in result["writes_per_s"].items():
+        rows.append(
+            (
+                f"(d) executions/s, 2 writers, {db}",
+                w["baseline"],
+                w["reelrights"],
+                f"{w['reelrights'] / w['baseline']:.1f}x",
+            )
+        )
+    lines = [
+        f"licenses: {result['licenses']:,}   titles: {result['titles']:,}   "
+        f"contracts: {result['contracts']:,}   baseline cell rows: "
+        f"{result['baseline_cells']:,}",
+        f"{'measure':42} {'baseline':>12} {'reelrights':>12} {'ratio':>8}",
+    ]
+    for name, base, ours, how in rows:
+        lines.append(f"{name:42} {base:12.4f} {ours:12.4f} {how:>8}")
+    mismatches = s["mismatches"] + r["mismatches"] + g["mismatches"]
+    lines += [
+        f"double sales: {result['double_sales']}   answers differing from the baseline: "
+        f"{mismatches} of {s['questions'] + r['questions'] + g['questions']}",
+        f"(e) index load from the store: {result['load_s']:.1f} s;   index memory: "
+        f"{result['index_bytes_per_license']:.0f} bytes per license",
+        f"    checked import through the service: {result['import_s']:.1f} s;   baseline "
+        f"build: {result['baseline_build_s']:.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.avails",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--licenses", default="100000", help="licenses to generate; a comma list runs each size (f)"
+    )
+    parser.add_argument("--queries", type=int, default=200, help="single questions to time")
+    parser.add_argument(
+        "--pairs", type=int, default=200, help="contested sales per writer in the write benchmark"
+    )
+    parser.add_argument(
+        "--no-postgres", action="store_true", help="skip the PostgreSQL write benchmark"
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--workdir", help="where to put the databases (default: a temp dir)")
+    args = parser.parse_args(argv)
+    sizes = [int(x) for x in args.licenses.split(",")]
+    results = []
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        for n in sizes:
+            results.append(run(n, args.queries, args.pairs, not args.no_postgres, Path(tmp)))
+            if not args.json:
+                print(table(results[-1]), flush=True)
+                print(flush=True)
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+    elif len(results) > 1:
+        print("growth (f)")
+        print(
+            f"{'licenses':>10} {'(a) ours ms':>12} {'(a) base ms':>12} {'(b) ours s':>12} "
+            f"{'(b) base s':>12}"
+        )
+        for r in results:
+            print(
+                f"{r['licenses']:>10,} {r['single_ms']['reelrights']:12.4f} "
+                f"{r['single_ms']['baseline']:12.4f} {r['report_s']['reelrights']:12.4f} "
+                f"{r['report_s']['baseline']:12.4f}"
+            )
+    bad = any(r["double_sales"] for r in results) or any(
+        r[k]["mismatches"] for r in results for k in ("single_ms", "report_s", "grid_ms")
+    )
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
