@@ -140,6 +140,7 @@ class Service:
             book.add(contract)
             if progress and (done % 10_000 == 0 or done == total):
                 progress("indexing contracts", done, total)
+        book.settle()
         return _State(
             version,
             book,
@@ -588,6 +589,10 @@ class Service:
         recorded at ``as_of`` (DESIGN.md rule 12)."""
         if as_of is not None:
             return self.book_as_of(as_of).avails(request)
+        with self._lock:
+            state = self._state
+            if state is not None and self.store.peek_version() == state.version:
+                return state.book.avails(request)
         with self.store.reading() as reader:
             state = self._fresh(reader)
         with self._lock:

@@ -41,12 +41,10 @@ def mask_of(countries: Iterable[str]) -> int:
 def countries_of(mask: int) -> list[str]:
     """The alpha-2 codes in a mask, sorted."""
     out = []
-    i = 0
     while mask:
-        if mask & 1:
-            out.append(COUNTRIES[i])
-        mask >>= 1
-        i += 1
+        low = mask & -mask
+        out.append(COUNTRIES[low.bit_length() - 1])
+        mask ^= low
     return out
 
 

@@ -144,13 +144,13 @@ def box_to_json(box: Box) -> dict[str, Any]:
 
 
 def _order(box: Box) -> tuple[Any, ...]:
-    """Boxes sort by first title, then term, media, territories (disjoint boxes that tie
-    on all of these differ in languages)."""
+    """Boxes sort by first title, then start, media, territory mask (disjoint boxes that
+    tie on all of these differ in languages)."""
     return (
         min(box.titles),
         box.start,
         media_codes.leaves_of(box.media),
-        territory_codes.countries_of(box.territories),
+        box.territories,
         box.end,
         len(box.titles),
         str(box.languages.to_json()),

@@ -83,26 +83,29 @@ COLUMNS = (
 class _Shelf:
     """One party's entries: numpy columns sorted by title, plus recent additions."""
 
-    __slots__ = ("columns", "pending", "titles")
+    __slots__ = ("columns", "pending", "titles", "waiting")
 
     def __init__(self) -> None:
         self.columns: list[npt.NDArray[Any]] = [np.empty(0, t) for _, t in COLUMNS]
         self.titles: list[int] = []  # the title column as a list, for bisect
-        self.pending: list[Row] = []
+        self.pending: dict[int, list[Row]] = defaultdict(list)  # by title
+        self.waiting = 0
 
     def __len__(self) -> int:
-        return len(self.titles) + len(self.pending)
+        return len(self.titles) + self.waiting
 
     def add(self, row: Row, dead: set[int]) -> None:
-        self.pending.append(row)
-        if len(self.pending) >= SETTLE_AFTER:
+        self.pending[row[0]].append(row)
+        self.waiting += 1
+        if self.waiting >= SETTLE_AFTER:
             self.settle(dead)
 
     def settle(self, dead: set[int]) -> None:
         """Merge the pending entries into the sorted columns, dropping dead contracts."""
-        if not self.pending and not dead:
+        if not self.waiting and not dead:
             return
-        fresh = list(zip(*self.pending, strict=True)) if self.pending else [()] * len(COLUMNS)
+        rows = [row for group in self.pending.values() for row in group]
+        fresh = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
         merged = [
             np.concatenate([old, np.asarray(new, dtype)])
             for old, new, (_, dtype) in zip(self.columns, fresh, COLUMNS, strict=True)
@@ -113,16 +116,15 @@ class _Shelf:
         order = np.argsort(merged[0], kind="stable")
         self.columns = [column[order] for column in merged]
         self.titles = self.columns[0].tolist()
-        self.pending = []
+        self.pending = defaultdict(list)
+        self.waiting = 0
 
     def of_title(self, title: int) -> Iterator[Row]:
         """Every entry of one title."""
         lo, hi = bisect_left(self.titles, title), bisect_right(self.titles, title)
         if hi > lo:
             yield from zip(*(c[lo:hi].tolist() for c in self.columns), strict=True)
-        for row in self.pending:
-            if row[0] == title:
-                yield row
+        yield from self.pending.get(title, ())
 
     def matching(
         self, titles: Collection[int] | None, media: int, first: int, last: int
@@ -147,15 +149,15 @@ class _Shelf:
                 for row in zip(*(c[lo:hi].tolist() for c in self.columns), strict=True):
                     if row[3] & media and row[6] < last and row[7] > first:
                         yield row
-        wanted = None if titles is None else set(titles)
-        for row in self.pending:
-            if (
-                row[3] & media
-                and row[6] < last
-                and row[7] > first
-                and (wanted is None or row[0] in wanted)
-            ):
-                yield row
+        if not self.waiting:
+            return
+        groups = (
+            self.pending.values() if titles is None else (self.pending.get(t, []) for t in titles)
+        )
+        for group in groups:
+            for row in group:
+                if row[3] & media and row[6] < last and row[7] > first:
+                    yield row
 
 
 def _split(box: Box4, cut: Box4) -> tuple[Box4 | None, list[Box4]]:

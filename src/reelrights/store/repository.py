@@ -68,11 +68,30 @@ class Store:
         self.url = database_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.engine: Engine = _engine(self.url)
+        self._peeker: Any = None
         if upgrade:
             self.upgrade()
 
     def close(self) -> None:
+        if self._peeker is not None:
+            self._peeker.close()
+            self._peeker = None
         self.engine.dispose()
+
+    def peek_version(self) -> int:
+        """The book version, read on a connection of its own outside any transaction: the
+        cheap check a warm index makes before each question."""
+        if self._peeker is None:
+            self._peeker = self.engine.raw_connection()
+            if not self.is_sqlite:
+                self._peeker.driver_connection.autocommit = True
+        cursor = self._peeker.cursor()
+        try:
+            cursor.execute("SELECT version FROM book_state")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return int(row[0]) if row else 0
 
     # -- schema --------------------------------------------------------------------------
 
