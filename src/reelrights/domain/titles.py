@@ -53,7 +53,7 @@ class Catalog:
         self.titles: dict[str, Title] = {}
         self._children: dict[str, list[str]] = defaultdict(list)
         self._collections_of: dict[str, list[str]] = defaultdict(list)
-        self._leaves: set[str] = set()  # titles that cover only themselves
+        self._containers: set[str] = set()  # titles that cover more than themselves
         self._expansions: dict[str, frozenset[str]] = {}
         for title in titles:
             self.add(title)
@@ -69,12 +69,12 @@ class Catalog:
                 self._collections_of[member].remove(old.id)
         self.titles[title.id] = title
         if title.kind == "collection" or self._children.get(title.id):
-            self._leaves.discard(title.id)
+            self._containers.add(title.id)
         else:
-            self._leaves.add(title.id)
+            self._containers.discard(title.id)
         if title.parent:
             self._children[title.parent].append(title.id)
-            self._leaves.discard(title.parent)
+            self._containers.add(title.parent)
         for member in title.members:
             self._collections_of[member].append(title.id)
 
@@ -89,16 +89,15 @@ class Catalog:
         (recursively), a series or season itself and all below it. Unknown ids are kept
         as they are (the caller validates references)."""
         wanted = title_ids if isinstance(title_ids, frozenset) else frozenset(title_ids)
-        rest = wanted - self._leaves
+        # Only containers (series, seasons, collections) and unknown ids need expanding;
+        # intersecting with the few containers costs far less than scanning the request.
+        rest = wanted & self._containers
         if not rest:
             return wanted
         # Most titles are leaves (films, episodes): they stay as they are.
         more: set[str] = set()
         for tid in rest:
-            if tid in self.titles:
-                more |= self._expand_one(tid)
-            else:
-                more.add(tid)
+            more |= self._expand_one(tid)
         if more >= rest and more <= wanted:
             return wanted  # e.g. a whole catalog: its series already list their episodes
         return (wanted - rest) | more

@@ -172,7 +172,10 @@ def build_report(
         Warning(box, code, contract)
         for box, (code, contract) in compact((w.box, (w.code, w.contract)) for w in warnings)
     ]
-    free.sort(key=_order)
-    blocked.sort(key=lambda u: (_order(u.box), _RANK[u.reason], u.contract or ""))
-    flagged.sort(key=lambda w: (w.contract, _order(w.box)))
+    if len(free) > 1:
+        free.sort(key=_order)
+    if len(blocked) > 1:
+        blocked.sort(key=lambda u: (_order(u.box), _RANK[u.reason], u.contract or ""))
+    if len(flagged) > 1:
+        flagged.sort(key=lambda w: (w.contract, _order(w.box)))
     return AvailsReport(tuple(free), tuple(blocked), tuple(flagged))
