@@ -398,7 +398,7 @@ class Service:
         try:
             for done, (contract, _sheet) in enumerate(ordered, start=1):
                 if contract.in_force():
-                    check = state.book.check(contract)
+                    check = state.book.check(contract, is_new=True)
                     if not check.ok:
                         conflicts.append(check)
                         continue

@@ -33,7 +33,7 @@ The Disney / Tencent deal of DESIGN.md, in code:
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -80,19 +80,44 @@ COLUMNS = (
 )
 
 
+class _Names:
+    """A growing list of short strings packed in one buffer (contract ids: a few bytes
+    each instead of a Python object each)."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self) -> None:
+        self.blob = bytearray()
+        self.ends = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index: int) -> str:
+        start = self.ends[index - 1] if index else 0
+        return self.blob[start : self.ends[index]].decode()
+
+    def append(self, name: str) -> None:
+        self.blob += name.encode()
+        self.ends.append(len(self.blob))
+
+    def pop(self) -> None:
+        end = self.ends.pop()
+        del self.blob[self.ends[-1] if self.ends else 0 : end]
+
+
 class _Shelf:
     """One party's entries: numpy columns sorted by title, plus recent additions."""
 
-    __slots__ = ("columns", "pending", "titles", "waiting")
+    __slots__ = ("columns", "pending", "waiting")
 
     def __init__(self) -> None:
         self.columns: list[npt.NDArray[Any]] = [np.empty(0, t) for _, t in COLUMNS]
-        self.titles: list[int] = []  # the title column as a list, for bisect
         self.pending: dict[int, list[Row]] = defaultdict(list)  # by title
         self.waiting = 0
 
     def __len__(self) -> int:
-        return len(self.titles) + self.waiting
+        return len(self.columns[0]) + self.waiting
 
     def add(self, row: Row, dead: set[int]) -> None:
         self.pending[row[0]].append(row)
@@ -115,13 +140,12 @@ class _Shelf:
             merged = [column[keep] for column in merged]
         order = np.argsort(merged[0], kind="stable")
         self.columns = [column[order] for column in merged]
-        self.titles = self.columns[0].tolist()
         self.pending = defaultdict(list)
         self.waiting = 0
 
     def of_title(self, title: int) -> Iterator[Row]:
         """Every entry of one title."""
-        lo, hi = bisect_left(self.titles, title), bisect_right(self.titles, title)
+        lo, hi = np.searchsorted(self.columns[0], (title, title + 1)).tolist()
         if hi > lo:
             yield from zip(*(c[lo:hi].tolist() for c in self.columns), strict=True)
         yield from self.pending.get(title, ())
@@ -131,9 +155,11 @@ class _Shelf:
     ) -> Iterator[Row]:
         """Entries of these titles (None: all) that overlap the media and the days."""
         if titles is not None and len(titles) <= 64:
-            spans = [(bisect_left(self.titles, t), bisect_right(self.titles, t)) for t in titles]
+            ordered = sorted(titles)
+            bounds = np.searchsorted(self.columns[0], [b for t in ordered for b in (t, t + 1)])
+            spans = list(zip(bounds[::2].tolist(), bounds[1::2].tolist(), strict=True))
         else:
-            spans = [(0, len(self.titles))]
+            spans = [(0, len(self.columns[0]))]
         for lo, hi in spans:
             if hi - lo >= VECTOR_FROM:
                 cols = self.columns
@@ -248,7 +274,7 @@ class RightsBook:
         self._owners: dict[int, list[Row]] = defaultdict(list)
         self._dead: set[int] = set()
         self._referencing: dict[str, set[str]] = defaultdict(set)
-        self._contract_ids: list[str] = []
+        self._contract_ids = _Names()
         self._title_ids: list[str] = []
         self._title_index: dict[str, int] = {}
         self._territories: list[int] = []
@@ -513,13 +539,13 @@ class RightsBook:
         masks, dead = self._territories, self._dead
         if shelf is not None:
             wanted = None if indexes is not None else titles
-            names = self._title_ids
+            title_ids = self._title_ids
             for row in shelf.matching(indexes, media, first, last):
                 if (
                     masks[row[4]] & territories
                     and row[1] not in dead
                     and row[1] not in skip
-                    and (wanted is None or names[row[0]] in wanted)
+                    and (wanted is None or title_ids[row[0]] in wanted)
                 ):
                     found[row[0]].append(row)
         for title, rows in (extra or {}).items():
@@ -647,13 +673,15 @@ class RightsBook:
 
     # -- contract checks ---------------------------------------------------------------
 
-    def check(self, contract: Contract) -> ContractCheck:
+    def check(self, contract: Contract, is_new: bool = False) -> ContractCheck:
         """Whether ``contract`` may be executed against this book (itself excluded).
 
         Each grant is checked as a request of its licensor (exclusive if the grant is),
         with the contract's earlier grants already counted, and clipped to the day before
         a termination date. Holdbacks need no availability. An ownership record may not
         overlap another executed ownership record (or itself) on any cell-day.
+        ``is_new`` says the book cannot hold the contract yet (its id is unused), which
+        spares looking for its own entries.
         """
         problems = tuple(validate_contract(contract, self.catalog))
         if problems:
@@ -666,7 +694,7 @@ class RightsBook:
         self._contract_ids.append(contract.id)  # names the contract's own earlier grants
         try:
             for grant in contract.grants:
-                reports.append(self._check_grant(contract, grant, until, earlier))
+                reports.append(self._check_grant(contract, grant, until, earlier, is_new))
                 done = replace(as_executed, grants=(grant,))
                 for title, row in self._rows_of(done, own):
                     flags = row[2] | (GIVES if contract.licensor is not None else OWNS)
@@ -682,12 +710,18 @@ class RightsBook:
         return requests
 
     def _check_grant(
-        self, contract: Contract, grant: Grant, until: int, earlier: dict[str, list[Row]]
+        self,
+        contract: Contract,
+        grant: Grant,
+        until: int,
+        earlier: dict[str, list[Row]],
+        is_new: bool,
     ) -> AvailsReport:
         requests = self._requests_of(grant, until)
         if contract.licensor is None:
             return self._ownership_overlap(requests, contract.id, earlier)
-        return self._ask(contract.licensor, requests, grant.exclusive, contract.id, earlier)
+        exclude = None if is_new else contract.id
+        return self._ask(contract.licensor, requests, grant.exclusive, exclude, earlier)
 
     def _ask(
         self,
