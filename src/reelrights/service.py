@@ -12,10 +12,15 @@ reports (nothing is stored either).
 from __future__ import annotations
 
 import getpass
+import hashlib
+import hmac
 import os
 import re
+import secrets
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,10 +28,10 @@ from typing import Any
 
 from reelrights.domain.contracts import Contract, Party
 from reelrights.domain.languages import LanguageSet
-from reelrights.domain.media import MediaTaxonomy
+from reelrights.domain.media import MediaTaxonomy, leaves_of
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
-from reelrights.domain.terms import parse_date
-from reelrights.domain.territories import Geography
+from reelrights.domain.terms import from_end, from_start, parse_date
+from reelrights.domain.territories import Geography, countries_of
 from reelrights.domain.titles import Catalog, Title
 from reelrights.engine import (
     AvailsReport,
@@ -36,10 +41,24 @@ from reelrights.engine import (
     validate_contract,
 )
 from reelrights.formats import sheet as sheets
-from reelrights.store.repository import Change, Reader, Store, Writer
+from reelrights.store.repository import Change, KeyRow, Reader, Store, Writer
 
 Progress = Callable[[str, int, int], None]
 BULK_LOCKS = 2000
+ROLES = ("admin", "editor", "viewer")
+ApiKey = KeyRow  # what the outer layers call a stored API key
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who is acting: a name for the change log, and the API key and party behind it."""
+
+    actor: str
+    key_id: str | None = None
+    party: str | None = None
+
+
+_acting: ContextVar[Acting | None] = ContextVar("reelrights_acting", default=None)
 
 
 class RightsConflict(Exception):
@@ -113,9 +132,34 @@ class Service:
         self.actor = actor or _actor()
         self._state: _State | None = None
         self._lock = threading.RLock()
+        self._verified: dict[str, str] = {}
 
     def close(self) -> None:
         self.store.close()
+
+    # -- who is acting -------------------------------------------------------------------
+
+    @contextmanager
+    def acting(self, who: Acting) -> Iterator[None]:
+        """Record ``who`` in the change log for every write made inside the block (per
+        thread or task: an API request sets it for its own writes only)."""
+        token = _acting.set(who)
+        try:
+            yield
+        finally:
+            _acting.reset(token)
+
+    def _who(self) -> Acting:
+        return _acting.get() or Acting(self.actor)
+
+    @contextmanager
+    def _writing(
+        self, locks: Iterable[tuple[str, ...]] = (), whole_book: bool = False
+    ) -> Iterator[Writer]:
+        who = self._who()
+        with self._lock, self.store.writing(locks, whole_book=whole_book) as writer:
+            writer.key_id, writer.party_id = who.key_id, who.party
+            yield writer
 
     # -- the in-memory view --------------------------------------------------------------
 
@@ -223,7 +267,7 @@ class Service:
         """
         locks = _lock_keys(c for s in parsed for c in s.contracts)
         bulk = len(locks) > BULK_LOCKS
-        with self._lock, self.store.writing(() if bulk else sorted(locks), whole_book=bulk) as w:
+        with self._writing(() if bulk else sorted(locks), whole_book=bulk) as w:
             state = self._fresh(w, progress)
             before = state.version
             self._dirty = False
@@ -441,21 +485,22 @@ class Service:
             writer.add_contracts(contracts[start : start + 20_000])
             if progress:
                 progress("storing contracts", min(start + 20_000, len(contracts)), len(contracts))
+        actor = self._who().actor
         log: list[tuple[str, str, str, str, Any, Any]] = [
-            (self.actor, "create", f"{kind}_group", name, None, members)
+            (actor, "create", f"{kind}_group", name, None, members)
             for kind, name, members in new_groups
         ]
         log += [
-            (self.actor, "create", "party", p.id, None, sheets.render_party(p))
+            (actor, "create", "party", p.id, None, sheets.render_party(p))
             for p, _ in new_parties.values()
         ]
         log += [
-            (self.actor, "create", "title", t.id, None, _json_safe(sheets.render_title(t)))
+            (actor, "create", "title", t.id, None, _json_safe(sheets.render_title(t)))
             for t, _ in new_titles.values()
         ]
         log += [
             (
-                self.actor,
+                actor,
                 "create",
                 "contract",
                 c.id,
@@ -508,7 +553,7 @@ class Service:
                 ]
             )
         updated = replace(current, status=status, terminated=on)
-        with self._lock, self.store.writing(sorted(_lock_keys([current]))) as writer:
+        with self._writing(sorted(_lock_keys([current]))) as writer:
             state = self._fresh(writer)
             before = state.version
             if writer.contract(contract_id) != current:
@@ -526,7 +571,7 @@ class Service:
                     raise RightsConflict([check])
             writer.replace_contract(updated)
             writer.log(
-                self.actor,
+                self._who().actor,
                 "execute" if status == "executed" else "terminate",
                 "contract",
                 contract_id,
@@ -642,11 +687,228 @@ class Service:
         with self._lock:
             return state.book.broken_chains(contracts)
 
+    # -- drafts ----------------------------------------------------------------------------
+
+    def _one_contract(self, document: dict[str, Any], where: str) -> Contract:
+        media, geography = self.vocabularies()
+        sheet = sheets.parse_document({"contracts": [document]}, where, media, geography)
+        if sheet.problems:
+            raise InvalidInput(sheet.problems)
+        return sheet.contracts[0]
+
+    def create_contract(self, document: dict[str, Any]) -> Contract:
+        """Store a new contract from its deal-sheet mapping, as a draft unless it says
+        ``hold`` (executing is a separate step, see :meth:`execute`)."""
+        document = {**document, "status": document.get("status") or "draft"}
+        if document["status"] not in ("draft", "hold"):
+            raise InvalidInput(
+                [
+                    Problem(
+                        "a new contract is a draft or a hold; execute it afterwards", field="status"
+                    )
+                ]
+            )
+        contract = self._one_contract(document, "contract")
+        self.load_sheets([sheets.DealSheet("contract", contracts=[contract])])
+        return self.contract(contract.id)
+
+    def update_draft(self, contract_id: str, document: dict[str, Any]) -> Contract:
+        """Replace a draft's definition (its id and status stay)."""
+        current = self.contract(contract_id)
+        if current.status != "draft":
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"contract '{contract_id}' is {current.status}; only "
+                        "a draft can be changed",
+                        field="status",
+                    )
+                ]
+            )
+        updated = self._one_contract({**document, "id": contract_id, "status": "draft"}, "contract")
+        with self._writing(sorted(_lock_keys([current, updated]))) as writer:
+            state = self._fresh(writer)
+            before = state.version
+            problems = [p for p in validate_contract(updated, state.catalog)]
+            for role, party in (("licensor", updated.licensor), ("licensee", updated.licensee)):
+                if party is not None and party not in state.parties:
+                    problems.append(Problem(f"unknown party '{party}'", field=role))
+            if problems:
+                raise InvalidInput(problems)
+            if writer.contract(contract_id) != current:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            f"contract '{contract_id}' changed meanwhile; try again",
+                            field="contract",
+                        )
+                    ]
+                )
+            writer.rewrite_contract(updated)
+            writer.log(
+                self._who().actor,
+                "update",
+                "contract",
+                contract_id,
+                _json_safe(sheets.render_contract(current, state.media, state.geography)),
+                _json_safe(sheets.render_contract(updated, state.media, state.geography)),
+            )
+        self._wrote(writer, before)
+        return updated
+
+    # -- the grid --------------------------------------------------------------------------
+
+    def grid(
+        self,
+        licensor: str,
+        title: str,
+        start: date | str,
+        end: date | str | None,
+        exclusive: bool = False,
+        match: str = "cover",
+        min_days: int = 1,
+        media: Iterable[str] = ("ALL_MEDIA",),
+        territories: Iterable[str] = ("WORLD",),
+    ) -> dict[str, Any]:
+        """Which media x territories are available for one title (or collection) and term.
+
+        Each cell says ``available`` when the match holds (``cover``: the whole term is
+        free; ``overlap``: some free window lasts at least ``min_days``), ``partial`` when
+        some days are free but the match fails, else ``unavailable``; with the free
+        windows, the reasons with their contracts, and any hold.
+        """
+        if match not in ("cover", "overlap"):
+            raise InvalidInput([Problem("match is 'cover' or 'overlap'", field="match")])
+        if min_days < 1:
+            raise InvalidInput([Problem("min_days is at least 1", field="min_days")])
+        request = self.request(
+            licensor, [title], media, territories, start, end, exclusive=exclusive
+        )
+        report = self.avails(request)
+        cells: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def cell(medium: str, country: str) -> dict[str, Any]:
+            return cells.setdefault(
+                (medium, country),
+                {"medium": medium, "territory": country, "windows": [], "reasons": [], "holds": []},
+            )
+
+        def span(box: Any) -> dict[str, Any]:
+            first, last = from_start(box.start), from_end(box.end)
+            return {
+                "start": first.isoformat() if first else None,
+                "end": last.isoformat() if last else None,
+                "days": box.end - box.start,
+                "titles": sorted(box.titles),
+            }
+
+        for box in report.available:
+            for medium in leaves_of(box.media):
+                for country in countries_of(box.territories):
+                    cell(medium, country)["windows"].append(span(box))
+        for item in report.unavailable:
+            for medium in leaves_of(item.box.media):
+                for country in countries_of(item.box.territories):
+                    cell(medium, country)["reasons"].append(
+                        {"reason": item.reason, "contract": item.contract, **span(item.box)}
+                    )
+        for warning in report.warnings:
+            for medium in leaves_of(warning.box.media):
+                for country in countries_of(warning.box.territories):
+                    cell(medium, country)["holds"].append(
+                        {"contract": warning.contract, **span(warning.box)}
+                    )
+        for value in cells.values():
+            free = value["windows"]
+            if not value["reasons"]:
+                ok = bool(free)
+            elif match == "cover":
+                ok = False
+            else:
+                ok = any(w["days"] >= min_days for w in free)
+            value["status"] = "available" if ok else ("partial" if free else "unavailable")
+        ordered = sorted(cells.values(), key=lambda c: (c["territory"], c["medium"]))
+        return {
+            "licensor": licensor,
+            "title": title,
+            "status": report.status,
+            "match": match,
+            "min_days": min_days,
+            "cells": ordered,
+        }
+
+    # -- API keys ----------------------------------------------------------------------------
+
+    def create_key(
+        self, role: str, party: str | None = None, note: str | None = None
+    ) -> tuple[KeyRow, str]:
+        """A new API key: (its stored row, the key itself, shown only this once). Only a
+        slow hash of the secret is stored."""
+        if role not in ROLES:
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"unknown role '{role}' (expected one of {', '.join(ROLES)})", field="role"
+                    )
+                ]
+            )
+        if party is not None and party not in {p.id for p in self.parties()}:
+            raise InvalidInput([Problem(f"unknown party '{party}'", field="party")])
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(24)
+        row = KeyRow(key_id, _hash_secret(secret), role, party, note, datetime.now(UTC), None)
+        with self._writing() as writer:
+            writer.add_key(row)
+            writer.log(
+                self._who().actor,
+                "create",
+                "api_key",
+                key_id,
+                None,
+                {"role": role, "party": party, "note": note},
+            )
+        return row, f"rr_{key_id}_{secret}"
+
+    def keys(self) -> list[KeyRow]:
+        with self.store.reading() as reader:
+            return reader.keys()
+
+    def revoke_key(self, key_id: str) -> None:
+        with self._writing() as writer:
+            if not writer.revoke_key(key_id, datetime.now(UTC)):
+                raise InvalidInput([Problem(f"no active key '{key_id}'", field="key")])
+            writer.log(self._who().actor, "revoke", "api_key", key_id, None, None)
+
+    def verify_key(self, key: str) -> KeyRow | None:
+        """The active key row for a presented key, or None (malformed, unknown, revoked
+        or wrong). A key verified once is remembered by its digest, so the slow hash is
+        paid once per key and process; revocation is read from the store every time."""
+        match = re.fullmatch(r"rr_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})", key or "")
+        if match is None:
+            return None
+        key_id, secret = match.groups()
+        with self.store.reading() as reader:
+            row = reader.key(key_id)
+        if row is None or row.revoked is not None:
+            return None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        if self._verified.get(key_id) == digest:
+            return row
+        if not _check_secret(secret, row.hash):
+            return None
+        self._verified[key_id] = digest
+        return row
+
     # -- listings ------------------------------------------------------------------------
 
     def parties(self) -> list[Party]:
         with self.store.reading() as reader:
             return reader.parties()
+
+    def catalog(self) -> Catalog:
+        """The catalog as the index knows it (current with the store)."""
+        with self.store.reading() as reader:
+            return self._fresh(reader).catalog
 
     def titles(self) -> list[Title]:
         with self.store.reading() as reader:
@@ -706,3 +968,22 @@ class Service:
                 territory_groups,
                 media_groups,
             )
+
+
+def _hash_secret(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def _check_secret(secret: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    computed = hashlib.scrypt(
+        secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
+    )
+    return hmac.compare_digest(computed.hex(), digest)

@@ -33,6 +33,8 @@ contracts_app = typer.Typer(
     help="List, show, execute and terminate contracts.", no_args_is_help=True
 )
 app.add_typer(contracts_app, name="contracts")
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
@@ -550,6 +552,91 @@ def demo(
 
     code = run_demo(db or _state["db"], titles_count, contracts_count, out, err)
     raise typer.Exit(code)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, editor or viewer.")],
+    party: Annotated[str | None, typer.Option(help="Bind the key to this party.")] = None,
+    note: Annotated[str | None, typer.Option(help="What the key is for.")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Create an API key; it is shown this once and stored only as a slow hash."""
+    with service(db) as svc:
+        row, key = svc.create_key(role, party, note)
+    if as_json:
+        _emit_json({"id": row.id, "key": key, "role": row.role, "party": row.party})
+    else:
+        out.print(f"key {row.id} ({row.role}{', party ' + row.party if row.party else ''}):")
+        out.print(key, markup=False)
+        out.print("Keep it now: it cannot be shown again.")
+
+
+@keys_app.command("list")
+def keys_list(db: Db = None, as_json: Json = False) -> None:
+    """List API keys (never the keys themselves)."""
+    with service(db) as svc:
+        rows = svc.keys()
+    data = [
+        {
+            "id": r.id,
+            "role": r.role,
+            "party": r.party,
+            "note": r.note,
+            "created": r.created.isoformat(),
+            "revoked": r.revoked.isoformat() if r.revoked else None,
+        }
+        for r in rows
+    ]
+    if as_json:
+        _emit_json(data)
+        return
+    table = Table("id", "role", "party", "created", "revoked", "note")
+    for r in data:
+        table.add_row(
+            r["id"],
+            r["role"],
+            r["party"] or "",
+            r["created"][:19],
+            (r["revoked"] or "")[:19],
+            r["note"] or "",
+        )
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (from keys list).")],
+    db: Db = None,
+) -> None:
+    """Revoke an API key: it stops working at once."""
+    with service(db) as svc:
+        svc.revoke_key(key_id)
+    out.print(f"revoked {key_id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    db: Db = None,
+) -> None:
+    """Serve the REST API (docs at /docs) on loopback unless told otherwise."""
+    import os
+
+    import uvicorn
+
+    target = db or _state["db"]
+    if target:
+        os.environ["REELRIGHTS_DB"] = target
+    uvicorn.run(
+        "reelrights.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 def main() -> None:

@@ -59,6 +59,21 @@ class Change:
     entity_id: str
     before: Any
     after: Any
+    key_id: str | None = None
+    party: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    """A stored API key (its secret only as a slow hash)."""
+
+    id: str
+    hash: str
+    role: str
+    party: str | None
+    note: str | None
+    created: datetime
+    revoked: datetime | None
 
 
 class Store:
@@ -352,8 +367,29 @@ class Reader:
         if limit:
             query = query.limit(limit)
         return [
-            Change(r.id, _aware(r.at), r.actor, r.action, r.entity, r.entity_id, r.before, r.after)
+            Change(
+                r.id,
+                _aware(r.at),
+                r.actor,
+                r.action,
+                r.entity,
+                r.entity_id,
+                r.before,
+                r.after,
+                r.key_id,
+                r.party_id,
+            )
             for r in self.connection.execute(query)
+        ]
+
+    def key(self, key_id: str) -> KeyRow | None:
+        row = self.connection.execute(select(t.api_keys).where(t.api_keys.c.id == key_id)).first()
+        return _key_of(row) if row is not None else None
+
+    def keys(self) -> list[KeyRow]:
+        return [
+            _key_of(r)
+            for r in self.connection.execute(select(t.api_keys).order_by(t.api_keys.c.created))
         ]
 
     def actors(self) -> set[str]:
@@ -385,6 +421,8 @@ class Writer(Reader):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
         self.version: int | None = None
+        self.key_id: str | None = None  # who writes, for the change log
+        self.party_id: str | None = None
 
     def stamp(self) -> int:
         """This transaction's book version (taken on first use)."""
@@ -514,6 +552,27 @@ class Writer(Reader):
             insert(t.right_titles), [{"right_id": rid, "title_id": title} for rid, title in links]
         )
 
+    def rewrite_contract(self, contract: Contract) -> None:
+        """Store a new definition of an existing (draft) contract: parties, money terms,
+        grants and holdbacks, keeping its place in the stored order."""
+        self.connection.execute(
+            t.contracts.update()
+            .where(t.contracts.c.id == contract.id)
+            .values(
+                licensor_id=contract.licensor,
+                licensee_id=contract.licensee,
+                fee_amount=contract.fee.amount if contract.fee else None,
+                fee_currency=contract.fee.currency if contract.fee else None,
+                mg_amount=contract.minimum_guarantee.amount if contract.minimum_guarantee else None,
+                mg_currency=contract.minimum_guarantee.currency
+                if contract.minimum_guarantee
+                else None,
+                revenue_share=contract.revenue_share,
+                extra=dict(contract.extra),
+            )
+        )
+        self.replace_contract(contract)
+
     def replace_contract(self, contract: Contract) -> None:
         """Store a new state of an existing contract (status, dates, rights), keeping its
         place in the stored order."""
@@ -529,6 +588,26 @@ class Writer(Reader):
         )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
         self._add_rights([contract])
+
+    def add_key(self, key: KeyRow) -> None:
+        self.connection.execute(
+            insert(t.api_keys).values(
+                id=key.id,
+                hash=key.hash,
+                role=key.role,
+                party_id=key.party,
+                note=key.note,
+                created=key.created,
+            )
+        )
+
+    def revoke_key(self, key_id: str, at: datetime) -> bool:
+        done = self.connection.execute(
+            t.api_keys.update()
+            .where(t.api_keys.c.id == key_id, t.api_keys.c.revoked.is_(None))
+            .values(revoked=at)
+        )
+        return bool(done.rowcount)
 
     def log(
         self,
@@ -560,10 +639,24 @@ class Writer(Reader):
                     "entity_id": i,
                     "before": b,
                     "after": af,
+                    "key_id": self.key_id,
+                    "party_id": self.party_id,
                 }
                 for a, act, e, i, b, af in entries
             ],
         )
+
+
+def _key_of(row: Any) -> KeyRow:
+    return KeyRow(
+        row.id,
+        row.hash,
+        row.role,
+        row.party_id,
+        row.note,
+        _aware(row.created),
+        _aware(row.revoked) if row.revoked else None,
+    )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -138,5 +138,19 @@ changes = Table(
     Column("entity_id", String(200), nullable=False),
     Column("before", JSON),
     Column("after", JSON),
+    Column("key_id", String(32)),
+    Column("party_id", String(200)),
     Index("ix_changes_entity", "entity", "entity_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("party_id", String(200)),
+    Column("note", Text),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("revoked", DateTime(timezone=True)),
 )

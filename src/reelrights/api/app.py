@@ -1,0 +1,456 @@
+"""The FastAPI application: authentication, roles, party scoping, and the routes.
+
+Every request but ``/health`` and ``/version`` carries ``Authorization: Bearer KEY``. A key
+has a role (``admin`` > ``editor`` > ``viewer``) and may be bound to a party: such a key sees
+only contracts where its party is licensor or licensee, and asks avails only as that party.
+No key, a wrong key or a revoked one: 401; a key without the role: 403; another party's
+contract: 404, as if it did not exist.
+"""
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
+
+from reelrights import __version__
+from reelrights.api import schemas as s
+from reelrights.domain.contracts import Contract
+from reelrights.domain.problems import InvalidInput, Problem
+from reelrights.service import Acting, ApiKey, RightsConflict, Service
+
+log = logging.getLogger("reelrights.api")
+RANK = {"viewer": 0, "editor": 1, "admin": 2}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": s.ErrorOut, "description": "A body that is not JSON"},
+    401: {"model": s.ErrorOut, "description": "No key, a wrong key or a revoked key"},
+    403: {"model": s.ErrorOut, "description": "The key's role or party does not allow it"},
+    422: {"model": s.ErrorOut, "description": "Bad input, with field-level messages"},
+}
+
+
+def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
+    out = []
+    for problem in problems:
+        location: list[Any] = ["body"]
+        if problem.field:
+            location += [
+                p for p in problem.field.replace("]", "").replace("[", ".").split(".") if p
+            ]
+        out.append({"loc": location, "msg": problem.message, "type": "value_error"})
+    return out
+
+
+def _conflict(conflict: RightsConflict) -> dict[str, Any]:
+    return {
+        "status": "rejected",
+        "conflicts": [
+            {
+                "contract": c.contract,
+                "grants": [r.to_json() for r in c.reports],
+                "problems": [str(p) for p in c.problems],
+            }
+            for c in conflict.checks
+        ],
+    }
+
+
+def _key_of(request: Request) -> ApiKey:
+    service: Service = request.app.state.service
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    row = service.verify_key(token.strip()) if scheme.lower() == "bearer" else None
+    if row is None:
+        raise HTTPException(
+            401,
+            "a valid API key is needed: Authorization: Bearer KEY",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.key_id = row.id
+    return row
+
+
+def _role(needed: str) -> Callable[[Request], ApiKey]:
+    def check(request: Request) -> ApiKey:
+        key = _key_of(request)
+        if RANK[key.role] < RANK[needed]:
+            raise HTTPException(403, f"this needs the {needed} role; the key is {key.role}")
+        return key
+
+    return check
+
+
+def _who(key: ApiKey) -> Acting:
+    return Acting(f"key:{key.id}", key.id, key.party)
+
+
+Viewer = Annotated[ApiKey, Depends(_role("viewer"))]
+Editor = Annotated[ApiKey, Depends(_role("editor"))]
+Admin = Annotated[ApiKey, Depends(_role("admin"))]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def create_app(service: Service) -> FastAPI:
+    """The application over one service (one database)."""
+    app = FastAPI(
+        title="reelrights",
+        version=__version__,
+        description="Media rights and licensing: who holds which rights, what is still "
+        "available, and why not.",
+    )
+    app.state.service = service
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(_: Request, error: InvalidInput) -> JSONResponse:
+        return JSONResponse({"detail": _problems(error.problems)}, status_code=422)
+
+    @app.exception_handler(RightsConflict)
+    async def _rejected(_: Request, error: RightsConflict) -> JSONResponse:
+        return JSONResponse(_conflict(error), status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _unreadable(_: Request, error: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg")), "type": str(e.get("type"))}
+            for e in error.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.middleware("http")
+    async def _log(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        if response.status_code == 405:
+            # Starlette names only the first matching route's methods; list them all.
+            allowed = sorted({m for route in app.routes if isinstance(route, APIRoute)
+                              and route.path_regex.match(request.url.path)
+                              for m in route.methods})
+            response.headers["Allow"] = ", ".join(allowed)
+        log.info(
+            json.dumps(
+                {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "key": getattr(request.state, "key_id", None),
+                }
+            )
+        )
+        return response
+
+    def unscoped(key: ApiKey, what: str) -> None:
+        if key.party is not None:
+            raise HTTPException(403, f"a key bound to party '{key.party}' cannot {what}")
+
+    def visible(key: ApiKey, contract: Contract) -> bool:
+        return key.party is None or key.party in (contract.licensor, contract.licensee)
+
+    def contract_for(key: ApiKey, contract_id: str) -> Contract:
+        try:
+            contract = service.contract(contract_id)
+        except InvalidInput:
+            contract = None
+        if contract is None or not visible(key, contract):
+            raise HTTPException(404, f"no contract '{contract_id}'")
+        return contract
+
+    def contract_out(contract: Contract) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(
+            json.dumps(service.contract_sheet(contract.id), default=str)
+        )
+        return data
+
+    # -- open ----------------------------------------------------------------------------
+
+    @app.get("/health", response_model=s.HealthOut, tags=["service"])
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "book_version": service.store.peek_version()}
+
+    @app.get("/version", response_model=s.VersionOut, tags=["service"])
+    def version() -> dict[str, Any]:
+        return {"name": "reelrights", "version": __version__}
+
+    # -- parties and titles -----------------------------------------------------------------
+
+    @app.get("/parties", response_model=s.PartyPage, responses=RESPONSES, tags=["catalog"])
+    def parties(
+        _: Viewer, q: str | None = None, limit: Limit = 100, offset: Offset = 0
+    ) -> dict[str, Any]:
+        found = [
+            p for p in service.parties() if not q or q.lower() in (p.id + " " + p.name).lower()
+        ]
+        return {
+            "total": len(found),
+            "limit": limit,
+            "offset": offset,
+            "items": [{"id": p.id, "name": p.name} for p in found[offset : offset + limit]],
+        }
+
+    def title_out(title: Any) -> dict[str, Any]:
+        return {
+            "id": title.id,
+            "name": title.name,
+            "kind": title.kind,
+            "year": title.year,
+            "release": title.release,
+            "parent": title.parent,
+            "members": list(title.members),
+            "external_ids": dict(title.external_ids),
+        }
+
+    @app.get("/titles", response_model=s.TitlePage, responses=RESPONSES, tags=["catalog"])
+    def titles(
+        _: Viewer,
+        q: str | None = None,
+        kind: str | None = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
+        found = [
+            t
+            for t in service.titles()
+            if (not q or q.lower() in (t.id + " " + t.name).lower())
+            and (not kind or t.kind == kind)
+        ]
+        return {
+            "total": len(found),
+            "limit": limit,
+            "offset": offset,
+            "items": [title_out(t) for t in found[offset : offset + limit]],
+        }
+
+    @app.get(
+        "/titles/{title_id}",
+        response_model=s.TitleDetail,
+        responses={**RESPONSES, 404: {"model": s.ErrorOut}},
+        tags=["catalog"],
+    )
+    def title(_: Viewer, title_id: str) -> dict[str, Any]:
+        catalog = service.catalog()
+        found = catalog.get(title_id)
+        if found is None:
+            raise HTTPException(404, f"no title '{title_id}'")
+        children = sorted(t.id for t in catalog.titles.values() if t.parent == title_id)
+        collections = sorted(t.id for t in catalog.titles.values() if title_id in t.members)
+        return {**title_out(found), "children": children, "collections": collections}
+
+    # -- contracts ------------------------------------------------------------------------
+
+    @app.get("/contracts", response_model=s.ContractPage, responses=RESPONSES, tags=["contracts"])
+    def contracts(
+        key: Viewer,
+        party: str | None = None,
+        status: str | None = None,
+        title: str | None = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
+        found = [c for c in service.contracts(party, status, title) if visible(key, c)]
+        return {
+            "total": len(found),
+            "limit": limit,
+            "offset": offset,
+            "items": [contract_out(c) for c in found[offset : offset + limit]],
+        }
+
+    @app.get(
+        "/contracts/{contract_id}",
+        response_model=s.ContractOut,
+        responses={**RESPONSES, 404: {"model": s.ErrorOut}},
+        tags=["contracts"],
+    )
+    def contract(key: Viewer, contract_id: str) -> dict[str, Any]:
+        return contract_out(contract_for(key, contract_id))
+
+    @app.get(
+        "/contracts/{contract_id}/grants",
+        response_model=list[dict[str, Any]],
+        responses={**RESPONSES, 404: {"model": s.ErrorOut}},
+        tags=["contracts"],
+    )
+    def grants(key: Viewer, contract_id: str) -> list[dict[str, Any]]:
+        grants_out: list[dict[str, Any]] = contract_out(contract_for(key, contract_id)).get(
+            "grants", []
+        )
+        return grants_out
+
+    @app.get(
+        "/contracts/{contract_id}/holdbacks",
+        response_model=list[dict[str, Any]],
+        responses={**RESPONSES, 404: {"model": s.ErrorOut}},
+        tags=["contracts"],
+    )
+    def holdbacks(key: Viewer, contract_id: str) -> list[dict[str, Any]]:
+        holdbacks_out: list[dict[str, Any]] = contract_out(contract_for(key, contract_id)).get(
+            "holdbacks", []
+        )
+        return holdbacks_out
+
+    def document(body: Any) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(body.model_dump_json(exclude_none=True))
+        return data
+
+    @app.post(
+        "/contracts",
+        status_code=201,
+        response_model=s.ContractOut,
+        responses={**RESPONSES, 409: {"model": s.ConflictOut}},
+        tags=["contracts"],
+    )
+    def create_contract(key: Editor, body: s.ContractIn) -> dict[str, Any]:
+        if key.party is not None and key.party not in (body.licensor, body.licensee):
+            raise HTTPException(
+                403,
+                f"a key bound to party '{key.party}' can only create "
+                "contracts where that party is licensor or licensee",
+            )
+        with service.acting(_who(key)):
+            return contract_out(service.create_contract(document(body)))
+
+    @app.put(
+        "/contracts/{contract_id}",
+        response_model=s.ContractOut,
+        responses={**RESPONSES, 404: {"model": s.ErrorOut}},
+        tags=["contracts"],
+    )
+    def update_contract(key: Editor, contract_id: str, body: s.ContractUpdate) -> dict[str, Any]:
+        contract_for(key, contract_id)
+        if key.party is not None and key.party not in (body.licensor, body.licensee):
+            raise HTTPException(
+                403, f"a key bound to party '{key.party}' must stay a party to the contract"
+            )
+        with service.acting(_who(key)):
+            return contract_out(service.update_draft(contract_id, document(body)))
+
+    @app.post(
+        "/contracts/{contract_id}/execute",
+        response_model=s.ContractOut,
+        responses={**RESPONSES, 404: {"model": s.ErrorOut}, 409: {"model": s.ConflictOut}},
+        tags=["contracts"],
+    )
+    def execute(key: Editor, contract_id: str) -> dict[str, Any]:
+        contract_for(key, contract_id)
+        with service.acting(_who(key)):
+            return contract_out(service.execute(contract_id))
+
+    @app.post(
+        "/contracts/{contract_id}/terminate",
+        response_model=s.ContractOut,
+        responses={**RESPONSES, 404: {"model": s.ErrorOut}},
+        tags=["contracts"],
+    )
+    def terminate(key: Editor, contract_id: str, body: s.TerminateIn) -> dict[str, Any]:
+        contract_for(key, contract_id)
+        with service.acting(_who(key)):
+            return contract_out(service.terminate(contract_id, body.date))
+
+    # -- avails ----------------------------------------------------------------------------
+
+    def as_party(key: ApiKey, licensor: str) -> None:
+        if key.party is not None and key.party != licensor:
+            raise HTTPException(
+                403, f"a key bound to party '{key.party}' asks avails only as that party"
+            )
+
+    @app.post("/avails", response_model=s.AvailsOut, responses=RESPONSES, tags=["avails"])
+    def avails(key: Viewer, body: s.AvailsIn) -> dict[str, Any]:
+        as_party(key, body.licensor)
+        request = service.request(
+            body.licensor,
+            body.titles,
+            body.media,
+            body.territories,
+            body.start,
+            body.end,
+            body.languages,
+            body.exclusive,
+        )
+        return service.avails(request).to_json()
+
+    @app.post("/avails/grid", response_model=s.GridOut, responses=RESPONSES, tags=["avails"])
+    def grid(key: Viewer, body: s.GridIn) -> dict[str, Any]:
+        as_party(key, body.licensor)
+        return service.grid(
+            body.licensor,
+            body.title,
+            body.start,
+            body.end,
+            body.exclusive,
+            body.match,
+            body.min_days,
+            body.media,
+            body.territories,
+        )
+
+    # -- sheets, export, changes -----------------------------------------------------------
+
+    @app.post(
+        "/sheets",
+        status_code=201,
+        response_model=s.LoadOut,
+        responses={**RESPONSES, 409: {"model": s.ConflictOut}},
+        tags=["sheets"],
+    )
+    def upload(key: Editor, body: s.SheetIn) -> dict[str, Any]:
+        unscoped(key, "load deal sheets")
+        with service.acting(_who(key)):
+            result = service.load_texts([(body.filename, body.content)])
+        return {
+            "status": "loaded",
+            "parties": result.parties,
+            "titles": result.titles,
+            "contracts": result.contracts,
+            "groups": result.groups,
+        }
+
+    @app.get("/export", response_class=PlainTextResponse, responses=RESPONSES, tags=["sheets"])
+    def export(key: Viewer) -> str:
+        unscoped(key, "export the whole book")
+        return service.export_sheet()
+
+    @app.get("/changes", response_model=s.ChangePage, responses=RESPONSES, tags=["changes"])
+    def changes(
+        _: Admin,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> dict[str, Any]:
+        found = service.history(entity, entity_id, limit=None)
+        page = found[offset : offset + limit]
+        return {
+            "total": len(found),
+            "limit": limit,
+            "offset": offset,
+            "items": [
+                {
+                    "id": c.id,
+                    "at": c.at.isoformat(),
+                    "actor": c.actor,
+                    "action": c.action,
+                    "entity": c.entity,
+                    "entity_id": c.entity_id,
+                    "key": c.key_id,
+                    "party": c.party,
+                    "before": c.before,
+                    "after": c.after,
+                }
+                for c in page
+            ],
+        }
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application on ``REELRIGHTS_DB`` (what ``reelrights serve`` runs)."""
+    logging.basicConfig(level=os.environ.get("REELRIGHTS_LOG", "INFO"), format="%(message)s")
+    return create_app(Service(os.environ.get("REELRIGHTS_DB"), actor="api"))
