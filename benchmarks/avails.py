@@ -290,7 +290,8 @@ def bench_writes(
     titles, owned = write_setup(catalog)
     out: dict[str, dict[str, float]] = {}
     doubles = 0
-    targets = [("sqlite", lambda name: str(workdir / f"{name}.db"))]
+    size = len(catalog.licenses)
+    targets = [("sqlite", lambda name: str(workdir / f"{name}-{size}.db"))]
     databases: list[str] = []
     if postgres:
 

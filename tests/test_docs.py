@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reelrights.cli.main import app, contracts_app
+from reelrights.cli.main import app, contracts_app, keys_app
 from reelrights.engine import REASONS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -16,6 +16,8 @@ def test_every_cli_command_is_in_the_reference() -> None:
         assert f"`{command.name or command.callback.__name__}" in text  # type: ignore[union-attr]
     for command in contracts_app.registered_commands:
         assert f"`contracts {command.name}" in text
+    for command in keys_app.registered_commands:
+        assert f"`keys {command.name}" in text
 
 
 def test_every_reason_is_explained() -> None:

@@ -265,7 +265,7 @@ def test_reopening_an_old_database_upgrades_it(tmp_path) -> None:
         connection.commit()
     old.close()
     svc = Service(str(path))
-    assert svc.store.revision() == "0002"
+    assert svc.store.revision() == "0003"
     assert [p.id for p in svc.parties()] == ["a"]
     with svc.store.reading() as reader:
         assert reader.book_version() == 1

@@ -131,7 +131,7 @@ def create_app(service: Service) -> FastAPI:
             # Starlette names only the first matching route's methods; list them all.
             allowed = sorted({m for route in app.routes if isinstance(route, APIRoute)
                               and route.path_regex.match(request.url.path)
-                              for m in route.methods})
+                              for m in route.methods or ()})
             response.headers["Allow"] = ", ".join(allowed)
         log.info(
             json.dumps(
