@@ -47,13 +47,6 @@ INDEXES = """
 CREATE INDEX cells_by_title ON cells (title, medium, territory, start);
 CREATE INDEX cells_by_medium ON cells (medium, territory, start);
 """
-REASONS = (
-    "not-held",
-    "held-non-exclusively",
-    "exclusive-license",
-    "holdback",
-    "non-exclusive-license",
-)
 # (medium, territory, languages, start, end, reason, contract) -> titles
 Answer = dict[tuple[Any, ...], list[str]]
 

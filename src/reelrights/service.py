@@ -68,6 +68,21 @@ class RightsConflict(Exception):
         self.checks = checks
         super().__init__(", ".join(c.contract for c in checks))
 
+    def to_json(self) -> dict[str, Any]:
+        """``{"status": "rejected", "conflicts": [{"contract", "grants", "problems"}]}``:
+        one avails report per grant, as the CLI prints and the API answers."""
+        return {
+            "status": "rejected",
+            "conflicts": [
+                {
+                    "contract": c.contract,
+                    "grants": [r.to_json() for r in c.reports],
+                    "problems": [str(p) for p in c.problems],
+                }
+                for c in self.checks
+            ],
+        }
+
 
 @dataclass
 class LoadResult:
@@ -642,11 +657,6 @@ class Service:
             state = self._fresh(reader)
         with self._lock:
             return state.book.avails(request)
-
-    def book(self) -> RightsBook:
-        """The whole stored book in memory, contracts included."""
-        with self.store.reading() as reader:
-            return RightsBook(reader.catalog(), reader.contracts())
 
     def book_as_of(self, moment: datetime) -> RightsBook:
         """The book as the change log recorded it at ``moment``."""

@@ -17,10 +17,15 @@ def api(tmp_path: Path) -> tuple[TestClient, dict[str, str], Service]:
     service = Service(str(tmp_path / "api.db"), actor="setup")
     service.load_texts([("book.yaml", BOOK)])
     keys = {}
-    for name, role, party in (("admin", "admin", None), ("editor", "editor", None),
-                              ("viewer", "viewer", None), ("disney", "editor", "disney"),
-                              ("youku", "viewer", "youku"), ("tencent", "editor", "tencent"),
-                              ("revoked", "admin", None)):
+    for name, role, party in (
+        ("admin", "admin", None),
+        ("editor", "editor", None),
+        ("viewer", "viewer", None),
+        ("disney", "editor", "disney"),
+        ("youku", "viewer", "youku"),
+        ("tencent", "editor", "tencent"),
+        ("revoked", "admin", None),
+    ):
         row, key = service.create_key(role, party)
         keys[name] = key
         if name == "revoked":
@@ -32,8 +37,14 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-AVAILS = {"licensor": "disney", "titles": ["sw4"], "media": ["SVOD"],
-          "territories": ["CN", "HK"], "start": "2016-01-01", "end": "2016-12-31"}
+AVAILS = {
+    "licensor": "disney",
+    "titles": ["sw4"],
+    "media": ["SVOD"],
+    "territories": ["CN", "HK"],
+    "start": "2016-01-01",
+    "end": "2016-12-31",
+}
 
 
 def test_open_endpoints_and_401s(api) -> None:
@@ -42,8 +53,7 @@ def test_open_endpoints_and_401s(api) -> None:
     assert client.get("/version").json()["name"] == "reelrights"
     assert client.get("/docs").status_code == 200
     assert client.get("/contracts").status_code == 401
-    assert client.get("/contracts", headers=auth("rr_000000000000_" + "x" * 32)).status_code \
-        == 401
+    assert client.get("/contracts", headers=auth("rr_000000000000_" + "x" * 32)).status_code == 401
     assert client.get("/contracts", headers={"Authorization": "Basic abc"}).status_code == 401
     assert client.get("/contracts", headers=auth(keys["revoked"])).status_code == 401
     wrong = keys["viewer"][:-4] + "AAAA"
@@ -62,28 +72,55 @@ def test_avails_speaks_the_cli_json(api) -> None:
 
 def test_grid_with_match_options(api) -> None:
     client, keys, _ = api
-    grid = {"licensor": "disney", "title": "sw4", "start": "2020-06-01", "end": "2021-06-30",
-            "media": ["SVOD"], "territories": ["CN", "HK"]}
-    cells = {c["territory"]: c for c in client.post(
-        "/avails/grid", json=grid, headers=auth(keys["viewer"])).json()["cells"]}
+    grid = {
+        "licensor": "disney",
+        "title": "sw4",
+        "start": "2020-06-01",
+        "end": "2021-06-30",
+        "media": ["SVOD"],
+        "territories": ["CN", "HK"],
+    }
+    cells = {
+        c["territory"]: c
+        for c in client.post("/avails/grid", json=grid, headers=auth(keys["viewer"])).json()[
+            "cells"
+        ]
+    }
     assert cells["HK"]["status"] == "available"
     assert cells["CN"]["status"] == "partial"  # free from 2021-01-01 only: no cover
     assert cells["CN"]["reasons"][0]["contract"] == "tencent-online"
-    overlap = client.post("/avails/grid", json={**grid, "match": "overlap", "min_days": 100},
-                          headers=auth(keys["viewer"])).json()["cells"]
+    overlap = client.post(
+        "/avails/grid",
+        json={**grid, "match": "overlap", "min_days": 100},
+        headers=auth(keys["viewer"]),
+    ).json()["cells"]
     assert {c["territory"]: c["status"] for c in overlap}["CN"] == "available"
-    too_long = client.post("/avails/grid", json={**grid, "match": "overlap", "min_days": 200},
-                           headers=auth(keys["viewer"])).json()["cells"]
+    too_long = client.post(
+        "/avails/grid",
+        json={**grid, "match": "overlap", "min_days": 200},
+        headers=auth(keys["viewer"]),
+    ).json()["cells"]
     assert {c["territory"]: c["status"] for c in too_long}["CN"] == "partial"
 
 
 def test_roles(api) -> None:
     client, keys, _ = api
-    draft = {"id": "new-draft", "licensor": "disney", "licensee": "youku",
-             "grants": [{"titles": ["sw5"], "media": ["SVOD"], "territories": ["JP"],
-                         "start": "2030-01-01", "end": "2030-12-31", "exclusive": True}]}
-    assert client.post("/contracts", json=draft, headers=auth(keys["viewer"])).status_code \
-        == 403
+    draft = {
+        "id": "new-draft",
+        "licensor": "disney",
+        "licensee": "youku",
+        "grants": [
+            {
+                "titles": ["sw5"],
+                "media": ["SVOD"],
+                "territories": ["JP"],
+                "start": "2030-01-01",
+                "end": "2030-12-31",
+                "exclusive": True,
+            }
+        ],
+    }
+    assert client.post("/contracts", json=draft, headers=auth(keys["viewer"])).status_code == 403
     assert client.get("/changes", headers=auth(keys["editor"])).status_code == 403
     created = client.post("/contracts", json=draft, headers=auth(keys["editor"]))
     assert created.status_code == 201 and created.json()["status"] == "draft"
@@ -91,8 +128,7 @@ def test_roles(api) -> None:
     assert executed.status_code == 200 and executed.json()["status"] == "executed"
     changes = client.get("/changes", headers=auth(keys["admin"])).json()["items"]
     assert changes[0]["action"] == "execute" and changes[0]["key"] is not None
-    assert changes[0]["before"]["status"] == "draft" and changes[0]["after"]["status"] == \
-        "executed"
+    assert changes[0]["before"]["status"] == "draft" and changes[0]["after"]["status"] == "executed"
 
 
 def test_party_scope(api) -> None:
@@ -103,12 +139,18 @@ def test_party_scope(api) -> None:
     assert client.get("/contracts/tencent-online", headers=youku).status_code == 404
     assert client.get("/contracts/youku-draft", headers=youku).status_code == 200
     assert client.post("/avails", json=AVAILS, headers=youku).status_code == 403
-    assert client.post("/avails", json={**AVAILS, "licensor": "youku"},
-                       headers=youku).status_code == 200
+    assert (
+        client.post("/avails", json={**AVAILS, "licensor": "youku"}, headers=youku).status_code
+        == 200
+    )
     assert client.get("/export", headers=youku).status_code == 403
     disney = auth(keys["disney"])
-    other = {"id": "not-mine", "licensor": "tencent", "licensee": "youku",
-             "grants": [{"titles": ["sw4"], "media": ["SVOD"], "territories": ["JP"]}]}
+    other = {
+        "id": "not-mine",
+        "licensor": "tencent",
+        "licensee": "youku",
+        "grants": [{"titles": ["sw4"], "media": ["SVOD"], "territories": ["JP"]}],
+    }
     assert client.post("/contracts", json=other, headers=disney).status_code == 403
     assert client.post("/contracts/tencent-online/execute", headers=youku).status_code == 403
     tencent = auth(keys["tencent"])
@@ -120,16 +162,35 @@ def test_errors_are_located_and_nothing_is_half_written(api) -> None:
     client, keys, service = api
     editor = auth(keys["editor"])
     before = service.counts()
-    bad = client.post("/contracts", json={"id": "x", "licensee": "youku", "grants": [
-        {"titles": ["sw4"], "media": ["SVODD"], "territories": ["KR"]}]}, headers=editor)
+    bad = client.post(
+        "/contracts",
+        json={
+            "id": "x",
+            "licensee": "youku",
+            "grants": [{"titles": ["sw4"], "media": ["SVODD"], "territories": ["KR"]}],
+        },
+        headers=editor,
+    )
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"][-1] == "media"
     assert "unknown medium 'SVODD'" in bad.json()["detail"][0]["msg"]
     shape = client.post("/contracts", json={"id": "x"}, headers=editor)
     assert shape.status_code == 422 and shape.json()["detail"][0]["loc"] == ["body", "licensee"]
-    conflicting = {"id": "clash", "licensor": "disney", "licensee": "youku", "grants": [
-        {"titles": ["sw4"], "media": ["SVOD"], "territories": ["CN"], "start": "2016-06-01",
-         "end": "2016-06-30", "exclusive": True}]}
+    conflicting = {
+        "id": "clash",
+        "licensor": "disney",
+        "licensee": "youku",
+        "grants": [
+            {
+                "titles": ["sw4"],
+                "media": ["SVOD"],
+                "territories": ["CN"],
+                "start": "2016-06-01",
+                "end": "2016-06-30",
+                "exclusive": True,
+            }
+        ],
+    }
     assert client.post("/contracts", json=conflicting, headers=editor).status_code == 201
     clash = client.post("/contracts/clash/execute", headers=editor)
     assert clash.status_code == 409
@@ -142,21 +203,28 @@ def test_errors_are_located_and_nothing_is_half_written(api) -> None:
 def test_drafts_update_terminate_sheets_and_export(api) -> None:
     client, keys, _ = api
     editor = auth(keys["editor"])
-    update = {"licensor": "disney", "licensee": "youku", "grants": [
-        {"titles": ["sw4"], "media": ["AVOD"], "territories": ["HK"]}]}
+    update = {
+        "licensor": "disney",
+        "licensee": "youku",
+        "grants": [{"titles": ["sw4"], "media": ["AVOD"], "territories": ["HK"]}],
+    }
     changed = client.put("/contracts/youku-draft", json=update, headers=editor)
     assert changed.status_code == 200 and changed.json()["grants"][0]["media"] == ["AVOD"]
-    assert client.put("/contracts/tencent-online", json=update, headers=editor).status_code \
-        == 422  # not a draft
-    ended = client.post("/contracts/tencent-online/terminate", json={"date": "2016-07-01"},
-                        headers=editor)
+    assert (
+        client.put("/contracts/tencent-online", json=update, headers=editor).status_code == 422
+    )  # not a draft
+    ended = client.post(
+        "/contracts/tencent-online/terminate", json={"date": "2016-07-01"}, headers=editor
+    )
     assert ended.status_code == 200 and ended.json()["terminated"] == "2016-07-01"
     sheet = "titles: [{id: sw9, name: Nine, kind: film}]\n"
-    loaded = client.post("/sheets", json={"filename": "more.yaml", "content": sheet},
-                         headers=editor)
+    loaded = client.post(
+        "/sheets", json={"filename": "more.yaml", "content": sheet}, headers=editor
+    )
     assert loaded.status_code == 201 and loaded.json()["titles"] == 1
-    broken = client.post("/sheets", json={"filename": "bad.yaml", "content": "titles: [x"},
-                         headers=editor)
+    broken = client.post(
+        "/sheets", json={"filename": "bad.yaml", "content": "titles: [x"}, headers=editor
+    )
     assert broken.status_code == 422
     assert broken.json()["detail"][0]["msg"].startswith("not valid YAML")
     exported = client.get("/export", headers=auth(keys["viewer"]))

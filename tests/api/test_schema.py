@@ -28,5 +28,6 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_service))
 def test_the_api_honours_its_schema(case: schemathesis.Case) -> None:
     # A schema-valid body may still name an unknown party or title: a 422 is the right
     # answer then, so "positive data acceptance" does not apply to this API.
-    case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"},
-                           excluded_checks=[positive_data_acceptance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {KEY}"}, excluded_checks=[positive_data_acceptance]
+    )

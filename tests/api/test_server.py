@@ -32,17 +32,40 @@ def test_sixteen_clients_race_for_one_exclusive_right(pg_base_url: str) -> None:
     service = Service(pg_base_url, actor="setup")
     service.load_texts([("book.yaml", BOOK)])
     for n in range(CLIENTS):
-        service.create_contract({
-            "id": f"race-{n:02d}", "licensor": "disney", "licensee": "youku",
-            "grants": [{"titles": ["sw5"], "media": ["SVOD"], "territories": ["KR"],
-                        "start": "2030-01-01", "end": "2031-12-31", "exclusive": True}]})
+        service.create_contract(
+            {
+                "id": f"race-{n:02d}",
+                "licensor": "disney",
+                "licensee": "youku",
+                "grants": [
+                    {
+                        "titles": ["sw5"],
+                        "media": ["SVOD"],
+                        "territories": ["KR"],
+                        "start": "2030-01-01",
+                        "end": "2031-12-31",
+                        "exclusive": True,
+                    }
+                ],
+            }
+        )
     _, key = service.create_key("editor")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "reelrights.cli.main", "serve", "--db", pg_base_url,
-         "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={**os.environ, "REELRIGHTS_LOG": "WARNING"})
+        [
+            sys.executable,
+            "-m",
+            "reelrights.cli.main",
+            "serve",
+            "--db",
+            pg_base_url,
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "REELRIGHTS_LOG": "WARNING"},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -57,8 +80,9 @@ def test_sixteen_clients_race_for_one_exclusive_right(pg_base_url: str) -> None:
         codes: list[int] = []
 
         def client(n: int) -> None:
-            with httpx.Client(base_url=base, timeout=60,
-                              headers={"Authorization": f"Bearer {key}"}) as http:
+            with httpx.Client(
+                base_url=base, timeout=60, headers={"Authorization": f"Bearer {key}"}
+            ) as http:
                 barrier.wait()
                 codes.append(http.post(f"/contracts/race-{n:02d}/execute").status_code)
 

@@ -44,15 +44,21 @@ def test_the_engine_agrees_with_the_baseline_on_a_generated_catalog(tmp_path) ->
     checked = 0
     for _ in range(60):
         root = rng.choice(generated.roots)
-        licensor = generated.owner_of[root] if rng.random() < 0.8 else rng.choice(
-            [p.id for p in generated.parties])
+        licensor = (
+            generated.owner_of[root]
+            if rng.random() < 0.8
+            else rng.choice([p.id for p in generated.parties])
+        )
         year = rng.randint(2000, 2040)
         shape = rng.random()
         if shape < 0.2:  # a grid
             titles, media, territories = [root], ALL_MEDIA, WORLD
         elif shape < 0.3:  # a whole-catalog report
-            titles, media, territories = every, 1 << rng.randrange(20), mask_of(
-                [rng.choice(COUNTRIES)])
+            titles, media, territories = (
+                every,
+                1 << rng.randrange(20),
+                mask_of([rng.choice(COUNTRIES)]),
+            )
         else:
             titles = [root]
             media = sum(1 << LEAVES.index(m) for m in rng.sample(LEAVES, 5))
@@ -60,10 +66,14 @@ def test_the_engine_agrees_with_the_baseline_on_a_generated_catalog(tmp_path) ->
         start = date(year, 1, 1).toordinal()
         end = date(year + rng.randint(1, 3), 1, 1).toordinal()
         exclusive = rng.random() < 0.4
-        report = book.avails(AvailsRequest(licensor, tuple(titles), media, territories,
-                                           ALL_LANGUAGES, start, end, exclusive))
-        answer = baseline.avails(licensor, titles, media, territories, ALL_LANGUAGES, start,
-                                 end, exclusive)
+        report = book.avails(
+            AvailsRequest(
+                licensor, tuple(titles), media, territories, ALL_LANGUAGES, start, end, exclusive
+            )
+        )
+        answer = baseline.avails(
+            licensor, titles, media, territories, ALL_LANGUAGES, start, end, exclusive
+        )
         assert same_answer(report, answer), (licensor, titles[:3], year, exclusive)
         checked += bool(report.unavailable) and bool(report.available)
     assert checked > 10  # the questions were not all trivially one-sided

@@ -277,7 +277,11 @@ def test_a_warm_index_sees_every_write_of_another_process(db_url: str) -> None:
     writer = Service(db_url)
     writer.load_texts([("book.yaml", BOOK)])
     assert ask(reader, territories=["HK"])["status"] == "available"  # builds the index
-    writer.load_texts([("more.yaml", """
+    writer.load_texts(
+        [
+            (
+                "more.yaml",
+                """
 titles: [{id: sw6, name: Return of the Jedi, kind: film}]
 contracts:
   - id: youku-hk
@@ -285,7 +289,10 @@ contracts:
     licensee: youku
     grants: [{titles: [sw4], media: [SVOD], territories: [HK], start: 2016-01-01,
               end: 2016-12-31, exclusive: true}]
-""")])
+""",
+            )
+        ]
+    )
     assert ask(reader, territories=["HK"])["unavailable"][0]["contract"] == "youku-hk"
     # sw6 was added to the catalog by the other process: it is known, and not held
     assert ask(reader, titles=["sw6"])["status"] == "unavailable"

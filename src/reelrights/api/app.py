@@ -47,20 +47,6 @@ def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
     return out
 
 
-def _conflict(conflict: RightsConflict) -> dict[str, Any]:
-    return {
-        "status": "rejected",
-        "conflicts": [
-            {
-                "contract": c.contract,
-                "grants": [r.to_json() for r in c.reports],
-                "problems": [str(p) for p in c.problems],
-            }
-            for c in conflict.checks
-        ],
-    }
-
-
 def _key_of(request: Request) -> ApiKey:
     service: Service = request.app.state.service
     header = request.headers.get("authorization", "")
@@ -113,7 +99,7 @@ def create_app(service: Service) -> FastAPI:
 
     @app.exception_handler(RightsConflict)
     async def _rejected(_: Request, error: RightsConflict) -> JSONResponse:
-        return JSONResponse(_conflict(error), status_code=409)
+        return JSONResponse(error.to_json(), status_code=409)
 
     @app.exception_handler(RequestValidationError)
     async def _unreadable(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -129,9 +115,14 @@ def create_app(service: Service) -> FastAPI:
         response: Response = await call_next(request)
         if response.status_code == 405:
             # Starlette names only the first matching route's methods; list them all.
-            allowed = sorted({m for route in app.routes if isinstance(route, APIRoute)
-                              and route.path_regex.match(request.url.path)
-                              for m in route.methods or ()})
+            allowed = sorted(
+                {
+                    m
+                    for route in app.routes
+                    if isinstance(route, APIRoute) and route.path_regex.match(request.url.path)
+                    for m in route.methods or ()
+                }
+            )
             response.headers["Allow"] = ", ".join(allowed)
         log.info(
             json.dumps(

@@ -32,23 +32,6 @@ class GrantIn(HoldbackIn):
     sublicense: bool = False
 
 
-class ContractIn(BaseModel):
-    """A contract as in a deal sheet (see docs/deal-sheet.md)."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1, max_length=200)
-    licensor: str | None = None
-    licensee: str = Field(min_length=1)
-    status: Literal["draft", "hold"] = "draft"
-    signed: Day | None = None
-    fee: MoneyIn | None = None
-    minimum_guarantee: MoneyIn | None = None
-    revenue_share: float | None = None
-    grants: list[GrantIn] = []
-    holdbacks: list[HoldbackIn] = []
-    extra: dict[str, Any] | None = None
-
-
 class ContractUpdate(BaseModel):
     """A new definition of a draft (its id and status stay)."""
 
@@ -62,6 +45,13 @@ class ContractUpdate(BaseModel):
     grants: list[GrantIn] = []
     holdbacks: list[HoldbackIn] = []
     extra: dict[str, Any] | None = None
+
+
+class ContractIn(ContractUpdate):
+    """A contract as in a deal sheet (see docs/deal-sheet.md)."""
+
+    id: str = Field(min_length=1, max_length=200)
+    status: Literal["draft", "hold"] = "draft"
 
 
 class TerminateIn(BaseModel):

@@ -20,6 +20,7 @@ from rich.table import Table
 from reelrights import __version__
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.engine import AvailsReport
+from reelrights.engine.avails import box_to_json
 from reelrights.service import RightsConflict, Service
 
 app = typer.Typer(
@@ -119,7 +120,7 @@ def print_report(svc: Service, report: AvailsReport, title: str) -> None:
     for column in ("", "titles", "media", "territories", "languages", "term", "why", "contract"):
         table.add_column(column, overflow="fold")
     for box in report.available:
-        data = box_json_of(box)
+        data = box_to_json(box)
         table.add_row(
             "[green]✔ available[/green]",
             ", ".join(data["titles"]),
@@ -131,7 +132,7 @@ def print_report(svc: Service, report: AvailsReport, title: str) -> None:
             "",
         )
     for item in report.unavailable:
-        data = box_json_of(item.box)
+        data = box_to_json(item.box)
         table.add_row(
             "[red]✘ unavailable[/red]",
             ", ".join(data["titles"]),
@@ -144,7 +145,7 @@ def print_report(svc: Service, report: AvailsReport, title: str) -> None:
         )
     out.print(table)
     for warning in report.warnings:
-        data = box_json_of(warning.box)
+        data = box_to_json(warning.box)
         out.print(
             f"[yellow]⚠ {warning.code}[/yellow] by {warning.contract}: "
             f"{media.describe(warning.box.media)} in "
@@ -152,27 +153,9 @@ def print_report(svc: Service, report: AvailsReport, title: str) -> None:
         )
 
 
-def box_json_of(box: Any) -> dict[str, Any]:
-    from reelrights.engine.avails import box_to_json
-
-    return box_to_json(box)
-
-
 def print_conflict(svc: Service, conflict: RightsConflict, as_json: bool) -> None:
     if as_json:
-        _emit_json(
-            {
-                "status": "rejected",
-                "conflicts": [
-                    {
-                        "contract": c.contract,
-                        "grants": [r.to_json() for r in c.reports],
-                        "problems": [str(p) for p in c.problems],
-                    }
-                    for c in conflict.checks
-                ],
-            }
-        )
+        _emit_json(conflict.to_json())
         return
     out.print(
         "[red bold]rejected:[/red bold] these grants are not available to their "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from reelrights.domain.problems import CodeError, parse_code_list
+from reelrights.domain.problems import CodeError, parse_items
 
 LEAVES: tuple[str, ...] = (
     "THEATRICAL",
@@ -99,16 +99,7 @@ class MediaTaxonomy:
 
         An empty list is an error: a right on no medium is a typing mistake.
         """
-        if isinstance(items, str):
-            items = [items]
-        mask = 0
-        seen = False
-        for item in items:
-            seen = True
-            mask |= parse_code_list(str(item), self.code)
-        if not seen or mask == 0:
-            raise CodeError("no media given")
-        return mask
+        return parse_items(items, self.code, "media")
 
     def format(self, mask: int) -> list[str]:
         """Leaf codes of a mask, sorted."""

@@ -11,7 +11,7 @@ Problem(message="unknown medium 'SVODD'", file='deals.yaml', line=12, field='gra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -45,6 +45,19 @@ class InvalidInput(ValueError):
 
 class CodeError(ValueError):
     """A code (medium, territory, language, date expression) that is not known."""
+
+
+def parse_items(items: str | Iterable[str], resolve: Callable[[str], int], what: str) -> int:
+    """The mask of a list of items, each read by :func:`parse_code_list`; nothing at all
+    (an empty list, or everything excluded) is an error naming ``what``."""
+    if isinstance(items, str):
+        items = [items]
+    mask = 0
+    for item in items:
+        mask |= parse_code_list(str(item), resolve)
+    if mask == 0:
+        raise CodeError(f"no {what} given")
+    return mask
 
 
 def parse_code_list(item: str, resolve: Callable[[str], int]) -> int:

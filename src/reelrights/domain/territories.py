@@ -23,7 +23,7 @@ from functools import cache
 
 import pycountry
 
-from reelrights.domain.problems import CodeError, parse_code_list
+from reelrights.domain.problems import CodeError, parse_items
 
 COUNTRIES: tuple[str, ...] = tuple(sorted(c.alpha_2 for c in pycountry.countries))
 COUNTRY_BIT: dict[str, int] = {code: 1 << i for i, code in enumerate(COUNTRIES)}
@@ -109,16 +109,7 @@ class Geography:
 
     def parse(self, items: str | Iterable[str]) -> int:
         """The mask of a list of codes; an item may read ``"WORLD except CN, HK"``."""
-        if isinstance(items, str):
-            items = [items]
-        mask = 0
-        seen = False
-        for item in items:
-            seen = True
-            mask |= parse_code_list(str(item), self.code)
-        if not seen or mask == 0:
-            raise CodeError("no territories given")
-        return mask
+        return parse_items(items, self.code, "territories")
 
     def format(self, mask: int) -> list[str]:
         """Alpha-2 codes of a mask, sorted."""

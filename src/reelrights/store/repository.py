@@ -286,9 +286,6 @@ class Reader:
             )
         return found
 
-    def contract_ids(self) -> list[str]:
-        return list(self.connection.scalars(select(t.contracts.c.id).order_by(t.contracts.c.seq)))
-
     def contracts(
         self,
         ids: Iterable[str] | None = None,
