@@ -676,8 +676,8 @@ class Service:
         }
         plural = {"party": "parties", "title": "titles", "contract": "contracts"}
         for (entity, entity_id), after in latest.items():
-            if after is None:
-                continue
+            if after is None or entity not in (*plural, "territory_group", "media_group"):
+                continue  # API keys and the like are no part of the book
             if entity in ("territory_group", "media_group"):
                 document[entity + "s"][entity_id] = after
             else:

@@ -175,6 +175,8 @@ def test_execute_and_terminate_with_history_and_as_of(db_url: str) -> None:
     assert [(c.action, c.actor) for c in history] == [("terminate", "desk"), ("create", "desk")]
     assert history[0].before["status"] == "executed"
     assert history[0].after["terminated"] == "2016-07-01"
+    svc.create_key("viewer")  # keys are in the change log but no part of the book
+    assert svc.book_as_of(datetime.now(UTC)).contracts["youku-draft"].status == "executed"
     before_anything = svc.book_as_of(loaded_at - timedelta(days=1))
     assert not before_anything.contracts
     svc.close()

@@ -487,6 +487,8 @@ def history(
                     "action": c.action,
                     "entity": c.entity,
                     "entity_id": c.entity_id,
+                    "key": c.key_id,
+                    "party": c.party,
                     "before": c.before,
                     "after": c.after,
                 }
