@@ -365,8 +365,9 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
             out.print()
         where = "" if target == DEFAULT_DEMO_DB else f" --db {target}"
         command = "reelrights"
-        if shutil.which("reelrights") is None:  # the virtual environment is not active
-            command = str(Path(sys.argv[0]))
+        beside = Path(sys.executable).parent / "reelrights"
+        if shutil.which("reelrights") is None and beside.exists():
+            command = str(beside)  # the virtual environment is not active: say where it is
         out.print(
             "Ask your own questions, for example:\n"
             f"  {command}{where} avails --licensor walt-disney --title star-wars-saga "
