@@ -193,11 +193,13 @@ class Service:
     def _build(reader: Reader, version: int, progress: Progress | None) -> _State:
         territory_groups, media_groups = reader.groups()
         book = RightsBook(reader.catalog(), keep_contracts=False)
-        contracts = reader.contracts()
-        total = len(contracts)
-        for done, contract in enumerate(contracts, start=1):
-            book.add(contract)
-            if progress and (done % 10_000 == 0 or done == total):
+        total = reader.counts()["contracts"] if progress else 0
+        done = 0
+        for batch in reader.stream_contracts():
+            for contract in batch:
+                book.add(contract)
+            done += len(batch)
+            if progress:
                 progress("indexing contracts", done, total)
         book.settle()
         return _State(

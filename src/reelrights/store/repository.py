@@ -286,6 +286,32 @@ class Reader:
             )
         return found
 
+    def stream_contracts(self, batch: int = 10_000) -> Iterator[list[Contract]]:
+        """Every contract in stored order, a batch at a time (bounded memory for a
+        million contracts)."""
+        last = -1
+        while True:
+            rows = list(
+                self.connection.execute(
+                    select(t.contracts)
+                    .where(t.contracts.c.seq > last)
+                    .order_by(t.contracts.c.seq)
+                    .limit(batch)
+                )
+            )
+            if not rows:
+                return
+            first, last = rows[0].seq, rows[-1].seq
+            rights: dict[str, list[Any]] = {}
+            for right in self.connection.execute(
+                select(t.rights)
+                .join(t.contracts, t.contracts.c.id == t.rights.c.contract_id)
+                .where(t.contracts.c.seq.between(first, last))
+                .order_by(t.rights.c.contract_id, t.rights.c.kind, t.rights.c.position)
+            ):
+                rights.setdefault(right.contract_id, []).append(right)
+            yield [_contract_of(r, rights.get(r.id, [])) for r in rows]
+
     def contracts(
         self,
         ids: Iterable[str] | None = None,
