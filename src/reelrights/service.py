@@ -929,19 +929,26 @@ class Service:
     def contracts(
         self, party: str | None = None, status: str | None = None, title: str | None = None
     ) -> list[Contract]:
+        """Contracts in stored order, filtered (see :meth:`contract_page`)."""
+        return self.contract_page(party, status, title)[1]
+
+    def contract_page(
+        self,
+        party: str | None = None,
+        status: str | None = None,
+        title: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[int, list[Contract]]:
+        """(how many match, one page) of the contracts where ``party`` is licensor or
+        licensee, with ``status``, covering ``title`` (through its series, season or
+        collections too)."""
         with self.store.reading() as reader:
+            touching = None
             if title:
                 catalog = self._fresh(reader).catalog
                 touching = set(catalog.referents(title)) | set(catalog.expand([title]))
-                found = reader.contracts(touching=touching)
-            else:
-                found = reader.contracts()
-        return [
-            c
-            for c in found
-            if (party is None or party in (c.licensor, c.licensee))
-            and (status is None or c.status == status)
-        ]
+            return reader.contract_page(party, status, touching, limit, offset)
 
     def contract(self, contract_id: str) -> Contract:
         with self.store.reading() as reader:
@@ -952,9 +959,12 @@ class Service:
 
     def contract_sheet(self, contract_id: str) -> dict[str, Any]:
         """One contract as its deal-sheet mapping (groups named where they match)."""
-        contract = self.contract(contract_id)
+        return self.render_contracts([self.contract(contract_id)])[0]
+
+    def render_contracts(self, contracts: Iterable[Contract]) -> list[dict[str, Any]]:
+        """Contracts as JSON-ready deal-sheet mappings (dates as ISO text)."""
         media, geography = self.vocabularies()
-        return sheets.render_contract(contract, media, geography)
+        return [_json_safe(sheets.render_contract(c, media, geography)) for c in contracts]
 
     def history(
         self, entity: str | None = None, entity_id: str | None = None, limit: int | None = 50

@@ -154,10 +154,7 @@ def create_app(service: Service) -> FastAPI:
         return contract
 
     def contract_out(contract: Contract) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(
-            json.dumps(service.contract_sheet(contract.id), default=str)
-        )
-        return data
+        return service.render_contracts([contract])[0]
 
     # -- open ----------------------------------------------------------------------------
 
@@ -244,12 +241,14 @@ def create_app(service: Service) -> FastAPI:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
-        found = [c for c in service.contracts(party, status, title) if visible(key, c)]
+        if key.party is not None and party not in (None, key.party):
+            return {"total": 0, "limit": limit, "offset": offset, "items": []}
+        total, page = service.contract_page(key.party or party, status, title, limit, offset)
         return {
-            "total": len(found),
+            "total": total,
             "limit": limit,
             "offset": offset,
-            "items": [contract_out(c) for c in found[offset : offset + limit]],
+            "items": service.render_contracts(page),
         }
 
     @app.get(

@@ -22,7 +22,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from reelrights.domain import media as media_codes
 from reelrights.domain import territories as territory_codes
@@ -355,6 +365,9 @@ class Reader:
             who = set(parties)
             rows = [r for r in rows if r.licensor_id in who or r.licensee_id in who]
         rows.sort(key=lambda r: r.seq)
+        return self._with_rights(rows)
+
+    def _with_rights(self, rows: list[Any]) -> list[Contract]:
         rights_by_contract: dict[str, list[Any]] = {}
         for chunk in _chunks([r.id for r in rows]):
             for right in self.connection.execute(
@@ -364,6 +377,38 @@ class Reader:
             ):
                 rights_by_contract.setdefault(right.contract_id, []).append(right)
         return [_contract_of(r, rights_by_contract.get(r.id, [])) for r in rows]
+
+    def contract_page(
+        self,
+        party: str | None = None,
+        status: str | None = None,
+        titles: Iterable[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[int, list[Contract]]:
+        """(how many contracts match, one page of them in stored order), filtered in SQL:
+        by a party that is licensor or licensee, a status, and the title ids their rights
+        name."""
+        query = select(t.contracts)
+        if party is not None:
+            query = query.where(
+                or_(t.contracts.c.licensor_id == party, t.contracts.c.licensee_id == party)
+            )
+        if status is not None:
+            query = query.where(t.contracts.c.status == status)
+        if titles is not None:
+            query = query.where(
+                t.contracts.c.id.in_(
+                    select(t.rights.c.contract_id)
+                    .join(t.right_titles, t.right_titles.c.right_id == t.rights.c.id)
+                    .where(t.right_titles.c.title_id.in_(list(titles)))
+                )
+            )
+        total = int(self.connection.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        page = query.order_by(t.contracts.c.seq).offset(offset)
+        if limit is not None:
+            page = page.limit(limit)
+        return total, self._with_rights(list(self.connection.execute(page)))
 
     def contract(self, contract_id: str) -> Contract | None:
         found = self.contracts([contract_id])
