@@ -516,14 +516,7 @@ class Service:
             for t, _ in new_titles.values()
         ]
         log += [
-            (
-                actor,
-                "create",
-                "contract",
-                c.id,
-                None,
-                _json_safe(sheets.render_contract(c, media, geography)),
-            )
+            (actor, "create", "contract", c.id, None, sheets.render_contract(c, media, geography))
             for c in contracts
         ]
         writer.log_many(log)

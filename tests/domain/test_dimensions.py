@@ -87,3 +87,8 @@ def test_terms_are_inclusive_at_the_edge_and_perpetual_without_end() -> None:
     assert add_offset(date(2020, 2, 29), 1, "y") == date(2021, 2, 28)
     with pytest.raises(CodeError, match="not a date"):
         DateBound.parse("2016-13-01")
+
+
+def test_a_non_ascii_digit_is_an_unknown_territory_not_a_crash() -> None:
+    with pytest.raises(CodeError, match="unknown territory"):
+        Geography().parse(["²"])

@@ -177,6 +177,8 @@ def compact(items: Iterable[tuple[Box, Label]]) -> list[tuple[Box, Label]]:
     input must be pairwise disjoint; the output then is too. Empty input gives [].
     """
     current = [(box, label) for box, label in items if not box.is_empty()]
+    if len(current) < 2:
+        return current
     while True:
         before = len(current)
         for key, merge in _PASSES:

@@ -101,7 +101,7 @@ class Geography:
         if raw.lower() in self.groups:
             return self.groups[raw.lower()]
         by_name, by_number = m49_regions()
-        if raw.isdigit() and int(raw) in by_number:
+        if raw.isascii() and raw.isdigit() and int(raw) in by_number:
             return by_name[by_number[int(raw)]]
         if _snake(raw) in by_name:
             return by_name[_snake(raw)]

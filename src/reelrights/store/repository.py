@@ -9,6 +9,7 @@ time). Reads inside that transaction see everything committed before the lock wa
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -193,10 +194,24 @@ def _lock_key(parts: tuple[str, ...]) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def _json(value: Any) -> str:
+    """JSON columns: dates as ISO text, decimals as text (the change log keeps deal-sheet
+    mappings as they were rendered)."""
+    return json.dumps(value, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON: {value!r}")
+
+
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 60})
+        return create_engine(url, pool_pre_ping=True, json_serializer=_json)
+    engine = create_engine(url, connect_args={"timeout": 60}, json_serializer=_json)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
