@@ -420,21 +420,7 @@ def create_app(service: Service) -> FastAPI:
             "total": len(found),
             "limit": limit,
             "offset": offset,
-            "items": [
-                {
-                    "id": c.id,
-                    "at": c.at.isoformat(),
-                    "actor": c.actor,
-                    "action": c.action,
-                    "entity": c.entity,
-                    "entity_id": c.entity_id,
-                    "key": c.key_id,
-                    "party": c.party,
-                    "before": c.before,
-                    "after": c.after,
-                }
-                for c in page
-            ],
+            "items": [c.to_json() for c in page],
         }
 
     return app

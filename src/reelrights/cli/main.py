@@ -478,23 +478,7 @@ def history(
     with service(db) as svc:
         changes = svc.history(entity, entity_id, limit)
     if as_json:
-        _emit_json(
-            [
-                {
-                    "id": c.id,
-                    "at": c.at.isoformat(),
-                    "actor": c.actor,
-                    "action": c.action,
-                    "entity": c.entity,
-                    "entity_id": c.entity_id,
-                    "key": c.key_id,
-                    "party": c.party,
-                    "before": c.before,
-                    "after": c.after,
-                }
-                for c in changes
-            ]
-        )
+        _emit_json([c.to_json() for c in changes])
         return
     table = Table("#", "at", "actor", "action", "entity", "id")
     for c in changes:

@@ -73,6 +73,21 @@ class Change:
     key_id: str | None = None
     party: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The entry as the CLI's ``history --json`` and the API's ``/changes`` show it."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "key": self.key_id,
+            "party": self.party,
+            "before": self.before,
+            "after": self.after,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class KeyRow:
