@@ -375,7 +375,8 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
             "--end 2016-12-31\n"
             f"  {command}{where} contracts list --party walt-disney\n"
             f"  {command}{where} titles star\n"
-            f"(the demo database is {Path(target).resolve() if '://' not in target else target})"
+            f"(the demo database is {Path(target).resolve() if '://' not in target else target})",
+            soft_wrap=True,  # commands stay on one line, to be copied as they are
         )
         return 0
     finally:
