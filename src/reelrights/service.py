@@ -148,6 +148,7 @@ class Service:
         self._state: _State | None = None
         self._lock = threading.RLock()
         self._verified: dict[str, str] = {}
+        self._dirty = False  # a load changed the in-memory catalog or groups before failing
 
     def close(self) -> None:
         self.store.close()
@@ -296,8 +297,6 @@ class Service:
                 raise
         self._wrote(w, before)
         return result
-
-    _dirty = False
 
     def _load_parsed(
         self,
