@@ -246,6 +246,16 @@ class Service:
         with self.store.reading() as reader:
             self._fresh(reader, progress)
 
+    def _current(self) -> _State:
+        """The state, current with the store: a warm index that nothing has changed since
+        costs one version read on its own connection, with no transaction."""
+        with self._lock:
+            state = self._state
+            if state is not None and self.store.peek_version() == state.version:
+                return state
+        with self.store.reading() as reader:
+            return self._fresh(reader)
+
     def vocabularies(self) -> tuple[MediaTaxonomy, Geography]:
         """The media taxonomy and geography with this book's custom groups."""
         with self.store.reading() as reader:
@@ -333,47 +343,16 @@ class Service:
 
         # Parties and titles: new ones are stored; an identical repeat is accepted.
         catalog = state.catalog
-        new_parties: dict[str, tuple[Party, sheets.DealSheet]] = {}
-        new_titles: dict[str, tuple[Title, sheets.DealSheet]] = {}
-        for sheet in parsed:
-            for party in sheet.parties:
-                key = f"party:{party.id}"
-                earlier = new_parties.get(party.id)
-                stored_party = state.parties.get(party.id)
-                if earlier:
-                    other = earlier[1]
-                    locate(
-                        sheet,
-                        key,
-                        f"duplicate party id '{party.id}' (also in "
-                        f"{other.file} line {other.line_of(key)})",
-                        "parties",
-                    )
-                elif stored_party is not None and stored_party != party:
-                    locate(
-                        sheet, key, f"party '{party.id}' already exists with other data", "parties"
-                    )
-                elif stored_party is None:
-                    new_parties[party.id] = (party, sheet)
-            for title in sheet.titles:
-                key = f"title:{title.id}"
-                earlier_title = new_titles.get(title.id)
-                stored = catalog.get(title.id)
-                if earlier_title:
-                    other = earlier_title[1]
-                    locate(
-                        sheet,
-                        key,
-                        f"duplicate title id '{title.id}' (also in "
-                        f"{other.file} line {other.line_of(key)})",
-                        "titles",
-                    )
-                elif stored is not None and stored != title:
-                    locate(
-                        sheet, key, f"title '{title.id}' already exists with other data", "titles"
-                    )
-                elif stored is None:
-                    new_titles[title.id] = (title, sheet)
+        new_parties: dict[str, tuple[Party, sheets.DealSheet]] = _new_entities(
+            "party",
+            "parties",
+            [(sheet, sheet.parties) for sheet in parsed],
+            state.parties.get,
+            problems,
+        )
+        new_titles: dict[str, tuple[Title, sheets.DealSheet]] = _new_entities(
+            "title", "titles", [(sheet, sheet.titles) for sheet in parsed], catalog.get, problems
+        )
         known_ids = set(new_titles)
         for title, sheet in new_titles.values():
             key, where = f"title:{title.id}", f"title {title.id}"
@@ -605,8 +584,7 @@ class Service:
         exclusive: bool = False,
     ) -> AvailsRequest:
         """An avails request from user codes; every bad code is reported at once."""
-        with self.store.reading() as reader:
-            state = self._fresh(reader)
+        state = self._current()
         problems: list[Problem] = []
 
         def attempt(field_name: str, make: Callable[[], Any]) -> Any:
@@ -643,12 +621,7 @@ class Service:
         recorded at ``as_of`` (DESIGN.md rule 12)."""
         if as_of is not None:
             return self.book_as_of(as_of).avails(request)
-        with self._lock:
-            state = self._state
-            if state is not None and self.store.peek_version() == state.version:
-                return state.book.avails(request)
-        with self.store.reading() as reader:
-            state = self._fresh(reader)
+        state = self._current()
         with self._lock:
             return state.book.avails(request)
 
@@ -911,8 +884,7 @@ class Service:
 
     def catalog(self) -> Catalog:
         """The catalog as the index knows it (current with the store)."""
-        with self.store.reading() as reader:
-            return self._fresh(reader).catalog
+        return self._current().catalog
 
     def titles(self) -> list[Title]:
         with self.store.reading() as reader:
@@ -982,6 +954,38 @@ class Service:
                 territory_groups,
                 media_groups,
             )
+
+
+def _new_entities(
+    kind: str,
+    field: str,
+    declared: list[tuple[sheets.DealSheet, list[Any]]],
+    stored: Callable[[str], Any],
+    problems: list[Problem],
+) -> dict[str, tuple[Any, sheets.DealSheet]]:
+    """The parties or titles a load adds: a repeat of a stored one that is identical is
+    accepted and skipped; one with other data, or declared twice in the load, is a
+    located problem."""
+    new: dict[str, tuple[Any, sheets.DealSheet]] = {}
+    for sheet, items in declared:
+        for item in items:
+            key = f"{kind}:{item.id}"
+            earlier = new.get(item.id)
+            known = stored(item.id)
+            if earlier:
+                other = earlier[1]
+                message = (
+                    f"duplicate {kind} id '{item.id}' (also in {other.file} line "
+                    f"{other.line_of(key)})"
+                )
+            elif known is not None and known != item:
+                message = f"{kind} '{item.id}' already exists with other data"
+            else:
+                if known is None:
+                    new[item.id] = (item, sheet)
+                continue
+            problems.append(Problem(message, sheet.file, sheet.line_of(key), field))
+    return new
 
 
 def _hash_secret(secret: str) -> str:
