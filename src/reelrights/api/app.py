@@ -80,7 +80,7 @@ Viewer = Annotated[ApiKey, Depends(_role("viewer"))]
 Editor = Annotated[ApiKey, Depends(_role("editor"))]
 Admin = Annotated[ApiKey, Depends(_role("admin"))]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 
 
 def create_app(service: Service) -> FastAPI:
