@@ -287,16 +287,98 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
+    avails_xml: Annotated[
+        bool,
+        typer.Option("--avails-xml", help="Write MovieLabs Avails XML instead of a deal sheet."),
+    ] = False,
+    avails_xlsx: Annotated[
+        bool,
+        typer.Option("--avails-xlsx", help="Write an EMA Avails spreadsheet (needs --output)."),
+    ] = False,
+    avails_version: Annotated[
+        str, typer.Option("--version", help="Avails XML version to write (2.1 to 2.7).")
+    ] = "2.7",
     db: Db = None,
 ) -> None:
-    """Write the whole book as one deal sheet that loads back to the same data."""
+    """Write the whole book as one deal sheet that loads back to the same data, or its
+    licenses as MovieLabs Avails (XML or EMA spreadsheet)."""
+    if avails_xml and avails_xlsx:
+        fail([Problem("choose one of --avails-xml and --avails-xlsx", field="export")])
+    if avails_xlsx and output is None:
+        fail([Problem("--avails-xlsx writes a workbook: give --output FILE.xlsx", field="output")])
     with service(db) as svc:
+        if avails_xml or avails_xlsx:
+            exported = svc.export_avails("xlsx" if avails_xlsx else "xml", avails_version)
+            for note in exported.not_exportable:
+                err.print(f"[yellow]not exported:[/yellow] {note}", markup=True, soft_wrap=True)
+            if output:
+                output.write_bytes(exported.content)
+                err.print(
+                    f"wrote {output}: {exported.avails} avails, {exported.transactions} "
+                    f"transactions, {len(exported.not_exportable)} not exportable"
+                )
+            else:
+                sys.stdout.buffer.write(exported.content)
+            return
         text = svc.export_sheet()
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+@app.command("import")
+def import_feeds(
+    feeds: Annotated[
+        list[Path],
+        typer.Argument(help="Avails XML files (2.1 to 2.7) or EMA spreadsheets (.xlsx)."),
+    ],
+    derive_ownership: Annotated[
+        bool,
+        typer.Option(
+            "--derive-ownership/--no-derive-ownership",
+            help="Record a licensor the book knows nothing of as holding what its feed states.",
+        ),
+    ] = True,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Check MovieLabs Avails feeds and import them, all or nothing."""
+    with service(db) as svc:
+        try:
+            with progress_bar(not as_json and err.is_terminal) as update:
+                result = svc.import_feeds(feeds, update, derive_ownership)
+        except RightsConflict as conflict:
+            print_conflict(svc, conflict, as_json)
+            raise typer.Exit(3) from None
+    if as_json:
+        _emit_json({"status": "imported", **result.to_json()})
+        return
+    table = Table(title="imported", show_header=False, box=None)
+    for label, value in (
+        ("files", result.files),
+        ("avails", result.avails),
+        ("transactions", result.transactions),
+        ("new titles", result.titles),
+        ("new parties", result.parties),
+        (
+            "contracts created / updated / voided",
+            f"{result.created} / {result.updated} / {result.voided}",
+        ),
+        ("grants", result.grants),
+        ("offers (a right the licensee already had)", result.offers),
+        ("ownership records derived from the feeds", result.ownership),
+        ("warnings", len(result.warnings)),
+    ):
+        table.add_row(label, str(value))
+    out.print(table)
+    for warning in result.warnings[:20]:
+        err.print(f"[yellow]warning:[/yellow] {warning}", markup=True, soft_wrap=True)
+    if len(result.warnings) > 20:
+        err.print(f"... and {len(result.warnings) - 20} more warnings (--json lists them all)")
+    for note in result.notes:
+        err.print(f"note: {note}", soft_wrap=True)
 
 
 @app.command()

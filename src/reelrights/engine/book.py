@@ -389,6 +389,18 @@ class RightsBook:
         for contract in covering:
             self._shelve(contract, title.id)
 
+    def holds_any(self, party: str, title: str) -> bool:
+        """Whether ``party`` holds any right at all in ``title`` (by an executed ownership
+        record or a sublicensable grant), however small."""
+        shelf = self._shelves.get(party)
+        index = self._title_index.get(title)
+        if shelf is None or index is None:
+            return False
+        return any(
+            not row[2] & (GIVES | HOLDBACK | PENCIL) and row[1] not in self._dead
+            for row in shelf.of_title(index)
+        )
+
     def _shelve(self, contract: Contract, only: str | None) -> None:
         if not (contract.in_force() or contract.status == "hold"):
             return

@@ -616,7 +616,7 @@ def render_sheet(
     ordered = sorted(contracts, key=lambda c: c.licensor is not None)
     document: dict[str, Any] = {
         "parties": [render_party(p) for p in parties],
-        "titles": [render_title(t) for t in _titles_in_order(titles)],
+        "titles": [render_title(t) for t in titles_in_order(titles)],
     }
     if territory_groups:
         document["territory_groups"] = {k: list(v) for k, v in territory_groups.items()}
@@ -626,7 +626,7 @@ def render_sheet(
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _titles_in_order(titles: list[Title]) -> list[Title]:
+def titles_in_order(titles: list[Title]) -> list[Title]:
     """Parents before children and members before collections, so the sheet reads in
     order (the loader does not need it, but a reader does)."""
     rank = {"series": 0, "season": 1, "episode": 2, "collection": 4}

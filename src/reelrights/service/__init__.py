@@ -499,6 +499,24 @@ class Service:
         ]
         writer.log_many(log)
 
+    # -- MovieLabs Avails feeds ------------------------------------------------------------
+
+    def import_feeds(
+        self,
+        sources: Sequence[str | Path | tuple[str, Any]],
+        progress: Progress | None = None,
+        derive_ownership: bool = True,
+    ) -> ImportResult:
+        """Read, check and store Avails XML feeds and EMA spreadsheets, all or nothing
+        (a path, or a (name, binary file object) pair per feed); see :mod:`.feeds`."""
+        named = [s if isinstance(s, tuple) else (str(s), None) for s in sources]
+        return feeds.import_feeds(self, named, progress, derive_ownership)
+
+    def export_avails(self, kind: str = "xml", version: str | None = None) -> ExportedFeed:
+        """The book's in-force licenses as Avails XML (``kind="xml"``, of ``version``) or
+        an EMA workbook (``kind="xlsx"``), with what Avails cannot say listed apart."""
+        return feeds.export_avails(self, kind, version or feeds.LATEST)
+
     # -- contract life -------------------------------------------------------------------
 
     def execute(self, contract_id: str) -> Contract:
@@ -1005,3 +1023,7 @@ def _check_secret(secret: str, stored: str) -> bool:
         secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
     )
     return hmac.compare_digest(computed.hex(), digest)
+
+
+from reelrights.service import feeds  # noqa: E402  (feeds uses the Service defined above)
+from reelrights.service.feeds import ExportedFeed, ImportResult  # noqa: E402
