@@ -235,3 +235,50 @@ def test_drafts_update_terminate_sheets_and_export(api) -> None:
     assert detail["collections"] == ["saga"]
     page = client.get("/parties?limit=2&offset=1", headers=auth(keys["viewer"])).json()
     assert page["total"] == 3 and len(page["items"]) == 2
+
+
+MDDF = Path(__file__).parents[1] / "conformance" / "mddf" / "samples"
+
+
+def test_avails_feeds_import_and_export(api) -> None:
+    from reelrights.formats import mddf
+
+    client, keys, service = api
+    xml = (MDDF / "xml" / "Avails_noErrors_v2.4.xml").read_bytes()
+    headers = {**auth(keys["editor"]), "Content-Type": "application/xml"}
+    answer = client.post("/feeds?filename=fox.xml", content=xml, headers=headers)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["transactions"] == 24
+    assert (
+        service.history("contract", "avail:20th-century-fox:030434:unnamed-service-provider")[
+            0
+        ].key_id
+        is not None
+    )
+
+    bad = (MDDF / "xml" / "Avails_withErrors.xml").read_bytes()
+    answer = client.post("/feeds?filename=bad.xml", content=bad, headers=headers)
+    assert answer.status_code == 422
+    problems = answer.json()["detail"]
+    assert len(problems) == 7
+    assert problems[0]["loc"] == [
+        "body",
+        "bad.xml",
+        52,
+        "/avails:AvailList/avails:Avail[1]/avails:Transaction[1]/avails:Territory/md:country",
+    ]
+    assert client.post("/feeds", content=b"hello", headers=headers).status_code == 422
+    viewer = {**auth(keys["viewer"]), "Content-Type": "application/xml"}
+    assert client.post("/feeds", content=xml, headers=viewer).status_code == 403
+    scoped = {**auth(keys["disney"]), "Content-Type": "application/xml"}
+    assert client.post("/feeds", content=xml, headers=scoped).status_code == 403
+
+    exported = client.get("/export/avails?version=2.4", headers=auth(keys["viewer"]))
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("application/xml")
+    assert mddf.validate_xml(exported.content, "2.4") == []
+    assert int(exported.headers["X-Not-Exportable"]) > 0  # the book's THEATRICAL, AVOD, ...
+    sheet = client.get("/export/avails?format=xlsx", headers=auth(keys["viewer"]))
+    assert sheet.status_code == 200
+    assert sheet.content.startswith(b"PK")
+    assert client.get("/export/avails?version=9", headers=auth(keys["viewer"])).status_code == 422

@@ -307,3 +307,46 @@ def test_demo_builds_tours_and_never_overwrites_other_data(tmp_path: Path, loade
     code, _, err = run(loaded, "demo")
     assert code == 1 and "never overwrites" in err
     assert digest(loaded) == before
+
+
+# -- MovieLabs Avails ------------------------------------------------------------------------
+
+MDDF = Path(__file__).parents[1] / "conformance" / "mddf" / "samples"
+
+
+def test_import_summarises_and_export_writes_valid_avails(tmp_path: Path) -> None:
+    from reelrights.formats import mddf
+
+    db = tmp_path / "feeds.db"
+    code, out, err = run(db, "import", str(MDDF / "xml" / "Avails_noErrors_v2.4.xml"))
+    assert code == 0, err
+    assert "transactions" in out and "24" in out
+    code, out, _ = run(db, "import", str(MDDF / "xlsx" / "TV_v1.9.xlsx"), "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["status"] == "imported" and summary["transactions"] == 38
+
+    target = tmp_path / "out.xml"
+    code, _, err = run(db, "export", "--avails-xml", "--version", "2.5", "--output", str(target))
+    assert code == 0, err
+    assert mddf.validate_xml(target.read_bytes(), "2.5") == []
+    code, _, err = run(db, "export", "--avails-xlsx", "--output", str(tmp_path / "out.xlsx"))
+    assert code == 0, err
+    assert mddf.read_feed(str(tmp_path / "out.xlsx")).errors == []
+
+
+def test_an_invalid_feed_exits_1_locates_every_error_and_changes_nothing(loaded: Path) -> None:
+    before = digest(loaded)
+    code, _, err = run(loaded, "import", str(MDDF / "xml" / "Avails_withErrors.xml"))
+    assert code == 1
+    assert (
+        "Avails_withErrors.xml:52: /avails:AvailList/avails:Avail[1]/avails:Transaction[1]" in err
+    )
+    assert err.count("error:") == 7
+    assert digest(loaded) == before
+
+
+def test_avails_xlsx_export_needs_an_output_file(loaded: Path) -> None:
+    code, _, err = run(loaded, "export", "--avails-xlsx")
+    assert code == 1
+    assert "--output" in err

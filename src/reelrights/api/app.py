@@ -7,17 +7,19 @@ No key, a wrong key or a revoked one: 401; a key without the role: 403; another 
 contract: 404, as if it did not exist.
 """
 
+import io
 import json
 import logging
 import os
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
 from reelrights.api import schemas as s
@@ -39,7 +41,13 @@ def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
     out = []
     for problem in problems:
         location: list[Any] = ["body"]
-        if problem.field:
+        field = problem.field or ""
+        if problem.file and (problem.line or field.startswith(("/", "sheet "))):
+            # a place in an uploaded feed: its name, line and XPath or sheet cell
+            location += [problem.file]
+            location += [problem.line] if problem.line else []
+            location += [problem.field] if problem.field else []
+        elif problem.field:
             location += [
                 p for p in problem.field.replace("]", "").replace("[", ".").split(".") if p
             ]
@@ -75,6 +83,10 @@ def _role(needed: str) -> Callable[[Request], ApiKey]:
 def _who(key: ApiKey) -> Acting:
     return Acting(f"key:{key.id}", key.id, key.party)
 
+
+XML_TYPE = "application/xml"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_FEED_BYTES = 512 * 1024 * 1024
 
 Viewer = Annotated[ApiKey, Depends(_role("viewer"))]
 Editor = Annotated[ApiKey, Depends(_role("editor"))]
@@ -400,6 +412,73 @@ def create_app(service: Service) -> FastAPI:
             "contracts": result.contracts,
             "groups": result.groups,
         }
+
+    @app.post(
+        "/feeds",
+        status_code=201,
+        response_model=s.ImportOut,
+        responses={**RESPONSES, 409: {"model": s.ConflictOut}},
+        tags=["avails feeds"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    XML_TYPE: {"schema": {"type": "string"}},
+                    XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        },
+    )
+    async def import_feed(
+        key: Editor,
+        request: Request,
+        filename: Annotated[str, Query(min_length=1, max_length=300)] = "upload",
+    ) -> dict[str, Any]:
+        """Check a MovieLabs Avails XML feed or EMA spreadsheet (the request body) and
+        import it, all or nothing."""
+        unscoped(key, "import Avails feeds")
+        body = await request.body()
+        if not body:
+            raise InvalidInput([Problem("the request body is empty: send the feed", field="body")])
+        if len(body) > MAX_FEED_BYTES:
+            raise InvalidInput(
+                [Problem(f"a feed may be at most {MAX_FEED_BYTES} bytes", field="body")]
+            )
+        with service.acting(_who(key)):
+            result = await run_in_threadpool(service.import_feeds, [(filename, io.BytesIO(body))])
+        return {"status": "imported", **result.to_json()}
+
+    @app.get(
+        "/export/avails",
+        response_class=Response,
+        responses={
+            **RESPONSES,
+            200: {"content": {XML_TYPE: {}, XLSX_TYPE: {}}},
+        },
+        tags=["avails feeds"],
+    )
+    def export_avails(
+        key: Viewer,
+        format: Annotated[Literal["xml", "xlsx"], Query()] = "xml",
+        version: Annotated[str, Query(pattern=r"^2\.[0-9](\.[0-9])?$")] = "2.7",
+    ) -> Response:
+        """The book's licenses as Avails XML or an EMA workbook; what Avails cannot say is
+        counted in the ``X-Not-Exportable`` header and listed in ``X-Not-Exportable-First``."""
+        unscoped(key, "export the whole book")
+        exported = service.export_avails(format, version)
+        headers = {
+            "X-Not-Exportable": str(len(exported.not_exportable)),
+            "Content-Disposition": f'attachment; filename="avails.{format}"',
+        }
+        if exported.not_exportable:
+            headers["X-Not-Exportable-First"] = (
+                exported.not_exportable[0][:200].encode("ascii", "replace").decode()
+            )
+        return Response(
+            exported.content,
+            media_type=XML_TYPE if format == "xml" else XLSX_TYPE,
+            headers=headers,
+        )
 
     @app.get("/export", response_class=PlainTextResponse, responses=RESPONSES, tags=["sheets"])
     def export(key: Viewer) -> str:

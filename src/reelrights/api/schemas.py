@@ -199,6 +199,29 @@ class LoadOut(BaseModel):
     groups: int
 
 
+class ImportedContracts(BaseModel):
+    created: int
+    updated: int
+    voided: int
+
+
+class ImportOut(BaseModel):
+    """What an Avails import read and stored."""
+
+    status: Literal["imported"]
+    files: int
+    avails: int
+    transactions: int
+    titles: int
+    parties: int
+    contracts: ImportedContracts
+    ownership_records: int
+    grants: int
+    offers: int
+    warnings: list[str]
+    notes: list[str]
+
+
 class HealthOut(BaseModel):
     status: Literal["ok"]
     book_version: int

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import langcodes
@@ -23,6 +24,7 @@ import langcodes
 from reelrights.domain.problems import CodeError
 
 
+@cache
 def standard_tag(text: str) -> str:
     """The standard form of a BCP 47 tag, or :class:`CodeError` for an invalid one."""
     raw = str(text).strip()

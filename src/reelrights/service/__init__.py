@@ -118,6 +118,8 @@ def _actor() -> str:
 
 def _json_safe(value: Any) -> Any:
     """Sheet mappings with dates as ISO text, for the JSON change log."""
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

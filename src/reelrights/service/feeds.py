@@ -108,7 +108,7 @@ def import_feeds(
     derive_ownership: bool = True,
 ) -> ImportResult:
     """Read, check and store Avails feeds, all or nothing."""
-    from reelrights.service import RightsConflict, _json_safe
+    from reelrights.service import RightsConflict
 
     feeds = read_feeds(sources, progress)
     result = ImportResult(files=len(feeds))
@@ -120,9 +120,12 @@ def import_feeds(
         before = state.version
         lookup = Lookup(state.catalog, state.parties)
         changes = []
-        for feed in feeds:
+        for number, feed in enumerate(feeds, start=1):
+            if progress:
+                progress("mapping feeds onto the book", number - 1, len(feeds))
             change = feed_changes(feed.avails, lookup, feed.file, feed.version)
             changes.append(change)
+            feed.avails.clear()  # the records live on in the contracts' extras
         errors = [p for c in changes for p in c.errors]
         if errors:
             raise InvalidInput(errors)
@@ -204,24 +207,30 @@ def import_feeds(
                     writer.rewrite_contract(contract)
             actor = service._who().actor
             media, geography = state.media, state.geography
+
+            def document(contract: Contract) -> Any:
+                # the store's JSON encoder writes the dates of a rendered contract
+                return sheets.render_contract(_log_view(contract), media, geography)
+
             log: list[tuple[str, str, str, str, Any, Any]] = [
                 (actor, "create", "party", p.id, None, sheets.render_party(p))
                 for p in new_parties.values()
             ]
             log += [
-                (actor, "create", "title", t.id, None, _json_safe(sheets.render_title(t)))
-                for t in added_titles
+                (actor, "create", "title", t.id, None, sheets.render_title(t)) for t in added_titles
             ]
             for contract in ordered:
                 old = stored.get(contract.id)
-                after = _json_safe(sheets.render_contract(contract, media, geography))
-                before_doc = (
-                    _json_safe(sheets.render_contract(old, media, geography)) if old else None
-                )
                 action = (
                     "create" if old is None else ("void" if not contract.in_force() else "update")
                 )
-                log.append((actor, action, "contract", contract.id, before_doc, after))
+                before_doc = document(old) if old is not None else None
+                log.append((actor, action, "contract", contract.id, before_doc, document(contract)))
+                if len(log) >= 5_000:
+                    writer.log_many(log)
+                    log = []
+                    if progress:
+                        progress("recording the changes", len(done), len(ordered))
             writer.log_many(log)
         except BaseException:
             for contract, old in reversed(done):
@@ -246,6 +255,28 @@ def import_feeds(
     result.grants = sum(len(c.grants) for c in final.values() if c.in_force())
     result.offers = sum(len(offers_of(c)) for c in final.values() if c.in_force())
     return result
+
+
+def _log_view(contract: Contract) -> Contract:
+    """The contract as the change log records it: its rights in full, and of the feed's
+    own data (kept whole on the contract) only the ALID, the source and transaction ids."""
+    info = contract.extra.get("avails") or {}
+    if not info:
+        return contract
+    summary = {k: info[k] for k in ("ALID", "source", "derived") if k in info}
+    if info.get("offers"):
+        summary["offers"] = len(info["offers"])
+
+    def ids(item: Any) -> dict[str, Any]:
+        found = (item.extra.get("avails") or {}).get("transactions") or []
+        return {"avails": {"transactions": [t.get("TransactionID") for t in found]}}
+
+    return replace(
+        contract,
+        extra={**contract.extra, "avails": summary},
+        grants=tuple(replace(g, extra=ids(g)) for g in contract.grants),
+        holdbacks=tuple(replace(h, extra=ids(h)) for h in contract.holdbacks),
+    )
 
 
 def _settle(

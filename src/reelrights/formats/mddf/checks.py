@@ -59,6 +59,7 @@ def _two_letter_of() -> dict[str, str]:
     return {lang.alpha_3: lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
 
 
+@cache
 def language_problem(tag: str) -> str | None:
     """Why ``tag`` is not a valid RFC 5646 language tag, or None.
 
@@ -111,6 +112,8 @@ class AvailChecks:
 
     version: str
     report: Report
+    locate: Callable[[Any], Any] = lambda node: node
+    """What to keep of an element for a report after the element is gone from memory."""
     _volumes: dict[str, list[tuple[int, int, Any]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -259,7 +262,7 @@ class AvailChecks:
             season = volume.findtext(f"{a}SeasonMetadata/{a}SeasonContentID")
             if first and count and season and first.strip().isdigit() and count.strip().isdigit():
                 start = int(first)
-                place = (volume.sourceline, volume.getroottree().getpath(volume))
+                place = self.locate(volume)
                 self._volumes[season.strip()].append((start, start + int(count), place))
 
     def finish(self) -> None:

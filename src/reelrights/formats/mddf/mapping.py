@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -168,7 +168,7 @@ class _Importer:
         return self.out.titles.get(title_id) or self.lookup.catalog.get(title_id)
 
     def find(self, content_id: str | None, eidr: str | None = None) -> str | None:
-        for scheme, value in (("contentID", content_id), ("EIDR", eidr)):
+        for scheme, value in (("contentID", content_id), ("eidr", eidr)):
             if value:
                 found = self.lookup.by_external.get((scheme, value))
                 if found:
@@ -210,7 +210,7 @@ class _Importer:
         kind = KINDS.get(asset.work_type, "special")
         external = {"contentID": asset.content_id, "ALID": avail.alid}
         if asset.eidr:
-            external["EIDR"] = asset.eidr
+            external["eidr"] = asset.eidr
         series = self.container("series", asset.series_id, asset.series_name, None)
         parent = None
         if asset.work_type == "Episode":
@@ -465,9 +465,15 @@ class _Importer:
 
 
 def _asset_json(asset: Asset) -> dict[str, Any]:
-    data = asdict(asset)
-    data.pop("where", None)
-    return {k: v for k, v in data.items() if v not in (None, [], "")}
+    data = {name: getattr(asset, name) for name in ASSET_FIELDS}
+    return {
+        k: (list(v) if isinstance(v, list) else v)
+        for k, v in data.items()
+        if v not in (None, [], "")
+    }
+
+
+ASSET_FIELDS = tuple(name for name in Asset.__dataclass_fields__ if name != "where")
 
 
 def feed_changes(

@@ -100,8 +100,12 @@ def _rules_version(prefix: str, version: str) -> str | None:
     return best or (known[0][1] if known else None)
 
 
-def _key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
+    """A version as numbers, for comparing: ``"2.2.2"`` → ``(2, 2, 2)``."""
     return tuple(int(part) for part in version.split("."))
+
+
+_key = version_key
 
 
 @cache

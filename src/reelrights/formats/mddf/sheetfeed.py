@@ -16,6 +16,7 @@ checked exactly like an XML feed, with every problem located at its sheet, row a
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from datetime import date, datetime
 from io import BytesIO
@@ -90,6 +91,12 @@ KEPT_ELEMENTS = {
     "AvailTrans:WindowDuration": "WindowDuration",
     "Avail:ReportingID": "ReportingID",
     "Reference:RefALID": "RefALID",
+}
+CONTENT_COLUMN = {
+    "Episode": "AvailAsset:EpisodeContentID",
+    "Season": "AvailAsset:SeasonContentID",
+    "Series": "AvailAsset:SeriesContentID",
+    "Volume": "AvailAsset:VolumeContentID",
 }
 USED = (
     {
@@ -330,12 +337,7 @@ class _RowReader:
 
     def asset(self, cells: dict[str, str], alid: str, where: Where) -> Asset:
         work_type = cells.get("AvailAsset:WorkType", "")
-        column = {
-            "Episode": "AvailAsset:EpisodeContentID",
-            "Season": "AvailAsset:SeasonContentID",
-            "Series": "AvailAsset:SeriesContentID",
-            "Volume": "AvailAsset:VolumeContentID",
-        }.get(work_type, "AvailAsset:ContentID")
+        column = CONTENT_COLUMN.get(work_type, "AvailAsset:ContentID")
         content_id = (
             cells.get(column)
             or cells.get("AvailAsset:ContentID")
@@ -432,9 +434,11 @@ def read_xlsx(path: str, source: Any = None, progress: Progress | None = None) -
     """Read and check one EMA Avails workbook (every sheet that is a feed)."""
     feed = FeedRead(file=path, kind="xlsx")
     try:
-        book = openpyxl.load_workbook(
-            source if source is not None else path, read_only=True, data_only=True
-        )
+        with warnings.catch_warnings():  # workbooks written by other tools lack a default style
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(
+                source if source is not None else path, read_only=True, data_only=True
+            )
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         feed.errors.append(Problem(f"not a readable .xlsx workbook: {error}", path))
         return feed
@@ -725,6 +729,12 @@ def render_xlsx(avails: Iterable[Avail]) -> bytes:
                     if first.work_type == "Episode" and first.number is not None:
                         found = volume_of.get((first.season_id, first.number))
                         value = str(found) if found is not None else None
+                if (
+                    value is None
+                    and avail.assets
+                    and column == CONTENT_COLUMN.get(work_type, "AvailAsset:ContentID")
+                ):
+                    value = avail.assets[0].content_id  # the map lacks some work types
                 row.append(transaction.cells.get(column, value))
             sheet.append(row)
     buffer = BytesIO()

@@ -34,6 +34,19 @@ MODELLED = {
     "HoldbackLanguage",
     "Term",
 }
+RIGHTS_ELEMENTS = {
+    "AllowedLanguage",
+    "HoldbackLanguage",
+    "TerritoryExcluded",
+    "Territory",
+    "Start",
+    "End",
+    "StartCondition",
+    "EndCondition",
+    "LicenseType",
+}
+"""Transaction children that say what the right is: a version without one cannot carry
+the Avail at all (dropping the element would widen the right)."""
 SIMPLE_TERM_VALUES = {
     "Money",
     "Event",
@@ -123,19 +136,20 @@ class _Reader:
             service_provider_xml=self.fragment(provider) if provider is not None else None,
             where=where,
         )
-        path = node.getroottree().getpath
+        counts: dict[str, int] = {}
         for child in node:
             if not isinstance(child.tag, str):
                 continue
             name = child.tag[len(a) :] if child.tag.startswith(a) else None
-            if name == "Asset":
-                record.assets.append(
-                    self.asset(child, Where(where.file, child.sourceline, path(child)))
+            if name in ("Asset", "Transaction"):
+                counts[name] = counts.get(name, 0) + 1
+                place = Where(
+                    where.file, child.sourceline, f"{where.path}/avails:{name}[{counts[name]}]"
                 )
-            elif name == "Transaction":
-                record.transactions.append(
-                    self.transaction(child, Where(where.file, child.sourceline, path(child)))
-                )
+                if name == "Asset":
+                    record.assets.append(self.asset(child, place))
+                else:
+                    record.transactions.append(self.transaction(child, place))
             elif name not in (
                 "ALID",
                 "Disposition",
@@ -274,66 +288,102 @@ def read_xml(
         if isinstance(node, tuple):
             problem = Problem(message, path, node[0], node[1])
         else:
-            problem = Problem(message, path, node.sourceline, node.getroottree().getpath(node))
+            problem = Problem(message, path, node.sourceline, place_of(node))
         (feed.errors if severity == ERROR else feed.warnings).append(problem)
 
     checks: AvailChecks | None = None
     reader: _Reader | None = None
     root_seen = False
+    count = 0
+    root_path = ""
+    current: list[Any] = [None, ""]  # the Avail being read, and its XPath
+
+    def place_of(node: Any) -> str:
+        """The XPath of a node of the current Avail (earlier Avails are gone from memory,
+        so the document's own positions no longer count them)."""
+        avail, avail_path = current
+        steps = []
+        while node is not None and node is not avail:
+            parent = node.getparent()
+            qname = etree.QName(node)
+            prefix = "md" if "/schema/md/" in (qname.namespace or "") else "avails"
+            same = [c for c in parent if c.tag == node.tag] if parent is not None else [node]
+            index = f"[{same.index(node) + 1}]" if len(same) > 1 else ""
+            steps.append(f"{prefix}:{qname.localname}{index}")
+            node = parent
+        if node is None:
+            return str(avail_path)
+        return "/".join([avail_path, *reversed(steps)])
+
     try:
+        # The root says the version; then only Avail elements are read, one at a time.
+        for _, node in etree.iterparse(source if source is not None else path, events=("start",)):
+            root_seen = True
+            qname = etree.QName(node)
+            root_line = node.sourceline
+            break
+        if not root_seen:
+            feed.errors.append(Problem("empty document", path))
+            return feed
+        if source is not None:
+            source.seek(0)
+        version = schema.version_of(qname.namespace or "")
+        if version is None:
+            feed.errors.append(
+                Problem(
+                    f"not an Avails feed: the root element is '{qname.localname}' in "
+                    f"namespace '{qname.namespace}'",
+                    path,
+                    root_line,
+                )
+            )
+            return feed
+        if version not in schema.VERSIONS:
+            feed.errors.append(
+                Problem(
+                    f"Avails version {version} is not supported (supported: "
+                    f"{', '.join(schema.VERSIONS)})",
+                    path,
+                    root_line,
+                )
+            )
+            return feed
+        if qname.localname not in ("AvailList", "Avail"):
+            feed.errors.append(
+                Problem(
+                    f"'{qname.localname}' is not an Avails feed: reelrights imports an "
+                    "AvailList or a single Avail",
+                    path,
+                    root_line,
+                )
+            )
+            return feed
+        feed.version = version
+        root_path = "/avails:AvailList" if qname.localname == "AvailList" else ""
+        checks = AvailChecks(version, report, lambda n: (n.sourceline, place_of(n)))
+        reader = _Reader(version)
         events = etree.iterparse(
             source if source is not None else path,
-            events=("start", "end"),
+            events=("end",),
+            tag=reader.a + "Avail",
             huge_tree=True,
             remove_comments=True,
         )
-        for event, node in events:
-            if not root_seen:
-                root_seen = True
-                qname = etree.QName(node)
-                version = schema.version_of(qname.namespace or "")
-                if version is None:
-                    feed.errors.append(
-                        Problem(
-                            f"not an Avails feed: the root element is '{qname.localname}' in "
-                            f"namespace '{qname.namespace}'",
-                            path,
-                            node.sourceline,
-                        )
-                    )
-                    return feed
-                if version not in schema.VERSIONS:
-                    feed.errors.append(
-                        Problem(
-                            f"Avails version {version} is not supported (supported: "
-                            f"{', '.join(schema.VERSIONS)})",
-                            path,
-                            node.sourceline,
-                        )
-                    )
-                    return feed
-                if qname.localname not in ("AvailList", "Avail"):
-                    feed.errors.append(
-                        Problem(
-                            f"'{qname.localname}' is not an Avails feed: reelrights imports an "
-                            "AvailList or a single Avail",
-                            path,
-                            node.sourceline,
-                        )
-                    )
-                    return feed
-                feed.version = version
-                checks = AvailChecks(version, report)
-                reader = _Reader(version)
-                continue
-            if event != "end" or checks is None or reader is None:
-                continue
-            if node.tag != reader.a + "Avail":
-                continue
+        for _, node in events:
+            count += 1
+            current[:] = [
+                node,
+                f"{root_path}/avails:Avail[{count}]" if root_path else "/avails:Avail",
+            ]
             checks.check(node)
-            where = Where(path, node.sourceline, node.getroottree().getpath(node))
+            where = Where(path, node.sourceline, current[1])
             feed.avails.append(reader.avail(node, where))
+            # Forget the Avail and everything read before it: memory stays flat.
             node.clear(keep_tail=True)
+            parent = node.getparent()
+            if parent is not None:
+                while node.getprevious() is not None:
+                    del parent[0]
             if progress and len(feed.avails) % 500 == 0:
                 done = source.tell() if hasattr(source, "tell") else len(feed.avails)
                 progress(
@@ -348,8 +398,6 @@ def read_xml(
         return feed
     if checks is not None:
         checks.finish()
-    if not root_seen:
-        feed.errors.append(Problem("empty document", path))
     return feed
 
 
@@ -363,6 +411,7 @@ class _Writer:
         self.a = "{" + self.ns["avails"] + "}"
         self.md = "{" + self.ns["md"] + "}"
         self.dropped: list[str] = []
+        self.unsayable: set[str] = set()  # rights of the current Avail the version lacks
 
     def element(self, parent: Any, name: str, text: str | None = None, **attrs: str) -> Any:
         node = etree.SubElement(parent, self.a + name, {k: v for k, v in attrs.items() if v})
@@ -381,6 +430,8 @@ class _Writer:
             name = etree.QName(child).localname
             if name not in order:
                 self.dropped.append(f"{name} (not in Avails {self.version} {type_name})")
+                if name in RIGHTS_ELEMENTS:
+                    self.unsayable.add(name)
                 continue
             keep.append((order[name], position, child))
         for _, _, child in sorted(keep, key=lambda item: (item[0], item[1])):
@@ -423,6 +474,7 @@ class _Writer:
         name = record.name or record.content_id
         if record.work_type == "Episode":
             meta = self.element(node, "EpisodeMetadata")
+            self.element(meta, "TitleDisplayUnlimited", name)
             self.element(meta, "TitleInternalAlias", name)
             number = self.element(meta, "EpisodeNumber")
             etree.SubElement(number, self.md + "Number").text = str(record.number or 0)
@@ -434,6 +486,7 @@ class _Writer:
         elif record.work_type == "Volume":
             meta = self.element(node, "VolumeMetadata")
             self.element(meta, "VolumeContentID", record.content_id)
+            self.element(meta, "VolumeTitleDisplayUnlimited", name)
             self.element(meta, "VolumeTitleInternalAlias", name)
             number = self.element(meta, "VolumeNumber")
             etree.SubElement(number, self.md + "Number").text = str(record.number or 1)
@@ -444,6 +497,7 @@ class _Writer:
             self.ordered(meta, "AvailVolumeMetadata-type")
         else:
             meta = self.element(node, "Metadata")
+            self.element(meta, "TitleDisplayUnlimited", name)
             self.element(meta, "TitleInternalAlias", name)
             if record.eidr:
                 self.element(meta, "TitleEIDR-URN", record.eidr)
@@ -457,8 +511,9 @@ class _Writer:
     def _season(self, parent: Any, record: Asset, tag: str = "SeasonMetadata") -> None:
         meta = self.element(parent, tag)
         self.element(meta, "SeasonContentID", record.season_id or record.content_id)
-        if record.season_name:
-            self.element(meta, "SeasonTitleInternalAlias", record.season_name)
+        season_name = record.season_name or f"Season {record.season_number or 1}"
+        self.element(meta, "SeasonTitleDisplayUnlimited", season_name)
+        self.element(meta, "SeasonTitleInternalAlias", season_name)
         number = self.element(meta, "SeasonNumber")
         etree.SubElement(number, self.md + "Number").text = str(record.season_number or 1)
         self._series(meta, record)
@@ -467,7 +522,10 @@ class _Writer:
     def _series(self, parent: Any, record: Asset) -> None:
         meta = self.element(parent, "SeriesMetadata")
         self.element(meta, "SeriesContentID", record.series_id or record.content_id)
-        self.element(meta, "SeriesTitleInternalAlias", record.series_name or record.name or "")
+        series_name = record.series_name or record.name or record.series_id or record.content_id
+        self.element(meta, "SeriesTitleDisplayUnlimited", series_name)
+        self.element(meta, "SeriesTitleInternalAlias", series_name)
+        self.ordered(meta, "AvailSeriesMetadata-type")
 
     def transaction(self, record: Transaction) -> Any:
         node = etree.Element(self.a + "Transaction")
@@ -504,14 +562,24 @@ class _Writer:
             for tag_value in tags:
                 self.element(node, tag, tag_value)
         if record.exclusive is not None:
-            term = self.element(node, "Term", termName="Exclusive")
-            self.element(term, "Boolean", "true" if record.exclusive else "false")
+            if "Exclusive" in schema.vocabulary(self.version).get("Term@termName", []):
+                term = self.element(node, "Term", termName="Exclusive")
+                self.element(term, "Boolean", "true" if record.exclusive else "false")
+            elif record.exclusive:
+                self.unsayable.add("Exclusive term")
         for item in record.terms:
             term = self.element(node, "Term", termName=item.name)
             self.element(term, item.element, item.value, **item.attributes)
         for xml in record.kept:
             node.append(from_neutral(xml, self.version))
-        has_profile = any(etree.QName(c).localname == "FormatProfile" for c in node)
+        names = {etree.QName(c).localname for c in node}
+        if not names & {"RefALID", "Term"} and schema.version_key(self.version) < (2, 4):
+            # Before 2.4 a transaction carries at least one term; "NA" says there is none.
+            term = self.element(node, "Term", termName="NA")
+            self.element(term, "Text", "NA")
+        if "Description" not in names and self.version == "2.1":
+            self.element(node, "Description", record.license_type)  # required in 2.1
+        has_profile = "FormatProfile" in names
         if not has_profile and "FormatProfile" in schema.child_order(
             self.version, "AvailTrans-type"
         ):
@@ -529,7 +597,12 @@ def render_xml(avails: Iterable[Avail], version: str = schema.LATEST) -> tuple[b
     )
     xsd = schema.xml_schema(version)
     for record in avails:
+        writer.unsayable = set()
         node = writer.avail(record)
+        if writer.unsayable:
+            lacking = ", ".join(sorted(writer.unsayable))
+            writer.dropped.append(f"Avail {record.alid} (Avails {version} has no {lacking})")
+            continue
         if not xsd.validate(node):
             log: Any = xsd.error_log
             first = log[0].message if len(log) else "not valid"
