@@ -69,8 +69,9 @@ def generate(transactions: int, seed: int = 7) -> list[Avail]:
                         end_condition="Open",
                         allowed=rng.sample(LANGUAGES, rng.randint(1, 3)),
                         exclusive=exclusive,
-                        terms=[Term("WSP", "Money", f"{rng.randint(3, 20)}.99",
-                                    {"currency": "USD"})],  # fmt: skip
+                        terms=[
+                            Term("WSP", "Money", f"{rng.randint(3, 20)}.99", {"currency": "USD"})
+                        ],
                         kept=[],
                     )
                 )
@@ -145,7 +146,9 @@ def run(sizes: list[int], xlsx: bool, postgres: str | None) -> list[dict[str, An
                     "import_s": round(report["seconds"], 1),
                     "per_second": round(report["transactions"] / report["seconds"]),
                     "peak_mb": round(report["peak_bytes"] / 1e6),
-                    "kb_per_transaction": round(report["peak_bytes"] / report["transactions"] / 1e3, 2),
+                    "kb_per_transaction": round(
+                        report["peak_bytes"] / report["transactions"] / 1e3, 2
+                    ),
                     "contracts": report["contracts"]["created"],
                     "titles": report["titles"],
                 }

@@ -238,26 +238,68 @@ def _records(languages: tuple[str, ...] = ()) -> list[Avail]:
             alid=alid,
             entry_type="Full Extract",
             licensor="Studio",
-            avail_type={"Movie": "single", "Episode": "episode", "Season": "season",
-                        "Series": "series", "Volume": "volume"}[asset.work_type],
+            avail_type={
+                "Movie": "single",
+                "Episode": "episode",
+                "Season": "season",
+                "Series": "series",
+                "Volume": "volume",
+            }[asset.work_type],
             assets=[asset],
             transactions=[
-                Transaction("t-" + alid, license_type, territories=["US"],
-                            start="2020-01-01T00:00:00", end_condition="Open",
-                            allowed=list(languages))
+                Transaction(
+                    "t-" + alid,
+                    license_type,
+                    territories=["US"],
+                    start="2020-01-01T00:00:00",
+                    end_condition="Open",
+                    allowed=list(languages),
+                )
             ],
-        )  # fmt: skip
+        )
 
     return [
         one("m", Asset("cid:m", "Movie", name="Film", year=2020, eidr="10.5240/0000-1")),
-        one("e", Asset("cid:e", "Episode", name="Pilot", number=1, season_id="cid:s1",
-                       season_number=1, series_id="cid:show", series_name="Show")),
-        one("s", Asset("cid:s1", "Season", season_id="cid:s1", season_number=1,
-                       series_id="cid:show", series_name="Show"), "SVOD"),
+        one(
+            "e",
+            Asset(
+                "cid:e",
+                "Episode",
+                name="Pilot",
+                number=1,
+                season_id="cid:s1",
+                season_number=1,
+                series_id="cid:show",
+                series_name="Show",
+            ),
+        ),
+        one(
+            "s",
+            Asset(
+                "cid:s1",
+                "Season",
+                season_id="cid:s1",
+                season_number=1,
+                series_id="cid:show",
+                series_name="Show",
+            ),
+            "SVOD",
+        ),
         one("t", Asset("cid:show", "Series", name="Show")),
-        one("v", Asset("cid:v1", "Volume", name="Vol 1", number=1, first_episode=1,
-                       episode_count=2, season_id="cid:s1", series_id="cid:show")),
-    ]  # fmt: skip
+        one(
+            "v",
+            Asset(
+                "cid:v1",
+                "Volume",
+                name="Vol 1",
+                number=1,
+                first_episode=1,
+                episode_count=2,
+                season_id="cid:s1",
+                series_id="cid:show",
+            ),
+        ),
+    ]
 
 
 @pytest.mark.parametrize("version", mddf.VERSIONS)
@@ -283,9 +325,22 @@ def test_written_workbook_reads_back_to_the_same_rights() -> None:
     records = _records()
     feed = mddf.read_feed("back.xlsx", io.BytesIO(mddf.render_xlsx(records)))
     assert feed.errors == []
-    assert sorted((a.alid, a.assets[0].content_id, a.transactions[0].license_type,
-                   a.transactions[0].territories, a.transactions[0].start)
-                  for a in feed.avails) == sorted(
-        (a.alid, a.assets[0].content_id, a.transactions[0].license_type,
-         a.transactions[0].territories, a.transactions[0].start) for a in records
-    )  # fmt: skip
+    assert sorted(
+        (
+            a.alid,
+            a.assets[0].content_id,
+            a.transactions[0].license_type,
+            a.transactions[0].territories,
+            a.transactions[0].start,
+        )
+        for a in feed.avails
+    ) == sorted(
+        (
+            a.alid,
+            a.assets[0].content_id,
+            a.transactions[0].license_type,
+            a.transactions[0].territories,
+            a.transactions[0].start,
+        )
+        for a in records
+    )

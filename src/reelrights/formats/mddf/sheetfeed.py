@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cache
 from io import BytesIO
 from typing import Any
 
@@ -208,6 +209,8 @@ class _Sheet:
             key = ALIASES.get(key, key)
             self.index.setdefault(key, position)
             self.letters.setdefault(key, get_column_letter(position + 1))
+        # column position → the key it is read as (the first column of a repeated name)
+        self.key_at = {position: key for key, position in self.index.items()}
 
     @property
     def is_feed(self) -> bool:
@@ -217,6 +220,10 @@ class _Sheet:
 class _RowReader:
     def __init__(self, feed: FeedRead, sheet: _Sheet, version: str) -> None:
         self.feed, self.sheet, self.vocab = feed, sheet, schema.vocabulary(version)
+        self.enumerations = {
+            key: {v.lower(): v for v in self.vocab.get(name, [])}
+            for key, name in ENUMERATED.items()
+        }
 
     def place(self, row: int, key: str | None) -> str:
         where = f"sheet '{self.sheet.title}' row {row}"
@@ -229,8 +236,11 @@ class _RowReader:
 
     def cells(self, values: tuple[Any, ...], row: int) -> dict[str, str]:
         out: dict[str, str] = {}
-        for key, position in self.sheet.index.items():
-            raw = values[position] if position < len(values) else None
+        keys = self.sheet.key_at
+        for position, raw in enumerate(values):
+            if raw is None or position not in keys:
+                continue
+            key = keys[position]
             if key in DATES and isinstance(raw, int | float) and not isinstance(raw, bool):
                 try:
                     raw = from_excel(raw)
@@ -241,8 +251,7 @@ class _RowReader:
             if text is None:
                 continue
             if key in ENUMERATED:
-                allowed = {v.lower(): v for v in self.vocab.get(ENUMERATED[key], [])}
-                text = allowed.get(text.lower(), text)
+                text = self.enumerations[key].get(text.lower(), text)
             out[key] = text
         return out
 
@@ -597,17 +606,22 @@ def _check(
 ) -> None:
     """Check the rows as the Avails XML they stand for, and locate problems at cells."""
     writer = _Writer(version)
-    places: dict[Any, tuple[_RowReader, int]] = {}
+    places: dict[Any, tuple[_RowReader, int]] = {}  # the current Avail's elements → rows
+
+    def cell(node: Any) -> str | None:
+        found, key = _origin(node, places)
+        return found[0].place(found[1], key) if found else None
 
     def report(severity: str, message: str, node: Any) -> None:
-        found, key = (None, None) if isinstance(node, tuple) else _origin(node, places)
-        where = found[0].place(found[1], key) if found else None
+        # a tuple is a cell noted earlier (see locate), for an element no longer kept
+        where = node[0] if isinstance(node, tuple) else cell(node)
         problem = Problem(message, feed.file, None, where)
         (feed.errors if severity == ERROR else feed.warnings).append(problem)
 
-    checks = AvailChecks(version, report)
+    checks = AvailChecks(version, report, lambda node: (cell(node),))
     for avail in avails:
         element = writer.avail(avail)
+        places.clear()
         transactions = element.findall(f"{writer.a}Transaction")
         for node, record in zip(transactions, avail.transactions, strict=False):
             places[node] = origins[id(record)]
@@ -653,26 +667,43 @@ def _path(expression: str) -> str:
     return expression.replace("{avail}", "avails:").replace("{md}", "md:")
 
 
-def _values(context: Any, spec: Any, work_type: str, ns: dict[str, str]) -> str | None:
+@cache
+def _compiled(spec: str, avails: str, md: str) -> Any:
+    return etree.XPath(_path(spec), namespaces={"avails": avails, "md": md})
+
+
+def _first_step(spec: str) -> str | None:
+    """The element a column's path starts from (None when it starts from an attribute)."""
+    head = spec.lstrip("*").split("/", 1)[0]
+    if not head.startswith("{"):
+        return None
+    return head.split("}", 1)[1].split("[", 1)[0]
+
+
+def _values(
+    context: Any, spec: Any, work_type: str, ns: dict[str, str], present: set[str] | None = None
+) -> str | None:
     if spec == "n.a" or spec is None:
         return None
     if isinstance(spec, dict):
         if "%FUNCTION" in spec:
             function = spec["%FUNCTION"]
             if function.get("name") == "eidr":
-                found = _values(context, function["args"]["xpath"], work_type, ns)
+                found = _values(context, function["args"]["xpath"], work_type, ns, present)
                 return found.replace("urn:eidr:10.5240:", "10.5240/") if found else None
             return None
         chosen = spec.get(work_type, spec.get("-default-"))
-        return _values(context, chosen, work_type, ns)
+        return _values(context, chosen, work_type, ns, present)
     if isinstance(spec, list):
         for option in spec:
-            found = _values(context, option, work_type, ns)
+            found = _values(context, option, work_type, ns, present)
             if found:
                 return found
         return None
+    if present is not None and (step := _first_step(spec)) is not None and step not in present:
+        return None  # most columns are empty: skip the path when its first element is absent
     try:
-        results = context.xpath(_path(spec.lstrip("*")), namespaces=ns)
+        results = _compiled(spec.lstrip("*"), ns["avails"], ns["md"])(context)
     except etree.XPathError:
         return None
     texts = []
@@ -687,10 +718,8 @@ def render_xlsx(avails: Iterable[Avail]) -> bytes:
     """An EMA Avails workbook (template 1.9, one ``AllAvails`` sheet, a row per transaction)."""
     columns = _columns()
     mapping = {**schema.sheet_columns(TEMPLATE)["AllAvails"], **EXTRA_COLUMNS}
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "AllAvails"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("AllAvails")
     sheet.append([c.split(":", 1)[0] for c in columns])
     sheet.append([c.split(":", 1)[1] for c in columns])
     sheet.append([TEMPLATE])
@@ -712,6 +741,11 @@ def render_xlsx(avails: Iterable[Avail]) -> bytes:
             trans = element.find(f"{writer.a}Transaction")
             asset = element.find(f"{writer.a}Asset")
             work_type = avail.assets[0].work_type if avail.assets else ""
+            present = {
+                name: {etree.QName(c).localname for c in node if isinstance(c.tag, str)}
+                for name, node in (("trans", trans), ("asset", asset), ("avail", element))
+                if node is not None
+            }
             row = []
             for column in columns:
                 group = column.split(":", 1)[0]
@@ -719,11 +753,15 @@ def render_xlsx(avails: Iterable[Avail]) -> bytes:
                 if column == "Avail:AvailID":
                     value = transaction.id
                 elif group in ("AvailTrans", "Reference"):
-                    value = _values(trans, spec, work_type, ns)
+                    value = _values(trans, spec, work_type, ns, present["trans"])
                 elif group in ("AvailAsset", "AvailMetadata"):
-                    value = _values(asset, spec, work_type, ns) if asset is not None else None
+                    value = (
+                        _values(asset, spec, work_type, ns, present["asset"])
+                        if asset is not None
+                        else None
+                    )
                 else:
-                    value = _values(element, spec, work_type, ns)
+                    value = _values(element, spec, work_type, ns, present["avail"])
                 if column == "AvailMetadata:VolumeNumber" and value is None and avail.assets:
                     first = avail.assets[0]
                     if first.work_type == "Episode" and first.number is not None:
