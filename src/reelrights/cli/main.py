@@ -673,7 +673,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     db: Db = None,
 ) -> None:
-    """Serve the REST API (docs at /docs) on loopback unless told otherwise."""
+    """Serve the web UI (at /ui/) and the REST API (docs at /docs) on loopback unless
+    told otherwise."""
     import os
 
     import uvicorn
@@ -682,7 +683,7 @@ def serve(
     if target:
         os.environ["REELRIGHTS_DB"] = target
     uvicorn.run(
-        "reelrights.api.app:app_from_environment",
+        "reelrights.web.app:site_from_environment",
         factory=True,
         host=host,
         port=port,

@@ -693,6 +693,18 @@ class Service:
             raise InvalidInput(sheet.problems)
         return sheet.contracts[0]
 
+    def check_contract(self, document: dict[str, Any]) -> ContractCheck:
+        """Whether a contract (a deal-sheet mapping, stored or not) could be executed now,
+        grant by grant, with the avails report of each: nothing is stored. A stored
+        contract of the same id is left out of the book while it is checked."""
+        contract = self._one_contract({**document, "status": "executed"}, "contract")
+        state = self._current()
+        for role, party in (("licensor", contract.licensor), ("licensee", contract.licensee)):
+            if party is not None and party not in state.parties:
+                raise InvalidInput([Problem(f"unknown party '{party}'", field=role)])
+        with self._lock:
+            return state.book.check(contract)
+
     def create_contract(self, document: dict[str, Any]) -> Contract:
         """Store a new contract from its deal-sheet mapping, as a draft unless it says
         ``hold`` (executing is a separate step, see :meth:`execute`)."""

@@ -127,9 +127,11 @@ class _Reader:
             licensor=(_text(licensor.find(f"{md}DisplayName")) if licensor is not None else None)
             or "",
             avail_type=self.find(node, "a:AvailType") or "",
-            service_provider=_text(provider.find(f"{md}DisplayName"))
-            if provider is not None
-            else None,
+            # the service provider, or else the first transaction's Licensee (2.5 and later)
+            service_provider=(
+                _text(provider.find(f"{md}DisplayName")) if provider is not None else None
+            )
+            or self.find(node, "a:Transaction/a:Licensee/md:DisplayName"),
             short_description=self.find(node, "a:ShortDescription") or "",
             issue_date=self.find(node, "a:Disposition/a:IssueDate"),
             licensor_xml=self.fragment(licensor) if licensor is not None else None,

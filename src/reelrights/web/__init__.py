@@ -1,0 +1,1 @@
+"""The web UI: server-rendered pages (Jinja2) for a rights desk, beside the REST API."""

@@ -1,0 +1,721 @@
+"""The web UI: the catalog, a title's rights timeline, the avails grid, contracts with a
+deal form checked live, uploads and the change log, served beside the REST API.
+
+Pages are rendered on the server (Jinja2) with a little plain JavaScript for the live
+deal check; no build step. A user signs in with an API key, kept in an http-only,
+SameSite=Strict cookie; the key's role and party decide what each page shows and allows,
+exactly as in the API, and every write is recorded under that key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import openpyxl
+import pycountry
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from reelrights.api.app import create_app
+from reelrights.domain.contracts import Contract
+from reelrights.domain.problems import InvalidInput, Problem
+from reelrights.domain.terms import from_end, from_start
+from reelrights.domain.territories import COUNTRY_BIT, m49_regions
+from reelrights.service import Acting, ApiKey, RightsConflict, Service
+from reelrights.web.charts import STATES, build_grid, build_timeline, colour_of
+
+HERE = Path(__file__).parent
+COOKIE = "reelrights_key"
+ROLES = {"viewer": 0, "editor": 1, "admin": 2}
+MEDIA_ORDER = [
+    "THEATRICAL",
+    "NON_THEATRICAL",
+    "EST",
+    "TVOD",
+    "PHYSICAL",
+    "SVOD",
+    "AVOD",
+    "FVOD",
+    "PAY_TV",
+    "FREE_TV",
+    "BASIC_TV",
+    "MERCHANDISING",
+    "BRAND_LICENSING",
+    "ECOMMERCE",
+    "PUBLISHING",
+    "SOUNDTRACK",
+    "ADVERTISING",
+    "PROMOTION",
+    "REMAKE",
+    "SEQUEL",
+]
+SUB_REGIONS = [15, 202, 419, 21, 30, 34, 35, 143, 145, 151, 154, 39, 155, 53, 54, 57, 61]
+"""UN M49 sub-regions the grid groups countries by (collapsible)."""
+
+
+@cache
+def region_of_country() -> dict[str, str]:
+    by_name, by_number = m49_regions()
+    out: dict[str, str] = {}
+    for number in SUB_REGIONS:
+        name = by_number.get(number)
+        if name is None:
+            continue
+        mask = by_name[name]
+        for code, bit in COUNTRY_BIT.items():
+            if mask & bit and code not in out:
+                out[code] = name.replace("_", " ").title()
+    return out
+
+
+@cache
+def country_names() -> dict[str, str]:
+    return {c.alpha_2: getattr(c, "common_name", c.name) for c in pycountry.countries}
+
+
+class NotSignedIn(Exception):
+    """The page needs a key: go to the sign-in page."""
+
+
+def signed_in(request: Request) -> ApiKey:
+    """The key of the signed-in user (from the cookie), or off to the sign-in page."""
+    service: Service = request.app.state.web_service
+    key = service.verify_key(request.cookies.get(COOKIE, ""))
+    if key is None:
+        raise NotSignedIn()
+    return key
+
+
+Signed = Annotated[ApiKey, Depends(signed_in)]
+
+
+def _who(key: ApiKey) -> Acting:
+    return Acting(f"key:{key.id}", key.id, key.party)
+
+
+def _form_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+
+
+def add_web(app: FastAPI, service: Service) -> FastAPI:
+    """Add the web pages (under ``/ui``) and their static files to an API application."""
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(states=STATES, colour_of=colour_of)
+    app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
+
+    app.state.web_service = service
+    app.add_middleware(GZipMiddleware, minimum_size=2000)
+
+    def allowed(key: ApiKey, role: str) -> bool:
+        return ROLES[key.role] >= ROLES[role]
+
+    def require(key: ApiKey, role: str, what: str) -> None:
+        if not allowed(key, role):
+            raise HTTPException(403, f"a {key.role} key cannot {what}")
+
+    def same_origin(request: Request) -> None:
+        """Forms post only from these pages (the cookie is SameSite=Strict as well)."""
+        origin = request.headers.get("origin")
+        if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+            raise HTTPException(403, "cross-site form post refused")
+
+    def page(
+        request: Request, template: str, key: ApiKey | None, http_status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request,
+            template,
+            {
+                "key": key,
+                "can_edit": key is not None and allowed(key, "editor") and key.party is None,
+                "is_admin": key is not None and allowed(key, "admin"),
+                "today": date.today(),
+                **context,
+            },
+            status_code=http_status,
+        )
+
+    @app.exception_handler(NotSignedIn)
+    async def _to_login(request: Request, _: NotSignedIn) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/ui/login?{urlencode({'next': target})}", status_code=303)
+
+    # -- signing in --------------------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse("/ui/", status_code=303)
+
+    @app.get("/ui/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request, next: str = "/ui/") -> HTMLResponse:
+        return page(request, "login.html", None, next=next, error=None)
+
+    @app.post("/ui/login", response_class=HTMLResponse, include_in_schema=False)
+    def login(
+        request: Request, key: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/ui/"
+    ) -> Response:
+        row = service.verify_key(key.strip())
+        if row is None:
+            return page(
+                request,
+                "login.html",
+                None,
+                next=next,
+                error="That key is not valid (or was revoked).",
+                http_status=401,
+            )
+        target = next if next.startswith("/ui/") else "/ui/"
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            COOKIE,
+            key.strip(),
+            httponly=True,
+            secure=True,
+            samesite="strict",
+            path="/",
+            max_age=12 * 3600,
+        )
+        return response
+
+    @app.post("/ui/logout", include_in_schema=False)
+    def logout() -> Response:
+        response = RedirectResponse("/ui/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    # -- catalog and titles ----------------------------------------------------------
+
+    @app.get("/ui/", response_class=HTMLResponse, include_in_schema=False)
+    def catalog(
+        request: Request,
+        key: Signed,
+        q: str = "",
+        kind: str = "",
+        year: str = "",
+        party: str = "",
+    ) -> HTMLResponse:
+        titles = service.titles()
+        if q:
+            needle = q.lower()
+            titles = [t for t in titles if needle in t.id.lower() or needle in t.name.lower()]
+        if kind:
+            titles = [t for t in titles if t.kind == kind]
+        if year.isdigit():
+            titles = [t for t in titles if t.year == int(year)]
+        chosen = key.party or party
+        if chosen:
+            named = {
+                ref
+                for c in service.contracts(party=chosen)
+                for item in c.rights
+                for ref in item.titles
+            }
+            catalog_ = service.catalog()
+            covered = {t for ref in named for t in catalog_.expand([ref]) | {ref}}
+            titles = [t for t in titles if t.id in covered]
+        shown = titles[:200]
+        return page(
+            request,
+            "catalog.html",
+            key,
+            titles=shown,
+            total=len(titles),
+            q=q,
+            kind=kind,
+            year=year,
+            party=chosen,
+            parties=service.parties(),
+            kinds=["film", "series", "season", "episode", "collection", "short", "special"],
+        )
+
+    @app.get("/ui/titles/{title_id}", response_class=HTMLResponse, include_in_schema=False)
+    def title_page(request: Request, key: Signed, title_id: str) -> HTMLResponse:
+        catalog_ = service.catalog()
+        title = catalog_.get(title_id)
+        if title is None:
+            raise HTTPException(404, f"unknown title '{title_id}'")
+        media, geography = service.vocabularies()
+        contracts = service.contracts(title=title_id)
+        if key.party:
+            contracts = [c for c in contracts if key.party in (c.licensor, c.licensee)]
+        mine = catalog_.expand([title_id]) | {title_id}
+        items = []
+        owners, chain = [], []
+        for contract in contracts:
+            if not (contract.in_force() or contract.status == "hold"):
+                continue
+            for grant in contract.grants:
+                if not (catalog_.expand(grant.titles) & mine):
+                    continue
+                if contract.licensor is None:
+                    owners.append((contract, grant))
+                elif grant.sublicense:
+                    chain.append((contract, grant))
+                items.append(_bar(contract, grant, media, geography, holdback=False))
+            for holdback in contract.holdbacks:
+                if catalog_.expand(holdback.titles) & mine:
+                    items.append(_bar(contract, holdback, media, geography, holdback=True))
+        timeline = build_timeline(items, date.today())
+        return page(
+            request,
+            "title.html",
+            key,
+            title=title,
+            timeline=timeline,
+            owners=owners,
+            chain=chain,
+            contracts=contracts,
+            describe_media=media.describe,
+            describe_territories=geography.describe,
+            children=[
+                catalog_.get(c) for c in sorted(catalog_.expand([title_id])) if c != title_id
+            ][:50],
+        )
+
+    # -- the avails grid ---------------------------------------------------------------
+
+    def grid_answer(
+        key: ApiKey,
+        title: str,
+        licensor: str,
+        start: str,
+        end: str,
+        exclusive: bool,
+        territories: str = "",
+    ) -> dict[str, Any]:
+        if key.party and licensor != key.party:
+            raise HTTPException(403, f"a key of '{key.party}' asks avails only as '{key.party}'")
+        return service.grid(
+            licensor,
+            title,
+            start,
+            end or None,
+            exclusive=exclusive,
+            territories=_form_list(territories) or ["WORLD"],
+        )
+
+    def owner_of(title: str) -> str:
+        for contract in service.contracts(title=title):
+            if contract.licensor is None and contract.in_force():
+                return contract.licensee
+        return ""
+
+    @app.get("/ui/grid", response_class=HTMLResponse, include_in_schema=False)
+    def grid(
+        request: Request,
+        key: Signed,
+        title: str = "",
+        licensor: str = "",
+        start: str = "",
+        end: str = "",
+        exclusive: bool = False,
+        territories: str = "",
+        cell: str = "",
+    ) -> HTMLResponse:
+        context: dict[str, Any] = {
+            "title_id": title,
+            "licensor": licensor,
+            "start": start,
+            "end": end,
+            "territories": territories,
+            "exclusive": exclusive,
+            "regions": None,
+            "media": [],
+            "problems": [],
+            "parties": service.parties(),
+            "detail": None,
+        }
+        if title:
+            context["licensor"] = licensor = key.party or licensor or owner_of(title)
+            context["start"] = start = start or f"{date.today().year}-01-01"
+            context["end"] = end = end or f"{date.today().year}-12-31"
+            try:
+                answer = grid_answer(key, title, licensor, start, end, exclusive, territories)
+            except InvalidInput as error:
+                context["problems"] = error.problems
+            else:
+                present = {c["medium"] for c in answer["cells"]}
+                media = [m for m in MEDIA_ORDER if m in present]
+                context.update(
+                    media=media,
+                    regions=build_grid(answer, media, region_of_country(), country_names()),
+                    status=answer["status"],
+                    title=service.catalog().get(title),
+                )
+                if cell and ":" in cell:
+                    medium, country = cell.split(":", 1)
+                    found = [
+                        c
+                        for c in answer["cells"]
+                        if c["medium"] == medium and c["territory"] == country
+                    ]
+                    context["detail"] = found[0] if found else None
+        return page(request, "grid.html", key, **context)
+
+    @app.get("/ui/grid.{kind}", include_in_schema=False)
+    def grid_file(
+        key: Signed,
+        kind: str,
+        title: str,
+        licensor: str = "",
+        start: str = "",
+        end: str = "",
+        exclusive: bool = False,
+        territories: str = "",
+    ) -> Response:
+        if kind not in ("csv", "xlsx"):
+            raise HTTPException(404, "the grid exports as .csv or .xlsx")
+        licensor = key.party or licensor or owner_of(title)
+        answer = grid_answer(key, title, licensor, start, end, exclusive, territories)
+        rows = [["territory", "country", "medium", "status", "reasons", "holds", "free windows"]]
+        names = country_names()
+        for c in answer["cells"]:
+            state = "held" if c["status"] == "available" and c["holds"] else c["status"]
+            rows.append(
+                [
+                    c["territory"],
+                    names.get(c["territory"], ""),
+                    c["medium"],
+                    state,
+                    "; ".join(
+                        f"{r['reason']} {r['contract'] or ''} {r['start'] or ''}..{r['end'] or ''}"
+                        for r in c["reasons"]
+                    ),
+                    "; ".join(h["contract"] for h in c["holds"]),
+                    "; ".join(f"{w['start'] or ''}..{w['end'] or ''}" for w in c["windows"]),
+                ]
+            )
+        name = f"avails-{title}-{start or 'from'}-{end or 'on'}"
+        if kind == "csv":
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            return Response(
+                buffer.getvalue(),
+                media_type="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            )
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet("avails")
+        for row in rows:
+            sheet.append(row)
+        data = io.BytesIO()
+        book.save(data)
+        return Response(
+            data.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+
+    # -- contracts and the deal form ---------------------------------------------------
+
+    @app.get("/ui/contracts", response_class=HTMLResponse, include_in_schema=False)
+    def contracts_page(
+        request: Request,
+        key: Signed,
+        party: str = "",
+        status: str = "",
+        title: str = "",
+        offset: int = 0,
+    ) -> HTMLResponse:
+        chosen = key.party or party or None
+        total, items = service.contract_page(
+            chosen, status or None, title or None, 50, max(0, offset)
+        )
+        return page(
+            request,
+            "contracts.html",
+            key,
+            contracts=items,
+            total=total,
+            party=chosen or "",
+            status=status,
+            title=title,
+            offset=offset,
+            parties=service.parties(),
+        )
+
+    def visible(key: ApiKey, contract_id: str) -> Contract:
+        try:
+            contract = service.contract(contract_id)
+        except InvalidInput:
+            raise HTTPException(404, f"unknown contract '{contract_id}'") from None
+        if key.party and key.party not in (contract.licensor, contract.licensee):
+            raise HTTPException(404, f"unknown contract '{contract_id}'")
+        return contract
+
+    def contract_view(
+        request: Request, key: ApiKey, contract_id: str, **extra: Any
+    ) -> HTMLResponse:
+        contract = visible(key, contract_id)
+        sheet = service.contract_sheet(contract_id)
+        return page(
+            request,
+            "contract.html",
+            key,
+            contract=contract,
+            sheet=sheet,
+            history=service.history("contract", contract_id, limit=20),
+            **extra,
+        )
+
+    @app.get("/ui/contracts/new", response_class=HTMLResponse, include_in_schema=False)
+    def deal_form(request: Request, key: Signed, title: str = "") -> HTMLResponse:
+        require(key, "editor", "enter deals")
+        return page(
+            request,
+            "deal.html",
+            key,
+            parties=service.parties(),
+            title=title,
+            form={},
+            problems=[],
+            grants=[{"titles": title}],
+        )
+
+    def deal_document(form: Any) -> dict[str, Any]:
+        grants = []
+        for index in range(int(form.get("grant_count", "1") or 1)):
+
+            def field(name: str, i: int = index) -> str:
+                return str(form.get(f"grants-{i}-{name}", "") or "")
+
+            if not (field("titles") or field("media") or field("territories")):
+                continue
+            grant: dict[str, Any] = {
+                "titles": _form_list(field("titles")),
+                "media": _form_list(field("media")),
+                "territories": _form_list(field("territories")),
+                "exclusive": field("exclusive") in ("on", "true", "1"),
+            }
+            if field("languages"):
+                grant["languages"] = _form_list(field("languages"))
+            if field("start"):
+                grant["start"] = field("start")
+            grant["end"] = field("end") or None
+            grants.append(grant)
+        document: dict[str, Any] = {
+            "id": str(form.get("id", "")).strip(),
+            "licensor": str(form.get("licensor", "")).strip() or None,
+            "licensee": str(form.get("licensee", "")).strip(),
+            "grants": grants,
+        }
+        return document
+
+    @app.post("/ui/contracts/check", response_class=HTMLResponse, include_in_schema=False)
+    async def deal_check(request: Request, key: Signed) -> HTMLResponse:
+        """The live check of the deal form: each grant against avails, nothing stored."""
+        require(key, "editor", "enter deals")
+        same_origin(request)
+        document = deal_document(await request.form())
+        if not document["id"]:
+            document["id"] = "draft-being-entered"
+        problems: list[Problem] = []
+        check = None
+        if not document["grants"]:
+            problems.append(Problem("add a grant: titles, media and territories"))
+        else:
+            try:
+                check = service.check_contract(document)
+            except InvalidInput as error:
+                problems = list(error.problems)
+        media, geography = service.vocabularies()
+        return page(
+            request,
+            "_check.html",
+            key,
+            check=check,
+            problems=problems,
+            document=document,
+            box_media=lambda box: media.describe(box.media),
+            box_territories=lambda box: geography.describe(box.territories),
+            box_start=lambda box: from_start(box.start) or "always",
+            box_end=lambda box: from_end(box.end) or "open end",
+        )
+
+    @app.post("/ui/contracts", response_class=HTMLResponse, include_in_schema=False)
+    async def create_draft(request: Request, key: Signed) -> Response:
+        require(key, "editor", "enter deals")
+        same_origin(request)
+        form = await request.form()
+        document = deal_document(form)
+        try:
+            with service.acting(_who(key)):
+                created = service.create_contract(document)
+        except InvalidInput as error:
+            grants = [
+                {k.split("-", 2)[2]: v for k, v in form.items() if k.startswith(f"grants-{i}-")}
+                for i in range(int(str(form.get("grant_count", "1") or 1)))
+            ]
+            return page(
+                request,
+                "deal.html",
+                key,
+                parties=service.parties(),
+                title="",
+                form=dict(form),
+                problems=error.problems,
+                grants=grants or [{}],
+                http_status=422,
+            )
+        return RedirectResponse(f"/ui/contracts/{created.id}", status_code=303)
+
+    @app.get("/ui/contracts/{contract_id}", response_class=HTMLResponse, include_in_schema=False)
+    def contract_page(request: Request, key: Signed, contract_id: str) -> HTMLResponse:
+        return contract_view(request, key, contract_id)
+
+    def act(request: Request, key: ApiKey, contract_id: str, run: Callable[[], Any]) -> Response:
+        require(key, "editor", "execute or terminate contracts")
+        same_origin(request)
+        contract = visible(key, contract_id)
+        if key.party and key.party != contract.licensor:
+            raise HTTPException(403, "only the licensor's key may execute or terminate")
+        try:
+            with service.acting(_who(key)):
+                run()
+        except RightsConflict as conflict:
+            return contract_view(request, key, contract_id, conflict=conflict, http_status=409)
+        except InvalidInput as error:
+            return contract_view(
+                request, key, contract_id, problems=error.problems, http_status=422
+            )
+        return RedirectResponse(f"/ui/contracts/{contract_id}", status_code=303)
+
+    @app.post("/ui/contracts/{contract_id}/execute", include_in_schema=False)
+    def execute(request: Request, key: Signed, contract_id: str) -> Response:
+        return act(request, key, contract_id, lambda: service.execute(contract_id))
+
+    @app.post("/ui/contracts/{contract_id}/terminate", include_in_schema=False)
+    def terminate(
+        request: Request, key: Signed, contract_id: str, on: Annotated[str, Form()] = ""
+    ) -> Response:
+        day = date.fromisoformat(on) if on else None
+        return act(request, key, contract_id, lambda: service.terminate(contract_id, day))
+
+    # -- uploads and the change log ----------------------------------------------------
+
+    @app.get("/ui/upload", response_class=HTMLResponse, include_in_schema=False)
+    def upload_form(request: Request, key: Signed) -> HTMLResponse:
+        require(key, "editor", "upload")
+        return page(request, "upload.html", key, problems=[], result=None, conflict=None)
+
+    @app.post("/ui/upload", response_class=HTMLResponse, include_in_schema=False)
+    async def upload(request: Request, key: Signed, file: UploadFile) -> HTMLResponse:
+        require(key, "editor", "upload")
+        same_origin(request)
+        if key.party:
+            raise HTTPException(403, "a party's key cannot load deal sheets or feeds")
+        name = file.filename or "upload"
+        data = await file.read()
+        result: dict[str, Any] | None = None
+        try:
+            with service.acting(_who(key)):
+                if name.lower().endswith((".yaml", ".yml", ".json")):
+                    loaded = service.load_texts([(name, data.decode("utf-8", "replace"))])
+                    result = {
+                        "kind": "deal sheet",
+                        "parties": loaded.parties,
+                        "titles": loaded.titles,
+                        "contracts": loaded.contracts,
+                    }
+                else:
+                    imported = service.import_feeds([(name, io.BytesIO(data))])
+                    summary = imported.to_json()
+                    result = {
+                        "kind": "Avails feed",
+                        "avails": summary["avails"],
+                        "transactions": summary["transactions"],
+                        "titles": summary["titles"],
+                        "contracts created": summary["contracts"]["created"],
+                        "contracts updated": summary["contracts"]["updated"],
+                        "warnings": len(summary["warnings"]),
+                    }
+        except InvalidInput as error:
+            return page(
+                request,
+                "upload.html",
+                key,
+                problems=error.problems,
+                result=None,
+                conflict=None,
+                name=name,
+                http_status=422,
+            )
+        except RightsConflict as conflict:
+            return page(
+                request,
+                "upload.html",
+                key,
+                problems=[],
+                result=None,
+                conflict=conflict,
+                name=name,
+                http_status=409,
+            )
+        return page(
+            request, "upload.html", key, problems=[], result=result, conflict=None, name=name
+        )
+
+    @app.get("/ui/changes", response_class=HTMLResponse, include_in_schema=False)
+    def changes(
+        request: Request, key: Signed, entity: str = "", entity_id: str = ""
+    ) -> HTMLResponse:
+        require(key, "admin", "read the change log")
+        items = service.history(entity or None, entity_id or None, limit=200)
+        return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
+
+    return app
+
+
+def _bar(
+    contract: Contract, item: Any, media: Any, geography: Any, holdback: bool
+) -> dict[str, Any]:
+    start = item.start.day if item.start and item.start.day else None
+    end = item.end.day if item.end and item.end.day else None
+    owner = contract.licensor is None
+    exclusive = getattr(item, "exclusive", False) or owner  # an owner holds exclusively
+    party = contract.licensee if contract.licensor is not None else f"{contract.licensee} (owner)"
+    label = (
+        f"{contract.id}: {'holdback by ' + (contract.licensor or '') if holdback else party}, "
+        f"{'exclusive' if exclusive else 'non-exclusive' if not holdback else ''} "
+        f"{start or 'since always'} → {end or 'open end'}"
+        + (" (hold)" if contract.status == "hold" else "")
+    )
+    return {
+        "contract": contract.id,
+        "licensee": contract.licensee if not owner else f"{contract.licensee} (owner)",
+        "media": media.describe(item.media),
+        "territories": geography.describe(item.territories),
+        "start": start,
+        "end": end,
+        "exclusive": exclusive,
+        "holdback": holdback,
+        "owner": owner,
+        "hold": contract.status == "hold",
+        "label": label,
+    }
+
+
+def create_site(service: Service) -> FastAPI:
+    """The REST API with the web UI beside it (what ``reelrights serve`` runs)."""
+    return add_web(create_app(service), service)
+
+
+def site_from_environment() -> FastAPI:
+    import logging
+
+    logging.basicConfig(level=os.environ.get("REELRIGHTS_LOG", "INFO"), format="%(message)s")
+    return create_site(Service(os.environ.get("REELRIGHTS_DB"), actor="web"))
+
+
+__all__ = ["add_web", "create_site", "site_from_environment"]

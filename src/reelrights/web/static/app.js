@@ -1,0 +1,69 @@
+// reelrights web UI: collapsible grid regions, cell tooltips on hover and focus, and the
+// deal form's live avails check. Plain JavaScript, no build step.
+(function () {
+  "use strict";
+
+  // Grid regions fold and unfold (keyboard: the toggle is a button).
+  document.querySelectorAll(".toggle[data-region]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var rows = document.getElementById("region-" + button.dataset.region);
+      var open = button.getAttribute("aria-expanded") === "true";
+      button.setAttribute("aria-expanded", open ? "false" : "true");
+      rows.hidden = open;
+    });
+  });
+
+  // A cell's reason and contract on hover or keyboard focus.
+  var tip = document.getElementById("tip");
+  if (tip) {
+    var show = function (event) {
+      var cell = event.target.closest(".cell");
+      if (!cell) return;
+      tip.textContent = cell.getAttribute("aria-label");
+      tip.hidden = false;
+      var box = cell.getBoundingClientRect();
+      tip.style.left = Math.min(box.left, window.innerWidth - 370) + "px";
+      tip.style.top = box.bottom + 6 + "px";
+    };
+    var hide = function () { tip.hidden = true; };
+    document.addEventListener("mouseover", show);
+    document.addEventListener("focusin", show);
+    document.addEventListener("mouseout", hide);
+    document.addEventListener("focusout", hide);
+  }
+
+  // The deal form: every change is checked against avails, nothing stored.
+  var form = document.getElementById("deal");
+  if (form) {
+    var target = document.querySelector(form.dataset.target);
+    var timer = null;
+    var check = function () {
+      fetch(form.dataset.check, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        .then(function (answer) { return answer.text(); })
+        .then(function (html) { target.innerHTML = html; })
+        .catch(function () { target.textContent = "The check could not run; try again."; });
+    };
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, 350);
+    });
+    form.addEventListener("change", function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, 50);
+    });
+    document.getElementById("add-grant").addEventListener("click", function () {
+      var grants = form.querySelectorAll(".grant");
+      var last = grants[grants.length - 1];
+      var index = grants.length;
+      var copy = last.cloneNode(true);
+      copy.dataset.index = index;
+      copy.querySelectorAll("input").forEach(function (input) {
+        input.name = input.name.replace(/^grants-\d+-/, "grants-" + index + "-");
+        if (input.type === "checkbox") { input.checked = false; } else { input.value = ""; }
+      });
+      last.after(copy);
+      form.querySelector("[name=grant_count]").value = index + 1;
+      copy.querySelector("input").focus();
+    });
+  }
+})();

@@ -1,0 +1,241 @@
+"""The web UI in a real browser: Debian's Chromium driven by Playwright, against a real
+``reelrights serve`` on loopback with the demo data. Every page is saved as a PNG in
+``test-artifacts/`` (or ``$REELRIGHTS_ARTIFACTS``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from reelrights.service import Service
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("REELRIGHTS_ARTIFACTS", ROOT / "test-artifacts"))
+CHROMIUM = os.environ.get("REELRIGHTS_CHROMIUM", "/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    folder = tmp_path_factory.mktemp("web")
+    db = str(folder / "demo.db")
+    reelrights = [sys.executable, "-m", "reelrights.cli.main"]
+    subprocess.run(
+        [*reelrights, "demo", "--db", db, "--titles", "300", "--contracts", "2000"],
+        check=True,
+        capture_output=True,
+    )
+    service = Service(db, actor="test setup")
+    keys = {role: service.create_key(role)[1] for role in ("admin", "editor", "viewer")}
+    service.close()
+    port = _free_port()
+    server = subprocess.Popen(
+        [*reelrights, "serve", "--port", str(port), "--db", db],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:  # pragma: no cover - the server did not start
+        server.kill()
+        raise RuntimeError(server.stderr.read().decode() if server.stderr else "no server")
+    yield {"base": base, **keys}
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM} (.ci/run installs it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+def signed_in(browser: Browser, site: dict[str, str], role: str, **options: object) -> Page:
+    settings: dict[str, object] = {"viewport": {"width": 1366, "height": 900}, **options}
+    context = browser.new_context(**settings)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto(site["base"] + "/ui/")
+    expect(page).to_have_url(re.compile(r"/ui/login"))
+    page.fill("#key", site[role])
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Catalog")
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_sign_in_refuses_a_wrong_key_and_the_cookie_is_http_only(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    page = browser.new_page()
+    page.goto(site["base"] + "/ui/login")
+    page.fill("#key", "rr_000000000000_notarealkeynotarealkey")
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_contain_text("not valid")
+    shot(page, "01-login")
+    page.fill("#key", site["viewer"])
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Catalog")
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "reelrights_key"]
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""  # no script can read the key
+    page.context.close()
+
+
+def test_star_wars_grid_shows_china_blocked_by_tencent_and_hong_kong_open(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    page = signed_in(browser, site, "viewer")
+    page.fill("input[name=q]", "star wars")
+    page.click("form[role=search] button")
+    expect(page.locator("table.list")).to_contain_text("Star Wars")
+    shot(page, "02-catalog")
+    page.goto(site["base"] + "/ui/grid?title=star-wars-saga&start=2016-01-01&end=2016-12-31")
+    for medium in ("EST", "TVOD", "SVOD", "AVOD", "FVOD"):  # ONLINE
+        cell = page.locator(f"button.cell[value='{medium}:CN']")
+        expect(cell).to_have_class("cell unavailable")
+        expect(cell).to_have_attribute(
+            "aria-label", re.compile(r"exclusive-license by disney-tencent-star-wars")
+        )
+    expect(page.locator("button.cell[value='AVOD:HK']")).to_have_class("cell available")
+    expect(page.locator("button.cell[value='EST:HK']")).to_have_class("cell available")
+    # keyboard focus shows the reason and the contract
+    page.locator("button.cell[value='SVOD:CN']").focus()
+    expect(page.locator("#tip")).to_contain_text("exclusive-license by disney-tencent-star-wars")
+    shot(page, "03-grid")
+    page.locator("button.cell[value='SVOD:CN']").click()
+    detail = page.locator("#detail")
+    expect(detail).to_contain_text("exclusive-license")
+    expect(detail.locator("a")).to_have_text("disney-tencent-star-wars")
+    shot(page, "04-grid-day-ranges")
+    # the exclusive toggle and the exports
+    page.click("text=Show exclusive")
+    expect(page).to_have_url(re.compile(r"exclusive=true"))
+    with page.expect_download() as download:
+        page.click("text=Export CSV")
+    assert "SVOD" in Path(download.value.path()).read_text()
+    page.context.close()
+
+
+def test_the_rights_timeline_of_a_title(browser: Browser, site: dict[str, str]) -> None:
+    page = signed_in(browser, site, "viewer")
+    page.goto(site["base"] + "/ui/titles/star-wars-4")
+    timeline = page.locator("figure.timeline svg")
+    expect(timeline).to_be_visible()
+    expect(page.locator("figure.timeline rect")).not_to_have_count(0)
+    expect(page.locator("figure.timeline .todaylabel")).to_have_text("today")
+    expect(page.locator("text=Ownership and chain of title")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("walt-disney")
+    shot(page, "05-timeline")
+    page.context.close()
+
+
+def test_a_conflicting_draft_shows_the_conflict_before_execution(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    page = signed_in(browser, site, "editor")
+    page.goto(site["base"] + "/ui/contracts/new")
+    page.fill("input[name=id]", "youku-star-wars-cn")
+    page.select_option("select[name=licensor]", "walt-disney")
+    page.select_option("select[name=licensee]", "youku")
+    page.fill("input[name='grants-0-titles']", "star-wars-4")
+    page.fill("input[name='grants-0-media']", "SVOD")
+    page.fill("input[name='grants-0-territories']", "CN, HK")
+    page.fill("input[name='grants-0-start']", "2016-06-01")
+    page.fill("input[name='grants-0-end']", "2016-06-30")
+    page.check("input[name='grants-0-exclusive']")
+    conflict = page.locator("#check [data-check=conflict]")
+    expect(conflict).to_contain_text("exclusive-license")
+    expect(conflict).to_contain_text("disney-tencent-star-wars")
+    shot(page, "06-deal-conflict")
+    # narrowing the grant to Hong Kong clears the conflict, still before anything is saved
+    page.fill("input[name='grants-0-territories']", "CN")
+    expect(conflict).to_be_visible()
+    page.click("#save")
+    expect(page.locator("h1")).to_contain_text("youku-star-wars-cn")
+    page.click("#execute")
+    expect(page.locator(".conflict")).to_contain_text("exclusive-license")
+    expect(page.locator("h1 .status")).to_have_text("draft")
+    shot(page, "07-contract-rejected")
+    page.context.close()
+
+
+def test_a_viewer_sees_no_execute_button_and_gets_403_if_it_posts(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    page = signed_in(browser, site, "viewer")
+    page.goto(site["base"] + "/ui/contracts?status=draft")
+    shot(page, "08-contracts")
+    first = page.locator("table.list tbody a").first
+    contract_id = first.inner_text()
+    first.click()
+    expect(page.locator("h1")).to_contain_text(contract_id)
+    expect(page.locator("#execute")).to_have_count(0)
+    answer = page.request.post(f"{site['base']}/ui/contracts/{contract_id}/execute")
+    assert answer.status == 403
+    shot(page, "09-contract-viewer")
+    assert page.request.get(f"{site['base']}/ui/changes").status == 403
+    page.context.close()
+
+
+def test_uploads_show_errors_in_place_and_admins_read_the_change_log(
+    browser: Browser, site: dict[str, str], tmp_path: Path
+) -> None:
+    page = signed_in(browser, site, "admin")
+    page.goto(site["base"] + "/ui/upload")
+    bad = ROOT / "tests" / "conformance" / "mddf" / "samples" / "xml" / "Avails_withErrors.xml"
+    page.set_input_files("#file", str(bad))
+    page.click("main button[type=submit]")
+    problems = page.locator(".problems")
+    expect(problems).to_contain_text("nothing was stored")
+    expect(problems).to_contain_text("'JJ' is not an ISO 3166-1 country code")
+    expect(problems.locator("li")).to_have_count(7)
+    shot(page, "10-upload-errors")
+    page.goto(site["base"] + "/ui/changes")
+    expect(page.locator("table.list")).to_contain_text("create")
+    shot(page, "11-change-log")
+    page.context.close()
+
+
+def test_the_grid_works_on_a_tablet(browser: Browser, site: dict[str, str]) -> None:
+    page = signed_in(
+        browser, site, "viewer", viewport={"width": 820, "height": 1180}, has_touch=True
+    )
+    page.goto(site["base"] + "/ui/grid?title=star-wars-saga&start=2016-01-01&end=2016-12-31")
+    expect(page.locator("button.cell[value='SVOD:CN']")).to_be_visible()
+    toggle = page.locator("button.toggle", has_text="Northern Europe")
+    expect(toggle).to_have_attribute("aria-expanded", "false")  # all available: folded
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("button.cell[value='SVOD:SE']")).to_be_visible()
+    shot(page, "12-grid-tablet")
+    page.context.close()

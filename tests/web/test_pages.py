@@ -1,0 +1,160 @@
+"""The web UI in-process: sign-in, roles and party scopes, form-post origin, the deal
+check, exports and uploads, without a browser (the browser tests are test_browser.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reelrights.service import Service
+from reelrights.web.app import create_site
+from tests.store.test_service import BOOK
+
+BASE = "https://testserver"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> tuple[Service, dict[str, str]]:
+    service = Service(str(tmp_path / "web.db"), actor="setup")
+    service.load_texts([("book.yaml", BOOK)])
+    keys = {
+        "admin": service.create_key("admin")[1],
+        "editor": service.create_key("editor")[1],
+        "viewer": service.create_key("viewer")[1],
+        "youku": service.create_key("editor", "youku")[1],
+    }
+    return service, keys
+
+
+def client(service: Service, key: str | None) -> TestClient:
+    browser = TestClient(create_site(service), base_url=BASE, follow_redirects=False)
+    if key:
+        answer = browser.post("/ui/login", data={"key": key, "next": "/ui/grid"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/ui/grid"
+        cookie = answer.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
+    return browser
+
+
+def test_pages_need_a_key_and_a_bad_key_is_refused(site) -> None:
+    service, _ = site
+    anonymous = client(service, None)
+    answer = anonymous.get("/ui/contracts")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/ui/login")
+    refused = anonymous.post("/ui/login", data={"key": "rr_nope"})
+    assert refused.status_code == 401 and "not valid" in refused.text
+    assert anonymous.get("/").headers["location"] == "/ui/"
+
+
+def test_every_page_renders_for_an_admin(site) -> None:
+    service, keys = site
+    browser = client(service, keys["admin"])
+    for url in (
+        "/ui/",
+        "/ui/?q=hope&kind=film",
+        "/ui/titles/sw4",
+        "/ui/grid?title=saga&licensor=disney&start=2016-01-01&end=2016-12-31",
+        "/ui/grid?title=saga&licensor=disney&start=2016-01-01&end=2016-12-31&cell=SVOD:CN",
+        "/ui/contracts",
+        "/ui/contracts/tencent-online",
+        "/ui/contracts/new",
+        "/ui/upload",
+        "/ui/changes",
+    ):
+        answer = browser.get(url)
+        assert answer.status_code == 200, (url, answer.text[:300])
+    grid = browser.get("/ui/grid?title=saga&start=2016-01-01&end=2016-12-31").text
+    assert (
+        'value="SVOD:CN" aria-label="SVOD CN unavailable; exclusive-license by tencent-online'
+        in grid
+    )
+    assert browser.get("/ui/titles/nope").status_code == 404
+
+
+def test_grid_exports_list_every_cell_with_its_reason(site) -> None:
+    service, keys = site
+    browser = client(service, keys["viewer"])
+    query = "title=sw4&licensor=disney&start=2016-01-01&end=2016-12-31&territories=CN,HK"
+    rows = list(csv.reader(io.StringIO(browser.get(f"/ui/grid.csv?{query}").text)))
+    assert rows[0][:4] == ["territory", "country", "medium", "status"]
+    cn_svod = next(r for r in rows if r[0] == "CN" and r[2] == "SVOD")
+    assert cn_svod[3] == "unavailable" and "tencent-online" in cn_svod[4]
+    assert len(rows) == 1 + 2 * 20  # two countries x every medium
+    sheet = browser.get(f"/ui/grid.xlsx?{query}")
+    assert sheet.status_code == 200 and sheet.content.startswith(b"PK")
+
+
+def test_the_deal_check_flags_a_conflict_and_stores_nothing(site) -> None:
+    service, keys = site
+    browser = client(service, keys["editor"])
+    before = service.counts()
+    form = {
+        "id": "youku-cn",
+        "licensor": "disney",
+        "licensee": "youku",
+        "grant_count": "1",
+        "grants-0-titles": "sw4",
+        "grants-0-media": "SVOD",
+        "grants-0-territories": "CN, HK",
+        "grants-0-start": "2016-06-01",
+        "grants-0-end": "2016-06-30",
+        "grants-0-exclusive": "on",
+    }
+    answer = browser.post("/ui/contracts/check", data=form)
+    assert 'data-check="conflict"' in answer.text and "tencent-online" in answer.text
+    fine = browser.post("/ui/contracts/check", data={**form, "grants-0-territories": "HK"})
+    assert 'data-check="ok"' in fine.text
+    unknown = browser.post("/ui/contracts/check", data={**form, "grants-0-media": "SVODD"})
+    assert "unknown medium" in unknown.text
+    assert service.counts() == before
+    saved = browser.post("/ui/contracts", data=form)
+    assert saved.status_code == 303
+    refused = browser.post("/ui/contracts/youku-cn/execute")
+    assert refused.status_code == 409 and "exclusive-license" in refused.text
+    assert service.contract("youku-cn").status == "draft"
+
+
+def test_viewers_and_other_sites_cannot_write(site) -> None:
+    service, keys = site
+    viewer = client(service, keys["viewer"])
+    page = viewer.get("/ui/contracts/youku-draft").text
+    assert 'id="execute"' not in page
+    assert viewer.post("/ui/contracts/youku-draft/execute").status_code == 403
+    assert viewer.get("/ui/changes").status_code == 403
+    assert viewer.get("/ui/upload").status_code == 403
+    editor = client(service, keys["editor"])
+    assert 'id="execute"' in editor.get("/ui/contracts/youku-draft").text
+    forged = editor.post(
+        "/ui/contracts/youku-draft/execute", headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status_code == 403
+    assert service.contract("youku-draft").status == "draft"
+
+
+def test_a_party_key_sees_only_its_own(site) -> None:
+    service, keys = site
+    youku = client(service, keys["youku"])
+    listing = youku.get("/ui/contracts").text
+    assert "youku-draft" in listing and "tencent-online" not in listing
+    assert youku.get("/ui/contracts/tencent-online").status_code == 404
+    # the grid always asks as the key's party, whatever the link says
+    grid = youku.get("/ui/grid?title=sw4&licensor=disney&start=2016-01-01&end=2016-12-31")
+    assert grid.status_code == 200 and "youku · 2016-01-01" in grid.text
+    assert youku.post("/ui/upload", files={"file": ("x.yaml", b"parties: []")}).status_code == 403
+
+
+def test_uploads_store_all_or_show_every_problem(site, tmp_path: Path) -> None:
+    service, keys = site
+    browser = client(service, keys["editor"])
+    bad = browser.post("/ui/upload", files={"file": ("bad.yaml", b"titles: [x")})
+    assert bad.status_code == 422 and "nothing was stored" in bad.text
+    sheet = b"titles: [{id: sw9, name: Nine, kind: film}]\n"
+    good = browser.post("/ui/upload", files={"file": ("more.yaml", sheet)})
+    assert good.status_code == 200 and "stored" in good.text
+    assert service.catalog().get("sw9") is not None
+    changes = [c for c in service.history("title", "sw9")]
+    assert changes and changes[0].key_id is not None
