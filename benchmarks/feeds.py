@@ -104,6 +104,18 @@ def write_feed(transactions: int, folder: Path, xlsx: bool) -> Path:
     return path
 
 
+def _peak_bytes() -> int:
+    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss does
+    not (a child forked from a big parent would report the parent's peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _child(feed: str, db: str) -> None:
     """Import one feed (in a process of its own, so its peak memory is its own)."""
     from reelrights.service import Service
@@ -112,7 +124,7 @@ def _child(feed: str, db: str) -> None:
     started = time.perf_counter()
     result = service.import_feeds([feed])
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_bytes()
     print(json.dumps({"seconds": seconds, "peak_bytes": peak, **result.to_json()}))
 
 

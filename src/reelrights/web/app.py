@@ -205,7 +205,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         year: str = "",
         party: str = "",
     ) -> HTMLResponse:
-        titles = service.titles()
+        titles = sorted(service.catalog().titles.values(), key=lambda t: (t.name.lower(), t.id))
         if q:
             needle = q.lower()
             titles = [t for t in titles if needle in t.id.lower() or needle in t.name.lower()]
