@@ -158,3 +158,13 @@ def test_uploads_store_all_or_show_every_problem(site, tmp_path: Path) -> None:
     assert service.catalog().get("sw9") is not None
     changes = [c for c in service.history("title", "sw9")]
     assert changes and changes[0].key_id is not None
+
+
+def test_errors_are_pages_for_people_and_json_for_the_api(site) -> None:
+    service, keys = site
+    viewer = client(service, keys["viewer"])
+    page = viewer.post("/ui/contracts/youku-draft/execute")
+    assert page.status_code == 403 and "text/html" in page.headers["content-type"]
+    assert "cannot execute" in page.text
+    api = viewer.get("/contracts/none", headers={"Authorization": f"Bearer {keys['viewer']}"})
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import openpyxl
 import pycountry
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -60,6 +61,7 @@ MEDIA_ORDER = [
     "REMAKE",
     "SEQUEL",
 ]
+PAGE = 100
 SUB_REGIONS = [15, 202, 419, 21, 30, 34, 35, 143, 145, 151, 154, 39, 155, 53, 54, 57, 61]
 """UN M49 sub-regions the grid groups countries by (collapsible)."""
 
@@ -146,6 +148,18 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             status_code=http_status,
         )
 
+    @app.exception_handler(HTTPException)
+    async def _error_page(request: Request, error: HTTPException) -> Response:
+        """Pages answer errors with a page; the API keeps its JSON."""
+        if not request.url.path.startswith("/ui/"):
+            return await http_exception_handler(request, error)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"key": None, "code": error.status_code, "message": error.detail},
+            status_code=error.status_code,
+        )
+
     @app.exception_handler(NotSignedIn)
     async def _to_login(request: Request, _: NotSignedIn) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -204,6 +218,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         kind: str = "",
         year: str = "",
         party: str = "",
+        offset: int = 0,
     ) -> HTMLResponse:
         titles = sorted(service.catalog().titles.values(), key=lambda t: (t.name.lower(), t.id))
         if q:
@@ -224,13 +239,16 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             catalog_ = service.catalog()
             covered = {t for ref in named for t in catalog_.expand([ref]) | {ref}}
             titles = [t for t in titles if t.id in covered]
-        shown = titles[:200]
+        offset = max(0, offset)
+        shown = titles[offset : offset + PAGE]
         return page(
             request,
             "catalog.html",
             key,
             titles=shown,
             total=len(titles),
+            offset=offset,
+            page_size=PAGE,
             q=q,
             kind=kind,
             year=year,
