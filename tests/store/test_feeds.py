@@ -351,3 +351,15 @@ def test_media_avails_cannot_say_are_reported_not_mislabelled(tmp_path: Path) ->
 def test_an_empty_book_has_nothing_to_export(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="nothing to export"):
         fresh(tmp_path).export_avails("xml")
+
+
+def test_a_transaction_that_excludes_every_territory_is_an_error(tmp_path: Path) -> None:
+    item = transaction("t1", "EST", ["FR"]).replace(
+        "<avails:Territory><md:country>FR</md:country></avails:Territory>",
+        "<avails:Territory><md:country>FR</md:country></avails:Territory>"
+        "<avails:TerritoryExcluded><md:country>FR</md:country></avails:TerritoryExcluded>",
+    )
+    service = fresh(tmp_path)
+    with pytest.raises(InvalidInput, match="exclude every country"):
+        service.import_feeds([("f.xml", io.BytesIO(feed(transactions=item)))])
+    assert service.counts()["contracts"] == 0

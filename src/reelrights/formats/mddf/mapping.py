@@ -335,7 +335,13 @@ class _Importer:
             )
             return None
         base = mask(transaction.territories) if transaction.territories else WORLD
-        return base & ~mask(transaction.excluded)
+        covered = base & ~mask(transaction.excluded)
+        if not covered:
+            self.out.errors.append(
+                _problem("the transaction's territories exclude every country", transaction.where)
+            )
+            return None
+        return covered
 
     def grant(
         self, titles: tuple[str, ...], transaction: Transaction
