@@ -375,6 +375,10 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
             "--end 2016-12-31\n"
             f"  {command}{where} contracts list --party walt-disney\n"
             f"  {command}{where} titles star\n"
+            "See it in the browser: create a key, then serve the web UI on "
+            "http://127.0.0.1:8000/ui/\n"
+            f"  {command}{where} keys create --role editor\n"
+            f"  {command}{where} serve\n"
             f"(the demo database is {Path(target).resolve() if '://' not in target else target})",
             soft_wrap=True,  # commands stay on one line, to be copied as they are
         )
