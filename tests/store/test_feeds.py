@@ -301,6 +301,9 @@ def test_a_feed_that_sells_an_exclusive_right_twice_is_refused_whole(studio: Ser
     with pytest.raises(RightsConflict):
         studio.import_feeds([("canal.xml", io.BytesIO(rival))])
     assert studio.counts() == before
+    # nothing of the refused feed lingers in the in-memory index either
+    assert ask(studio, "SVOD", "DE", exclusive=True).status == "available"
+    assert studio.catalog().get("md:cid:org:rockstar:first-dance") is None
 
 
 def test_a_licensor_unknown_to_the_book_is_recorded_as_its_feed_states(tmp_path: Path) -> None:

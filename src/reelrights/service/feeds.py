@@ -140,44 +140,50 @@ def import_feeds(
         new_titles = {t.id: t for c in changes for t in c.titles.values()}
         new_parties = {p.id: p for c in changes for p in c.parties.values()}
 
-        # The catalog grows first, in the order parents before children.
-        catalog = state.catalog
-        service._dirty = True
-        added_titles = sheets.titles_in_order(list(new_titles.values()))
-        for title in added_titles:
-            catalog.add(title)
-        if added_titles:
-            referents = {r for t in new_titles for r in catalog.referents(t)}
-            covering = writer.contracts(touching=referents - set(new_titles))
-            for title in added_titles:
-                state.book.add_title(title, covering)
-
-        # Dispositions, in feed order, over what the store has.
-        deltas = [d for c in changes for d in c.deltas]
-        stored = {c.id: c for c in writer.contracts(ids={d.contract_id for d in deltas})}
-        current: dict[str, Contract | None] = dict(stored)
-        for delta in deltas:
-            current[delta.contract_id] = apply_disposition(current.get(delta.contract_id), delta)
-        changed = {cid: c for cid, c in current.items() if c is not None and c != stored.get(cid)}
-
-        owners: dict[str, Contract] = {}
-        if derive_ownership:
-            owners = _ownership(state.book, catalog, writer, changed.values())
-            stored.update({c.id: c for c in writer.contracts(ids=list(owners)) if c.id in owners})
-        ordered = [*owners.values(), *changed.values()]
-        licensees = {c.id: c.licensee for c in stored.values()}
-
-        def licensee_of(contract_id: str | None) -> str | None:
-            if contract_id is None:
-                return None
-            if contract_id not in licensees:
-                found = writer.contracts(ids=[contract_id])
-                licensees[contract_id] = found[0].licensee if found else ""
-            return licensees[contract_id]
-
         conflicts: list[ContractCheck] = []
         done: list[tuple[Contract, Contract | None]] = []
         try:
+            # The catalog grows first, in the order parents before children.
+            catalog = state.catalog
+            service._dirty = True
+            added_titles = sheets.titles_in_order(list(new_titles.values()))
+            for title in added_titles:
+                catalog.add(title)
+            if added_titles:
+                referents = {r for t in new_titles for r in catalog.referents(t)}
+                covering = writer.contracts(touching=referents - set(new_titles))
+                for title in added_titles:
+                    state.book.add_title(title, covering)
+
+            # Dispositions, in feed order, over what the store has.
+            deltas = [d for c in changes for d in c.deltas]
+            stored = {c.id: c for c in writer.contracts(ids={d.contract_id for d in deltas})}
+            current: dict[str, Contract | None] = dict(stored)
+            for delta in deltas:
+                current[delta.contract_id] = apply_disposition(
+                    current.get(delta.contract_id), delta
+                )
+            changed = {
+                cid: c for cid, c in current.items() if c is not None and c != stored.get(cid)
+            }
+
+            owners: dict[str, Contract] = {}
+            if derive_ownership:
+                owners = _ownership(state.book, catalog, writer, changed.values())
+                stored.update(
+                    {c.id: c for c in writer.contracts(ids=list(owners)) if c.id in owners}
+                )
+            ordered = [*owners.values(), *changed.values()]
+            licensees = {c.id: c.licensee for c in stored.values()}
+
+            def licensee_of(contract_id: str | None) -> str | None:
+                if contract_id is None:
+                    return None
+                if contract_id not in licensees:
+                    found = writer.contracts(ids=[contract_id])
+                    licensees[contract_id] = found[0].licensee if found else ""
+                return licensees[contract_id]
+
             for count, contract in enumerate(ordered, start=1):
                 old = stored.get(contract.id)
                 if contract.in_force():
