@@ -168,3 +168,11 @@ def test_errors_are_pages_for_people_and_json_for_the_api(site) -> None:
     assert "cannot execute" in page.text
     api = viewer.get("/contracts/none", headers={"Authorization": f"Bearer {keys['viewer']}"})
     assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
+
+
+def test_signing_in_over_plain_http_away_from_loopback_is_explained(site) -> None:
+    service, keys = site
+    browser = TestClient(create_site(service), base_url="http://rights.example")
+    answer = browser.post("/ui/login", data={"key": keys["viewer"]})
+    assert answer.status_code == 400 and "needs HTTPS" in answer.text
+    assert "set-cookie" not in answer.headers

@@ -189,6 +189,19 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 error="That key is not valid (or was revoked).",
                 http_status=401,
             )
+        host = (request.url.hostname or "").strip("[]")
+        if request.url.scheme != "https" and host not in ("127.0.0.1", "localhost", "::1"):
+            # Browsers keep a Secure cookie only over HTTPS or on loopback: say so rather
+            # than send the user round in circles.
+            return page(
+                request,
+                "login.html",
+                None,
+                next=next,
+                error="Signing in needs HTTPS here: put reelrights behind a TLS proxy, or "
+                "open it on 127.0.0.1.",
+                http_status=400,
+            )
         target = next if next.startswith("/ui/") else "/ui/"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
