@@ -30,37 +30,17 @@ from fastapi.templating import Jinja2Templates
 
 from reelrights.api.app import create_app
 from reelrights.domain.contracts import Contract
+from reelrights.domain.media import LEAVES
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.terms import from_end, from_start
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
+from reelrights.domain.titles import KINDS
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
-from reelrights.web.charts import STATES, build_grid, build_timeline, colour_of
+from reelrights.web.charts import STATES, build_grid, build_timeline
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
 ROLES = {"viewer": 0, "editor": 1, "admin": 2}
-MEDIA_ORDER = [
-    "THEATRICAL",
-    "NON_THEATRICAL",
-    "EST",
-    "TVOD",
-    "PHYSICAL",
-    "SVOD",
-    "AVOD",
-    "FVOD",
-    "PAY_TV",
-    "FREE_TV",
-    "BASIC_TV",
-    "MERCHANDISING",
-    "BRAND_LICENSING",
-    "ECOMMERCE",
-    "PUBLISHING",
-    "SOUNDTRACK",
-    "ADVERTISING",
-    "PROMOTION",
-    "REMAKE",
-    "SEQUEL",
-]
 PAGE = 100
 SUB_REGIONS = [15, 202, 419, 21, 30, 34, 35, 143, 145, 151, 154, 39, 155, 53, 54, 57, 61]
 """UN M49 sub-regions the grid groups countries by (collapsible)."""
@@ -113,7 +93,7 @@ def _form_list(text: str | None) -> list[str]:
 def add_web(app: FastAPI, service: Service) -> FastAPI:
     """Add the web pages (under ``/ui``) and their static files to an API application."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(states=STATES, colour_of=colour_of)
+    templates.env.globals.update(states=STATES)
     app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
 
     app.state.web_service = service
@@ -233,7 +213,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         party: str = "",
         offset: int = 0,
     ) -> HTMLResponse:
-        titles = sorted(service.catalog().titles.values(), key=lambda t: (t.name.lower(), t.id))
+        catalog_ = service.catalog()
+        titles = sorted(catalog_.titles.values(), key=lambda t: (t.name.lower(), t.id))
         if q:
             needle = q.lower()
             titles = [t for t in titles if needle in t.id.lower() or needle in t.name.lower()]
@@ -249,7 +230,6 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 for item in c.rights
                 for ref in item.titles
             }
-            catalog_ = service.catalog()
             covered = {t for ref in named for t in catalog_.expand([ref]) | {ref}}
             titles = [t for t in titles if t.id in covered]
         offset = max(0, offset)
@@ -267,7 +247,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             year=year,
             party=chosen,
             parties=service.parties(),
-            kinds=["film", "series", "season", "episode", "collection", "short", "special"],
+            kinds=KINDS,
         )
 
     @app.get("/ui/titles/{title_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -377,7 +357,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 context["problems"] = error.problems
             else:
                 present = {c["medium"] for c in answer["cells"]}
-                media = [m for m in MEDIA_ORDER if m in present]
+                media = [m for m in LEAVES if m in present]
                 context.update(
                     media=media,
                     regions=build_grid(answer, media, region_of_country(), country_names()),

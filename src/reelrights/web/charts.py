@@ -3,7 +3,6 @@ timeline. Pure presentation: no request, no template, no store."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,12 +18,6 @@ STATES = {
 
 # Okabe-Ito colours: told apart with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-
-
-def colour_of(party: str) -> str:
-    """A stable colour per party (where no order of appearance gives one)."""
-    digest = hashlib.sha256(party.encode()).digest()
-    return PALETTE[digest[0] % len(PALETTE)]
 
 
 @dataclass
