@@ -80,10 +80,6 @@ def _role(needed: str) -> Callable[[Request], ApiKey]:
     return check
 
 
-def _who(key: ApiKey) -> Acting:
-    return Acting(f"key:{key.id}", key.id, key.party)
-
-
 XML_TYPE = "application/xml"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_FEED_BYTES = 512 * 1024 * 1024
@@ -314,7 +310,7 @@ def create_app(service: Service) -> FastAPI:
                 f"a key bound to party '{key.party}' can only create "
                 "contracts where that party is licensor or licensee",
             )
-        with service.acting(_who(key)):
+        with service.acting(Acting.of_key(key)):
             return contract_out(service.create_contract(document(body)))
 
     @app.put(
@@ -329,7 +325,7 @@ def create_app(service: Service) -> FastAPI:
             raise HTTPException(
                 403, f"a key bound to party '{key.party}' must stay a party to the contract"
             )
-        with service.acting(_who(key)):
+        with service.acting(Acting.of_key(key)):
             return contract_out(service.update_draft(contract_id, document(body)))
 
     @app.post(
@@ -340,7 +336,7 @@ def create_app(service: Service) -> FastAPI:
     )
     def execute(key: Editor, contract_id: str) -> dict[str, Any]:
         contract_for(key, contract_id)
-        with service.acting(_who(key)):
+        with service.acting(Acting.of_key(key)):
             return contract_out(service.execute(contract_id))
 
     @app.post(
@@ -351,7 +347,7 @@ def create_app(service: Service) -> FastAPI:
     )
     def terminate(key: Editor, contract_id: str, body: s.TerminateIn) -> dict[str, Any]:
         contract_for(key, contract_id)
-        with service.acting(_who(key)):
+        with service.acting(Acting.of_key(key)):
             return contract_out(service.terminate(contract_id, body.date))
 
     # -- avails ----------------------------------------------------------------------------
@@ -403,7 +399,7 @@ def create_app(service: Service) -> FastAPI:
     )
     def upload(key: Editor, body: s.SheetIn) -> dict[str, Any]:
         unscoped(key, "load deal sheets")
-        with service.acting(_who(key)):
+        with service.acting(Acting.of_key(key)):
             result = service.load_texts([(body.filename, body.content)])
         return {
             "status": "loaded",
@@ -444,7 +440,7 @@ def create_app(service: Service) -> FastAPI:
             raise InvalidInput(
                 [Problem(f"a feed may be at most {MAX_FEED_BYTES} bytes", field="body")]
             )
-        with service.acting(_who(key)):
+        with service.acting(Acting.of_key(key)):
             result = await run_in_threadpool(service.import_feeds, [(filename, io.BytesIO(body))])
         return {"status": "imported", **result.to_json()}
 

@@ -57,6 +57,11 @@ class Acting:
     key_id: str | None = None
     party: str | None = None
 
+    @staticmethod
+    def of_key(key: KeyRow) -> Acting:
+        """A request made with an API key (from the REST API or the web UI)."""
+        return Acting(f"key:{key.id}", key.id, key.party)
+
 
 _acting: ContextVar[Acting | None] = ContextVar("reelrights_acting", default=None)
 

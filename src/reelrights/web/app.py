@@ -82,10 +82,6 @@ def signed_in(request: Request) -> ApiKey:
 Signed = Annotated[ApiKey, Depends(signed_in)]
 
 
-def _who(key: ApiKey) -> Acting:
-    return Acting(f"key:{key.id}", key.id, key.party)
-
-
 def _form_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip()]
 
@@ -561,7 +557,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         form = await request.form()
         document = deal_document(form)
         try:
-            with service.acting(_who(key)):
+            with service.acting(Acting.of_key(key)):
                 created = service.create_contract(document)
         except InvalidInput as error:
             grants = [
@@ -592,7 +588,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         if key.party and key.party != contract.licensor:
             raise HTTPException(403, "only the licensor's key may execute or terminate")
         try:
-            with service.acting(_who(key)):
+            with service.acting(Acting.of_key(key)):
                 run()
         except RightsConflict as conflict:
             return contract_view(request, key, contract_id, conflict=conflict, http_status=409)
@@ -630,7 +626,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         data = await file.read()
         result: dict[str, Any] | None = None
         try:
-            with service.acting(_who(key)):
+            with service.acting(Acting.of_key(key)):
                 if name.lower().endswith((".yaml", ".yml", ".json")):
                     loaded = service.load_texts([(name, data.decode("utf-8", "replace"))])
                     result = {
