@@ -100,7 +100,7 @@ def _local(element: Any) -> str:
 def _xpath(expression: str) -> str:
     """A rule table's path, with its ``{avail}``/``{md}`` markers as prefixes and its
     document-wide ``.//`` anchored on the Avail being checked."""
-    text = expression.replace("{avail}", "avails:").replace("{md}", "md:")
+    text = schema.rule_path(expression)
     if text.startswith(".//"):
         text = "descendant-or-self::" + text[3:]
     return text

@@ -311,31 +311,22 @@ class _Importer:
     # -- rights ------------------------------------------------------------------------
 
     def territories(self, transaction: Transaction) -> int | None:
-        def mask(codes: list[str]) -> int:
-            out = 0
-            for code in codes:
+        for code in (*transaction.territories, *transaction.excluded):
+            if "-" in code:
                 country = code.strip().upper()[:2]
-                if country == "ZZ":  # the templates' worldwide
-                    out |= WORLD
-                    continue
-                if "-" in code:
-                    self.out.warnings.append(
-                        _problem(
-                            f"'{code}' is a region within a country; reelrights records rights by "
-                            f"country, so this transaction covers all of {country}",
-                            transaction.where,
-                        )
+                self.out.warnings.append(
+                    _problem(
+                        f"'{code}' is a region within a country; reelrights records rights by "
+                        f"country, so this transaction covers all of {country}",
+                        transaction.where,
                     )
-                out |= COUNTRY_BIT.get(country, 0)
-            return out
-
+                )
         if not transaction.territories and not transaction.excluded:
             self.out.errors.append(
                 _problem("the transaction names no territory", transaction.where)
             )
             return None
-        base = mask(transaction.territories) if transaction.territories else WORLD
-        covered = base & ~mask(transaction.excluded)
+        covered = territory_mask(transaction.territories, transaction.excluded)
         if not covered:
             self.out.errors.append(
                 _problem("the transaction's territories exclude every country", transaction.where)
@@ -686,7 +677,7 @@ def _transaction(
     kept_in, kept_out = info.get("Territory") or [], info.get("TerritoryExcluded") or []
     territories: list[str]
     excluded: list[str] = []
-    if (kept_in or kept_out) and _mask(kept_in or None, kept_out) == grant.territories:
+    if (kept_in or kept_out) and territory_mask(kept_in, kept_out) == grant.territories:
         territories, excluded = list(kept_in), list(kept_out)
     elif len(codes) > len(COUNTRY_BIT) // 2:
         territories, excluded = [], countries_of(WORLD & ~grant.territories)
@@ -726,15 +717,21 @@ def _transaction(
     )
 
 
-def _mask(territories: list[str] | None, excluded: list[str]) -> int:
-    base = WORLD if territories is None else 0
-    for code in territories or []:
-        base |= (
-            WORLD if code.strip().upper() == "ZZ" else COUNTRY_BIT.get(code.strip().upper()[:2], 0)
-        )
-    for code in excluded:
-        base &= ~COUNTRY_BIT.get(code.strip().upper()[:2], 0)
-    return base
+def countries_mask(codes: Iterable[str]) -> int:
+    """Avails territory codes as countries: ``ZZ`` (the templates' worldwide) is WORLD, a
+    subdivision (``US-CA``) its country; unknown codes add nothing (the checks report them)."""
+    out = 0
+    for code in codes:
+        country = code.strip().upper()[:2]
+        out |= WORLD if country == "ZZ" else COUNTRY_BIT.get(country, 0)
+    return out
+
+
+def territory_mask(territories: list[str], excluded: list[str]) -> int:
+    """A transaction's countries: its Territory list (WORLD when it has none) less its
+    TerritoryExcluded list."""
+    base = countries_mask(territories) if territories else WORLD
+    return base & ~countries_mask(excluded)
 
 
 def _asset_from_json(data: Mapping[str, Any], catalog: Catalog) -> Asset:

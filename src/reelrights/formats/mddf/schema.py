@@ -89,13 +89,13 @@ def _rules_version(prefix: str, version: str) -> str | None:
     """The newest rule table of ``prefix`` at or below ``version`` (2.7 uses 2.6.1's)."""
     folder = data_dir() / "rules"
     known = sorted(
-        (_key(m.group(1)), m.group(1))
+        (version_key(m.group(1)), m.group(1))
         for p in folder.glob(f"{prefix}_v*.json")
         if (m := re.match(rf"{prefix}_v([0-9.]+)\.json$", p.name))
     )
     best = None
     for key, name in known:
-        if key <= _key(version):
+        if key <= version_key(version):
             best = name
     return best or (known[0][1] if known else None)
 
@@ -105,7 +105,10 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-_key = version_key
+def rule_path(expression: str) -> str:
+    """A path from the validator's tables with its ``{avail}``/``{md}`` markers written as
+    the ``avails:``/``md:`` prefixes (bind them with :func:`namespaces`)."""
+    return expression.replace("{avail}", "avails:").replace("{md}", "md:")
 
 
 @cache

@@ -663,13 +663,9 @@ def _columns() -> list[str]:
     return [*schema.sheet_columns(TEMPLATE)["AllAvails"], *EXTRA_COLUMNS]
 
 
-def _path(expression: str) -> str:
-    return expression.replace("{avail}", "avails:").replace("{md}", "md:")
-
-
 @cache
 def _compiled(spec: str, avails: str, md: str) -> Any:
-    return etree.XPath(_path(spec), namespaces={"avails": avails, "md": md})
+    return etree.XPath(schema.rule_path(spec), namespaces={"avails": avails, "md": md})
 
 
 def _first_step(spec: str) -> str | None:
