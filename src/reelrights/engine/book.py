@@ -80,6 +80,28 @@ COLUMNS = (
 )
 
 
+# Every attribute of a RightsBook that :meth:`RightsBook.snapshot` saves or knows to be
+# empty without kept contracts: a book that grows new state must teach the snapshot first.
+_SAVED = frozenset(
+    {
+        "catalog",
+        "keep_contracts",
+        "contracts",
+        "_shelves",
+        "_owners",
+        "_dead",
+        "_referencing",
+        "_contract_ids",
+        "_title_ids",
+        "_title_index",
+        "_territories",
+        "_territory_index",
+        "_languages",
+        "_language_index",
+    }
+)
+
+
 class _Names:
     """A growing list of short strings packed in one buffer (contract ids: a few bytes
     each instead of a Python object each)."""
@@ -498,6 +520,78 @@ class RightsBook:
         return [
             Box(frozenset((title,)), *box) for title, box in self._resolve_item(item, titles, until)
         ]
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def shelvings(self) -> int:
+        """How many times a contract was shelved (added or replaced) in this book: a
+        measure of how far it has moved since a snapshot."""
+        return len(self._contract_ids)
+
+    def snapshot(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        """The index as plain data, for a file a later process maps back with
+        :meth:`restore`: (a JSON-able description, numpy arrays). Settles every shelf
+        first. Only a book without kept contracts can be saved (the contracts stay in the
+        store); one holding state this method does not know raises ``ValueError`` rather
+        than save half of it."""
+        if self.keep_contracts or set(vars(self)) != _SAVED:
+            raise ValueError("this book holds state a snapshot does not save")
+        self.settle()
+        parties = sorted(self._shelves)
+        shelves = [self._shelves[p] for p in parties]
+        ends = np.cumsum([0, *(len(s.columns[0]) for s in shelves)], dtype=np.int64)
+        arrays: dict[str, npt.NDArray[Any]] = {"shelf_ends": ends}
+        for i, (name, dtype) in enumerate(COLUMNS):
+            arrays[f"column_{name}"] = np.concatenate(
+                [np.empty(0, dtype), *(s.columns[i] for s in shelves)]
+            )
+        owners = [row for rows in self._owners.values() for row in rows]
+        arrays["owners"] = np.asarray(owners, np.int64).reshape(len(owners), len(COLUMNS))
+        arrays["dead"] = np.fromiter(sorted(self._dead), np.int64, len(self._dead))
+        arrays["names_blob"] = np.frombuffer(bytes(self._contract_ids.blob), np.uint8)
+        arrays["names_ends"] = np.frombuffer(self._contract_ids.ends.tobytes(), np.uint64)
+        width = max([1, *(((m.bit_length() + 63) // 64) for m in self._territories)])
+        arrays["territories"] = np.frombuffer(
+            b"".join(m.to_bytes(width * 8, "little") for m in self._territories), np.uint64
+        ).reshape(len(self._territories), width)
+        meta = {
+            "parties": parties,
+            "titles": list(self._title_ids),
+            "languages": [[s.negated, sorted(s.codes)] for s in self._languages],
+        }
+        return meta, arrays
+
+    @classmethod
+    def restore(
+        cls, catalog: Catalog, meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]
+    ) -> RightsBook:
+        """The book :meth:`snapshot` described, over ``catalog``. The shelves' columns are
+        the given arrays themselves (memory-mapped ones stay mapped: nothing writes into
+        a column, a shelf that changes builds new ones)."""
+        book = cls(catalog, keep_contracts=False)
+        ends = arrays["shelf_ends"].tolist()
+        columns = [arrays[f"column_{name}"] for name, _ in COLUMNS]
+        for i, party in enumerate(meta["parties"]):
+            shelf = book._shelves[party] = _Shelf()
+            shelf.columns = [c[ends[i] : ends[i + 1]] for c in columns]
+        for row in arrays["owners"].tolist():
+            book._owners[row[0]].append(tuple(row))
+        book._dead = set(arrays["dead"].tolist())
+        book._contract_ids.blob = bytearray(arrays["names_blob"].tobytes())
+        book._contract_ids.ends = array("Q", arrays["names_ends"].tobytes())
+        book._title_ids = list(meta["titles"])
+        book._title_index = {t: i for i, t in enumerate(book._title_ids)}
+        masks = arrays["territories"]
+        raw, size = masks.tobytes(), masks.shape[1] * 8 if masks.ndim == 2 else 8
+        book._territories = [
+            int.from_bytes(raw[i : i + size], "little") for i in range(0, len(raw), size)
+        ]
+        book._territory_index = {m: i for i, m in enumerate(book._territories)}
+        for negated, codes in meta["languages"]:
+            found = LanguageSet(bool(negated), frozenset(codes))
+            book._languages.append(ALL_LANGUAGES if found == ALL_LANGUAGES else found)
+        book._language_index = {s: i for i, s in enumerate(book._languages)}
+        return book
 
     # -- avails ------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ reports (nothing is stored either).
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a mixin.
+export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.persisted` (the index saved in a
+file and mapped back by the next process). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from reelrights.service.contracts import ContractJobs
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
+from reelrights.service.persisted import IndexFiles, IndexFileStatus
 from reelrights.service.questions import QuestionJobs
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "ApiKey",
     "ExportedFeed",
     "ImportResult",
+    "IndexFileStatus",
     "LoadResult",
     "Progress",
     "RightsConflict",
@@ -46,6 +49,7 @@ class Service(
     FeedJobs,
     LoadingJobs,
     ListingJobs,
+    IndexFiles,
     ServiceBase,
 ):
     """reelrights on one database."""

@@ -186,7 +186,9 @@ class ServiceBase:
 
     @staticmethod
     def _catch_up(reader: Reader, state: IndexState, version: int) -> None:
-        new_titles = reader.titles(since=state.version)
+        # A title this process already holds (it added it, or a saved index did) is not
+        # shelved twice.
+        new_titles = [t for t in reader.titles(since=state.version) if state.catalog.get(t.id) != t]
         if new_titles:
             catalog = state.catalog
             for title in new_titles:

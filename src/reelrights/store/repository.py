@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,6 +113,13 @@ class Store:
         self._peeker: Any = None
         if upgrade:
             self.upgrade()
+
+    def database_file(self) -> Path | None:
+        """The SQLite database file (None for PostgreSQL or an in-memory database)."""
+        if not self.is_sqlite:
+            return None
+        name = self.engine.url.database
+        return Path(name).resolve() if name and name != ":memory:" else None
 
     def close(self) -> None:
         if self._peeker is not None:
@@ -279,6 +287,24 @@ class Reader:
     def book_version(self) -> int:
         """The number of the last write transaction (see ``book_state``)."""
         return int(self.connection.scalar(select(t.book_state.c.version)) or 0)
+
+    def schema_revision(self) -> str:
+        """The Alembic revision the database's schema is at."""
+        return str(
+            self.connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        )
+
+    def book_id(self) -> str:
+        """The random id drawn when this database was created (kept by its backups)."""
+        return str(self.connection.scalar(select(t.book_state.c.book_id)) or "")
+
+    def version_token(self, version: int) -> str | None:
+        """The token drawn by the write transaction that made ``version`` (None if this
+        database has no such version)."""
+        token = self.connection.scalar(
+            select(t.book_versions.c.token).where(t.book_versions.c.version == version)
+        )
+        return None if token is None else str(token)
 
     def titles(self, since: int | None = None) -> list[Title]:
         """Every title (or those written after version ``since``), collection members in
@@ -532,6 +558,9 @@ class Writer(Reader):
                     .values(version=t.book_state.c.version + 1)
                     .returning(t.book_state.c.version)
                 ).scalar_one()
+            )
+            self.connection.execute(
+                insert(t.book_versions).values(version=self.version, token=uuid.uuid4().hex)
             )
         return self.version
 

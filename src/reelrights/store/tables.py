@@ -125,6 +125,15 @@ book_state = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False),
+    Column("book_id", String(32)),  # random, drawn when the database is created
+)
+
+# One row per write transaction: a saved index names the version and token it reflects.
+book_versions = Table(
+    "book_versions",
+    metadata,
+    Column("version", BigInteger, primary_key=True, autoincrement=False),
+    Column("token", String(32), nullable=False),
 )
 
 changes = Table(
