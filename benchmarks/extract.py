@@ -228,7 +228,9 @@ def score(
 
 def report(scores: Scores, title: str) -> str:
     lines = [f"{title}: {scores.articles} articles ({scores.non_deal_articles} without a deal)"]
-    lines.append(f"  {'field':<12} {'precision':>9} {'recall':>7} {'right':>6} {'pred':>5} {'exp':>5}")
+    lines.append(
+        f"  {'field':<12} {'precision':>9} {'recall':>7} {'right':>6} {'pred':>5} {'exp':>5}"
+    )
     for name, t in scores.tallies.items():
         lines.append(
             f"  {name:<12} {t.precision:>9.2f} {t.recall:>7.2f} {t.right:>6} "
@@ -238,8 +240,7 @@ def report(scores: Scores, title: str) -> str:
     lines.append(f"  non-deal paragraphs yielding a deal: {yielding}")
     times = sorted(scores.times_ms)
     lines.append(
-        f"  time per article: median {statistics.median(times):.2f} ms, "
-        f"max {times[-1]:.2f} ms"
+        f"  time per article: median {statistics.median(times):.2f} ms, max {times[-1]:.2f} ms"
     )
     return "\n".join(lines)
 

@@ -1,5 +1,5 @@
 """``reelrights`` commands: demo, load, export, avails, contracts, titles, parties, history,
-check. Exit codes (DESIGN.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
+check, extract. Exit codes (DESIGN.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
 rejected for a rights conflict (the report on stdout)."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from reelrights.cli.common import (
     service,
     split_list,
 )
+from reelrights.cli.extract import extract as extract_command
 from reelrights.domain.problems import Problem
 from reelrights.service import RightsConflict
 
@@ -43,6 +44,7 @@ contracts_app = typer.Typer(
 app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.command("extract")(extract_command)
 
 
 @app.callback()

@@ -12,7 +12,8 @@ reports (nothing is stored either).
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a mixin.
+export) and :mod:`.feeds` (MovieLabs Avails feeds),
+:mod:`.extract` (deal news to draft contracts). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
+from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
@@ -30,11 +32,13 @@ __all__ = [
     "ROLES",
     "Acting",
     "ApiKey",
+    "ArticleDrafts",
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
     "Progress",
     "RightsConflict",
+    "SavedDrafts",
     "Service",
 ]
 
@@ -44,6 +48,7 @@ class Service(
     QuestionJobs,
     KeyJobs,
     FeedJobs,
+    ExtractJobs,
     LoadingJobs,
     ListingJobs,
     ServiceBase,

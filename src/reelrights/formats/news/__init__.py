@@ -12,7 +12,7 @@ spans of the article it came from, and a field the article does not state stays 
 >>> d["licensor"], d["licensee"], d["titles"], d["media"], d["territories"], d["exclusive"]
 ('Walt Disney Company', 'Tencent Video', ['Star Wars'], ['ONLINE'], ['CN'], True)
 >>> extract_deals('"Iron Tide" topped the box office, grossing $8.2 million.').deals
-[]
+()
 """
 
 from __future__ import annotations
@@ -27,16 +27,19 @@ from typing import Any
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.formats.news.rules import Found, Span, read_deals
 
-# The largest article read, in bytes of UTF-8: a long feature is 30-60 KB; anything far
-# past that is not one article, and reading it would hold a request for seconds.
-MAX_ARTICLE_BYTES = 200_000
+# The largest article read, in bytes of UTF-8: a long trade feature is 20-60 KB; anything
+# past this is not one article, and reading it would hold a request for over a second.
+MAX_ARTICLE_BYTES = 100_000
 # An English article has at least this share of its words among the commonest English
 # function words (English prose runs near 40%; French or German with English names in it
 # stays well under).
 MIN_ENGLISH_SHARE = 0.12
 _ENGLISH = frozenset(
-    "the a an of to in for and has have had with from on its is was will by at as that "
-    "which it be are were this their or rights deal".split()
+    {
+        *("the", "a", "an", "of", "to", "in", "for", "and", "has", "have", "had", "with"),
+        *("from", "on", "its", "is", "was", "will", "by", "at", "as", "that", "which"),
+        *("it", "be", "are", "were", "this", "their", "or", "rights", "deal"),
+    }
 )
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "\u00a0": " "})
 
@@ -74,9 +77,7 @@ class ProposedDeal:
             "media": list(self.media) if self.media is not None else None,
             "territories": list(self.territories) if self.territories is not None else None,
             "exclusive": self.exclusive,
-            "fee": (
-                {"amount": str(self.fee[0]), "currency": self.fee[1]} if self.fee else None
-            ),
+            "fee": ({"amount": str(self.fee[0]), "currency": self.fee[1]} if self.fee else None),
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
             "sentence": self.sentence,

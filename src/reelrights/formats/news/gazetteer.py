@@ -61,12 +61,17 @@ MEDIA_PHRASES: tuple[tuple[str, str], ...] = (
     (r"terrestrial", "FREE_TV"),
     (r"basic cable", "BASIC_TV"),
     (r"basic tv", "BASIC_TV"),
-    (r"(?<!pay-)(?<!pay )(?<!free-)(?<!free )(?<!basic )(?:tv|television|broadcast) rights",
-     "TELEVISION"),
+    (
+        r"(?<!pay-)(?<!pay )(?<!free-)(?<!free )(?<!basic )(?:tv|television|broadcast) rights",
+        "TELEVISION",
+    ),
     (r"(?:for|on) television", "TELEVISION"),
     (r"non[- ]theatrical", "NON_THEATRICAL"),
     (r"in[- ]flight", "NON_THEATRICAL"),
-    (r"theatrical(?! releases?| films?| slate| features?| output| catalogue| catalog)", "THEATRICAL"),
+    (
+        r"theatrical(?! releases?| films?| slate| features?| output| catalogue| catalog)",
+        "THEATRICAL",
+    ),
     (r"merchandising", "MERCHANDISING"),
     (r"merchandise", "MERCHANDISING"),
     (r"consumer products", "MERCHANDISING"),
@@ -83,7 +88,10 @@ MEDIA_PHRASES: tuple[tuple[str, str], ...] = (
     (r"sequel", "SEQUEL"),
     (r"all media", "ALL_MEDIA"),
     (r"all rights", "ALL_MEDIA"),
-    (r"all (?:u\.s\.|uk|[a-z]+an|[a-z]+ish|french|dutch|chinese|japanese|korean) rights", "ALL_MEDIA"),
+    (
+        r"all (?:u\.s\.|uk|[a-z]+an|[a-z]+ish|french|dutch|chinese|japanese|korean) rights",
+        "ALL_MEDIA",
+    ),
 )
 
 # Acronyms that are media codes only in capitals ("EST", not the word "est").
@@ -92,10 +100,13 @@ MEDIA_ACRONYMS: dict[str, str] = {"EST": "EST"}
 
 def media_code(phrase: str) -> str | None:
     """The media code of one phrase as written, or None."""
-    for pattern, code in MEDIA_PHRASES:
-        if re.fullmatch(pattern, phrase.strip().lower()):
-            return code
+    match = _ANY_MEDIUM.fullmatch(phrase.strip().lower())
+    if match is not None and match.lastgroup is not None:
+        return MEDIA_PHRASES[int(match.lastgroup[1:])][1]
     return MEDIA_ACRONYMS.get(phrase.strip())
+
+
+_ANY_MEDIUM = re.compile("|".join(f"(?P<m{i}>{p})" for i, (p, _) in enumerate(MEDIA_PHRASES)))
 
 
 # -- places ----------------------------------------------------------------------------------
@@ -357,44 +368,48 @@ BUYER_WORDS: frozenset[str] = frozenset(
 SELLER_WORDS: frozenset[str] = frozenset(
     {"producer", "studio", "agent", "seller", "company", "outfit", "banner", "creator"}
 )
-DESCRIPTOR_WORDS: frozenset[str] = BUYER_WORDS | SELLER_WORDS | frozenset(
-    {
-        "the",
-        "a",
-        "an",
-        "its",
-        "their",
-        "video",
-        "streaming",
-        "online",
-        "sales",
-        "production",
-        "film",
-        "tv",
-        "toy",
-        "investment",
-        "media",
-        "giant",
-        "group",
-        "local",
-        "public",
-        "commercial",
-        "pay-tv",
-        "cable",
-        "satellite",
-        "subscription",
-        "leading",
-        "independent",
-        "indie",
-        "regional",
-        "rights",
-        "holder",
-        "entertainment",
-        "music",
-        "record",
-        "ad-supported",
-        "free-to-air",
-    }
+DESCRIPTOR_WORDS: frozenset[str] = (
+    BUYER_WORDS
+    | SELLER_WORDS
+    | frozenset(
+        {
+            "the",
+            "a",
+            "an",
+            "its",
+            "their",
+            "video",
+            "streaming",
+            "online",
+            "sales",
+            "production",
+            "film",
+            "tv",
+            "toy",
+            "investment",
+            "media",
+            "giant",
+            "group",
+            "local",
+            "public",
+            "commercial",
+            "pay-tv",
+            "cable",
+            "satellite",
+            "subscription",
+            "leading",
+            "independent",
+            "indie",
+            "regional",
+            "rights",
+            "holder",
+            "entertainment",
+            "music",
+            "record",
+            "ad-supported",
+            "free-to-air",
+        }
+    )
 )
 
 MONTHS: dict[str, int] = {

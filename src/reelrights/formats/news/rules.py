@@ -31,8 +31,24 @@ Span = tuple[int, int]
 
 _TOKEN = re.compile(r"[\w$€£¥₩₹][\w'’.+&$-]*|[&+]|\S")
 _ABBREVIATIONS = frozenset(
-    {"bros.", "inc.", "co.", "corp.", "ltd.", "jr.", "sr.", "mr.", "ms.", "mrs.", "st.", "no.",
-     "vs.", "dr.", "rs.", "int'l."}
+    {
+        "bros.",
+        "inc.",
+        "co.",
+        "corp.",
+        "ltd.",
+        "jr.",
+        "sr.",
+        "mr.",
+        "ms.",
+        "mrs.",
+        "st.",
+        "no.",
+        "vs.",
+        "dr.",
+        "rs.",
+        "int'l.",
+    }
 )
 _INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}")
 
@@ -55,8 +71,10 @@ def tokenize(text: str) -> list[Token]:
     for match in _TOKEN.finditer(text):
         word, start, end = match.group(), match.start(), match.end()
         tail: list[Token] = []
-        if len(word) > 1 and word.endswith(".") and not (
-            word.lower() in _ABBREVIATIONS or _INITIALS.fullmatch(word)
+        if (
+            len(word) > 1
+            and word.endswith(".")
+            and not (word.lower() in _ABBREVIATIONS or _INITIALS.fullmatch(word))
         ):
             tail.insert(0, Token(".", end - 1, end))
             word, end = word[:-1], end - 1
@@ -87,10 +105,8 @@ def split_sentences(text: str, tokens: list[Token]) -> list[Span]:
         ends = token.text in (".", "!", "?") and quotes % 2 == 0
         if token.text == '"' and quotes % 2 == 0 and i > 0 and tokens[i - 1].text in ".!?":
             ends = True  # a quotation that ends a sentence: "... we are thrilled."
-        if ends:
-            spans.append((start, token.end))
-            start, quotes = None, 0
-        elif "\n\n" in text[token.end : tokens[i + 1].start if i + 1 < len(tokens) else token.end]:
+        gap = text[token.end : tokens[i + 1].start] if i + 1 < len(tokens) else ""
+        if ends or "\n\n" in gap:  # a blank line ends a paragraph, and its sentence
             spans.append((start, token.end))
             start, quotes = None, 0
     if start is not None:
@@ -150,14 +166,62 @@ _TITLE_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _AUXILIARIES = frozenset(
-    {"has", "have", "had", "will", "would", "is", "are", "was", "were", "also", "now", "to",
-     "agreed", "recently", "reportedly", "quietly", "officially", "set", "been", "just",
-     "finally", "already", "jointly", "will", "has", "in", "turn"}
+    {
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "is",
+        "are",
+        "was",
+        "were",
+        "also",
+        "now",
+        "to",
+        "agreed",
+        "recently",
+        "reportedly",
+        "quietly",
+        "officially",
+        "set",
+        "been",
+        "just",
+        "finally",
+        "already",
+        "jointly",
+        "in",
+        "turn",
+    }
 )
 _MODIFIED_NOUNS = frozenset(
-    {"winner", "drama", "film", "films", "series", "thriller", "comedy", "movie", "show",
-     "documentary", "franchise", "box", "office", "festival", "market", "prize", "hit",
-     "favourite", "favorite", "entry", "title", "awards", "award", "edition", "season"}
+    {
+        "winner",
+        "drama",
+        "film",
+        "films",
+        "series",
+        "thriller",
+        "comedy",
+        "movie",
+        "show",
+        "documentary",
+        "franchise",
+        "box",
+        "office",
+        "festival",
+        "market",
+        "prize",
+        "hit",
+        "favourite",
+        "favorite",
+        "entry",
+        "title",
+        "awards",
+        "award",
+        "edition",
+        "season",
+    }
 )
 
 
@@ -234,6 +298,8 @@ class Reader:
         self.seller: Party | None = None
         self.coproducers: list[Party] = []
         self.deals: list[Found] = []
+        self._name_spans: list[Span] = []  # names of the clause being read (see _blocked)
+        self._quote_starts = [span[0] for _, span in self.quotes]
 
     # -- names -----------------------------------------------------------------------------
 
@@ -241,7 +307,8 @@ class Reader:
         return bisect_left(self.starts, offset)
 
     def _in_quotes(self, offset: int) -> bool:
-        return any(s <= offset < e for _, (s, e) in self.quotes)
+        i = bisect_left(self._quote_starts, offset + 1) - 1
+        return i >= 0 and offset < self.quotes[i][1][1]
 
     def _name_token(self, token: Token) -> bool:
         word = token.text
@@ -250,8 +317,10 @@ class Reader:
         if self._in_quotes(token.start) or word == '"':
             return False
         first = word[0]
-        return first.isupper() or first.isdigit() or (
-            first.islower() and any(c.isupper() for c in word[1:])
+        return (
+            first.isupper()
+            or first.isdigit()
+            or (first.islower() and any(c.isupper() for c in word[1:]))
         )
 
     def _describes(self, i: int) -> bool:
@@ -348,10 +417,14 @@ class Reader:
             run.insert(0, self.tokens[i])
             i -= 1
         lead, run = self._clean_run(run)
-        while i >= 0 and self.tokens[i].start >= floor and (
-            self.tokens[i].lower in g.DESCRIPTOR_WORDS
-            or self.tokens[i].lower in g.NATIONALITIES
-            or self.tokens[i].lower.endswith("-based")
+        while (
+            i >= 0
+            and self.tokens[i].start >= floor
+            and (
+                self.tokens[i].lower in g.DESCRIPTOR_WORDS
+                or self.tokens[i].lower in g.NATIONALITIES
+                or self.tokens[i].lower.endswith("-based")
+            )
         ):
             lead.insert(0, self.tokens[i])
             i -= 1
@@ -410,9 +483,13 @@ class Reader:
             clause_start = (
                 start
                 if n == 0
-                else (trigger.subject.descriptor_start if trigger.subject
-                      and trigger.subject.descriptor_start >= 0
-                      else trigger.subject.start if trigger.subject else trigger.start)
+                else (
+                    trigger.subject.descriptor_start
+                    if trigger.subject and trigger.subject.descriptor_start >= 0
+                    else trigger.subject.start
+                    if trigger.subject
+                    else trigger.start
+                )
             )
             clause_end = end
             if n + 1 < len(triggers):
@@ -420,7 +497,9 @@ class Reader:
                 clause_end = (
                     nxt.subject.descriptor_start
                     if nxt.subject and nxt.subject.descriptor_start >= 0
-                    else nxt.subject.start if nxt.subject else nxt.start
+                    else nxt.subject.start
+                    if nxt.subject
+                    else nxt.start
                 )
             made.extend(self._clause(trigger, clause_start, clause_end, sentence, previous))
         if titles:
@@ -446,8 +525,10 @@ class Reader:
             return []
         if kind == RETAIN:
             return []
-        if kind == DEAL and _SALES_NOUN.search(self.text, trigger.end, end) and not (
-            _DEAL_NOUN.search(self.text, trigger.end, end)
+        if (
+            kind == DEAL
+            and _SALES_NOUN.search(self.text, trigger.end, end)
+            and not (_DEAL_NOUN.search(self.text, trigger.end, end))
         ):
             self.seller = subject  # "Fremantle has closed a raft of sales for ..."
             return []
@@ -471,9 +552,8 @@ class Reader:
 
         def parties_after(preposition: str) -> list[tuple[Party, int]]:
             out = []
-            for m in re.finditer(rf"\b{preposition}\b", self.text[:end]):
-                if m.start() < trigger.end:
-                    continue
+            pattern = re.compile(rf"\b{preposition}\b")
+            for m in pattern.finditer(self.text, trigger.end, end):
                 before = self.text[max(start, m.start() - 12) : m.start()].lower()
                 if preposition == "to" and re.search(r"rights?,?\s*$|licen[cs]e\s*$", before):
                     continue
@@ -487,9 +567,7 @@ class Reader:
         withs = parties_after("with")
         bys = parties_after("by")
         produced = re.search(r"\bproduced by\b", self.text[sentence[0] : sentence[1]], re.I)
-        producer = (
-            self.name_after(sentence[0] + produced.end(), sentence[1]) if produced else None
-        )
+        producer = self.name_after(sentence[0] + produced.end(), sentence[1]) if produced else None
 
         licensors: list[Party | None] = [None]
         licensees: list[tuple[Party | None, int, int]] = []  # licensee, segment start, end
@@ -586,8 +664,11 @@ class Reader:
                     for p in previous
                     if p.licensee
                     and p.licensee == found.licensee
-                    and (not found.titles or "titles" in found.inferred
-                         or set(found.titles) <= set(p.titles))
+                    and (
+                        not found.titles
+                        or "titles" in found.inferred
+                        or set(found.titles) <= set(p.titles)
+                    )
                     and (found.licensor is None or found.licensor == p.licensor)
                 ),
                 None,
@@ -618,26 +699,23 @@ class Reader:
         """Whether a span falls in a name, a title or a party's describing words, where
         place and media words say nothing about the rights ("Apple TV", "streaming
         service Britbox Plus")."""
-        for _, (s, e) in self.quotes:
-            if s <= start < e:
-                return True
-        return any(s <= start < e for s, e in self._name_spans)
-
-    _name_spans: list[Span] = []
+        return self._in_quotes(start) or any(s <= start < e for s, e in self._name_spans)
 
     def _collect_names(self, start: int, end: int) -> list[Span]:
         spans: list[Span] = []
-        for i, token in enumerate(self.tokens):
-            if token.start < start or token.start >= end:
-                continue
+        first, last = self._index(start), self._index(end)
+        for i in range(first, last):
+            token = self.tokens[i]
             if token.lower in ("from", "to", "with", "by") or (i == 0 or token.start == start):
                 party = self.name_after(
                     token.end if token.lower in ("from", "to", "with", "by") else token.start, end
                 )
                 if party is not None:
                     spans.append(
-                        (party.descriptor_start if party.descriptor_start >= 0 else party.start,
-                         party.end)
+                        (
+                            party.descriptor_start if party.descriptor_start >= 0 else party.start,
+                            party.end,
+                        )
                     )
         for kind, pattern in _TRIGGERS:
             del kind
@@ -645,12 +723,15 @@ class Reader:
                 party = self.name_before(match.start(), start)
                 if party is not None:
                     spans.append(
-                        (party.descriptor_start if party.descriptor_start >= 0 else party.start,
-                         party.end)
+                        (
+                            party.descriptor_start if party.descriptor_start >= 0 else party.start,
+                            party.end,
+                        )
                     )
         # Capitalised runs followed by a possessive ("ABC's") and "X's" places.
-        for i, token in enumerate(self.tokens):
-            if token.text == "'s" and start <= token.start < end:
+        for i in range(first, last):
+            token = self.tokens[i]
+            if token.text == "'s":
                 j = i - 1
                 while j >= 0 and self._name_token(self.tokens[j]):
                     j -= 1
@@ -669,8 +750,8 @@ class Reader:
                 if not self._blocked(*span):
                     candidates.append((code, span, match.group().lower().startswith(_WEAK)))
         for acronym, code in g.MEDIA_ACRONYMS.items():
-            for match in re.finditer(rf"\b{acronym}\b", self.text[:end]):
-                if match.start() >= start and not self._blocked(match.start(), match.end()):
+            for match in re.compile(rf"\b{acronym}\b").finditer(self.text, start, end):
+                if not self._blocked(match.start(), match.end()):
                     candidates.append((code, (match.start(), match.end()), False))
         candidates.sort(key=lambda c: (c[1][0] - c[1][1], c[1][0]))
         chosen: list[tuple[str, Span, bool]] = []
@@ -890,7 +971,10 @@ def _money(match: re.Match[str]) -> tuple[Decimal, str] | None:
 
 
 _MONTH = _alternation(g.MONTHS)
-_DAY = rf"(?:(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTH})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+_DAY = (
+    rf"(?:(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+(?:{_MONTH})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+)
 _MONTH_YEAR = rf"(?:{_MONTH})\s+\d{{4}}"
 
 
