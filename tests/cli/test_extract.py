@@ -148,3 +148,17 @@ def test_bad_input_exits_1_and_stores_nothing(
     assert not (tmp_path / "draft.yaml").exists()
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert MAX_ARTICLE_BYTES < 5 * 1024 * 1024
+
+
+def test_reading_the_same_article_twice_gives_new_contract_ids(
+    tmp_path: Path, article: Path
+) -> None:
+    db = tmp_path / "book.db"
+    for n, suffix in ((1, ""), (2, "-2")):
+        sheet = tmp_path / f"draft{n}.yaml"
+        assert run(db, "extract", str(article), "-o", str(sheet))[0] == 0
+        document = yaml.safe_load(sheet.read_text())
+        assert document["contracts"][0]["id"] == f"draft-tencent-video-star-wars{suffix}"
+        assert "parties" not in document or n == 1  # the second time every name matches
+        code, _, err = run(db, "load", str(sheet))
+        assert code == 0, err

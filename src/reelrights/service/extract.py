@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -101,16 +101,24 @@ class ExtractJobs(LoadingJobs, ListingJobs):
         book; bad input (empty, binary, too large, not English) raises
         :class:`InvalidInput` naming ``source``. Nothing is stored."""
         media, geography = self.vocabularies()
-        known = KnownBook(self.parties(), self.titles(), {c.id for c in self.contracts()})
-        return propose_drafts(data, source, known, media, geography)
+        return propose_drafts(data, source, self._known_book(), media, geography)
+
+    def _known_book(self) -> KnownBook:
+        """The book's parties and titles from the index (no scan of the contracts)."""
+        state = self._current()
+
+        def used(ids: Iterable[str]) -> set[str]:
+            with self.store.reading() as reader:
+                return reader.existing_contract_ids(list(ids))
+
+        return KnownBook(list(state.parties.values()), list(state.catalog.titles.values()), used)
 
     def draft_sheet(
         self, deals: Sequence[dict[str, Any]]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """:func:`build_draft_sheet` against this book's parties, titles and contracts."""
         media, geography = self.vocabularies()
-        known = KnownBook(self.parties(), self.titles(), {c.id for c in self.contracts()})
-        return build_draft_sheet(deals, known, media, geography)
+        return build_draft_sheet(deals, self._known_book(), media, geography)
 
     def save_drafts(self, deals: Sequence[dict[str, Any]]) -> SavedDrafts:
         """Store deals (rule 23's JSON form, as corrected by a person) as draft contracts
@@ -145,11 +153,12 @@ class SavedDrafts:
 
 @dataclass
 class KnownBook:
-    """What a book already holds, for matching names and keeping ids unique."""
+    """What a book already holds, for matching names and keeping ids unique: its parties
+    and titles, and which of some contract ids it already uses."""
 
     parties: list[Party] = field(default_factory=list)
     titles: list[Title] = field(default_factory=list)
-    contract_ids: set[str] = field(default_factory=set)
+    used_contract_ids: Callable[[Iterable[str]], set[str]] = lambda ids: set()
 
 
 def extract_without_book(data: bytes | str, source: str = "article") -> ArticleDrafts:
@@ -195,7 +204,6 @@ def build_draft_sheet(
         if title.kind != "collection":
             titles.setdefault(name_key(title.name), title)
     title_ids = {t.id for t in known.titles}
-    contract_ids = set(known.contract_ids)
     new_parties: dict[str, dict[str, Any]] = {}
     new_titles: dict[str, dict[str, Any]] = {}
     contracts: list[dict[str, Any]] = []
@@ -237,7 +245,15 @@ def build_draft_sheet(
         new_titles[tid] = {"id": tid, "name": name, "kind": "film"}
         return {"id": tid, "name": name, "new": True}
 
-    taken_contracts = set(contract_ids)
+    taken_contracts: set[str] = set()
+
+    def unique_contract(base: str) -> str:
+        candidates = [base, *(f"{base}-{n}" for n in range(2, 100))]
+        used = known.used_contract_ids(candidates) | taken_contracts
+        chosen = next((c for c in candidates if c not in used), f"{base}-{len(used) + 1}")
+        taken_contracts.add(chosen)
+        return chosen
+
     for n, deal in enumerate(deals):
         where = f"deals[{n}]"
         unconfirmed: list[str] = []
@@ -253,7 +269,7 @@ def build_draft_sheet(
         named_titles = [str(t).strip() for t in deal.get("titles") or [] if str(t).strip()]
         found_titles = [title_for(t) for t in named_titles]
         base = slug(f"draft {licensee['name'] or 'deal'} {named_titles[0] if named_titles else ''}")
-        contract_id = unique(base, taken_contracts)
+        contract_id = unique_contract(base)
         if not found_titles:
             label = (
                 f"Titles not named in the article ({licensor['name'] or 'licensor'} to "
