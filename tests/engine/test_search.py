@@ -165,7 +165,7 @@ def test_the_next_window_is_the_first_run_of_available_days_from_start(
     contracts, request, title
 ) -> None:
     book = RightsBook(SERIES, contracts)
-    found = next_window(book, request, title)
+    found = next_window(book, request, [title])
     open_ended = replace(request, end=FOREVER)
     expected, _ = oracle_days(contracts, SERIES, title, open_ended)
     if not expected:
@@ -352,14 +352,14 @@ def test_narrowing_by_kind_and_by_a_series() -> None:
 def test_the_next_window_after_a_sale_and_after_the_rights_end() -> None:
     book = desk()
     ask = latam_2027()
-    window = next_window(book, ask, "oldboy")
+    window = next_window(book, ask, ["oldboy"])
     assert window is not None and iso(window) == ("2027-04-01", None)
-    roma = next_window(book, ask, "roma")
+    roma = next_window(book, ask, ["roma"])
     assert roma is not None and iso(roma) == ("2027-01-01", "2027-06-30")
     later = SearchRequest.of(
         "atlas", ask.media, ask.territories, date(2027, 7, 1), None, exclusive=True
     )
-    assert next_window(book, later, "roma") is None  # never within the rights held
+    assert next_window(book, later, ["roma"]) is None  # never within the rights held
 
 
 def test_an_exclusive_request_ignores_a_non_exclusive_holding_and_sale() -> None:

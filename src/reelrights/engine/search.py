@@ -385,11 +385,16 @@ def _holds_meeting(
     return tuple(Hold(b, c) for b, c in merged)
 
 
-def next_window(book: RightsBook, request: SearchRequest, title: str) -> Window | None:
+def next_window(book: RightsBook, request: SearchRequest, titles: Collection[str]) -> Window | None:
     """The first window on or after ``request.start`` in which the whole box is available
-    on ``title`` (and all it covers), however long, ignoring ``request.end``; None when
-    there is none within the rights the licensor holds."""
-    found = all_windows(book, replace(request, end=FOREVER), [title])
-    if not found or not found[0].windows:
+    on every one of ``titles`` (and all they cover) at once, however long it runs:
+    ``request.end`` is ignored. None when there is none within the rights the licensor
+    holds."""
+    found = all_windows(book, replace(request, end=FOREVER), sorted(set(titles)))
+    free: list[Span] | None = None
+    for answer in found:
+        spans = [(w.start, w.end) for w in answer.windows]
+        free = spans if free is None else _intersect(free, spans)
+    if not free:
         return None
-    return found[0].windows[0]
+    return Window(*free[0])
