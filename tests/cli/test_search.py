@@ -198,3 +198,33 @@ def test_avails_next_says_when(desk: Path) -> None:
     late[late.index("--end") + 1] = "2027-12-31"
     code, out, _ = run(desk, *late)
     assert code == 0 and "never within the rights held" in out
+
+
+def test_avails_by_names_instead_of_codes(desk: Path) -> None:
+    code, out, err = run(
+        desk,
+        "avails",
+        "--licensor",
+        "Atlas Films",
+        "--title",
+        "parasite,OLDBOY",
+        "--media",
+        "Subscription VOD",
+        "--territory",
+        "Colombia, Brazil",
+        "--start",
+        "2027-06-01",
+        "--json",
+    )
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["available"][0]["titles"] == ["oldboy", "parasite"]
+    assert answer["available"][0]["territories"] == ["BR", "CO"]
+    code, _, err = run(
+        desk, "avails", "--licensor", "atlas", "--title", "Episode 3", "--media", "svod",
+        "--territory", "Hong Kongg", "--start", "2027-01-01",
+    )  # fmt: skip
+    message = " ".join(err.split())
+    assert code == 1
+    assert "did you mean HK Hong Kong?" in message
+    assert "unknown title 'Episode 3'; did you mean kingdom-s1e2 Episode 2" in message
