@@ -70,28 +70,35 @@ def resolve(
 
 
 def title_label(catalog: Catalog, title: Title) -> str:
-    """A title as people know it: an episode under its series ("Kingdom · S1 E2")."""
+    """A title as people know it: an episode under its series ("Kingdom · S1 E2"), a
+    season too ("Kingdom · S1"); a film or series is its name."""
     if title.kind not in ("episode", "season") or not title.parent:
         return title.name
     parent = catalog.get(title.parent)
+    if parent is None:
+        return title.name
     if title.kind == "season":
-        number = title.extra.get("number") or _number_in(title.name)
-        return f"{parent.name if parent else title.parent} · S{number}" if number else title.name
-    season = parent
-    series = catalog.get(season.parent) if season and season.parent else None
-    episode = title.extra.get("number") or _number_in(title.name)
-    if season is not None and season.kind == "season" and series is not None:
-        season_number = season.extra.get("number") or _number_in(season.name)
-        if season_number and episode:
-            return f"{series.name} · S{season_number} E{episode}"
-    if season is not None and episode:
-        return f"{season.name} · E{episode}"
-    return title.name
+        number = _number_of(title)
+        return f"{parent.name} · S{number}" if number else f"{parent.name} · {title.name}"
+    episode = _number_of(title)
+    if parent.kind == "season":
+        series = catalog.get(parent.parent) if parent.parent else None
+        season = _number_of(parent)
+        head = f"{series.name} · " if series is not None else ""
+        if season and episode:
+            return f"{head}S{season} E{episode}"
+        return f"{head}{f'S{season}' if season else parent.name} · {title.name}"
+    return f"{parent.name} · E{episode}" if episode else f"{parent.name} · {title.name}"
 
 
-def _number_in(name: str) -> str | None:
-    digits = [part for part in name.replace("#", " ").split() if part.isdigit()]
-    return digits[-1] if digits else None
+def _number_of(title: Title) -> str | None:
+    """A season's or episode's number: ``extra.number``, else the last number in its name
+    ("Season 2", "Episode 13"), else none."""
+    given = title.extra.get("number")
+    if given is not None and str(given).strip():
+        return str(given).strip()
+    digits = [part for part in title.name.replace("#", " ").split() if part.isdigit()]
+    return str(int(digits[-1])) if digits else None
 
 
 class NameJobs(ServiceBase):
