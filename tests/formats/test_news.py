@@ -240,3 +240,30 @@ def test_the_module_examples_hold() -> None:
     for module in (news, gazetteer):
         failed, tried = doctest.testmod(module)
         assert tried > 0 and failed == 0, module.__name__
+
+
+def test_titles_the_press_did_not_quote_are_read_after_a_word_of_genre() -> None:
+    (deal,) = deals_of(
+        "Netflix has acquired exclusive streaming rights to the Korean drama Descendants of "
+        "the Sun from KBS for Japan."
+    )
+    assert deal["titles"] == ["Descendants of the Sun"]
+    assert (deal["licensor"], deal["licensee"], deal["territories"]) == ("KBS", "Netflix", ["JP"])
+    quoted = deals_of(
+        "Netflix has acquired exclusive streaming rights to the Korean drama "
+        '"Descendants of the Sun" from KBS for Japan.'
+    )[0]
+    assert deal["confidence"] < quoted["confidence"]  # capitals are weaker evidence than quotes
+
+
+def test_the_party_whose_films_are_licensed_is_the_licensor() -> None:
+    (deal,) = deals_of(
+        "Lionsgate has struck an exclusive output agreement with Britbox Plus "
+        "for Lionsgate films in the UK."
+    )
+    assert (deal["licensor"], deal["licensee"]) == ("Lionsgate", "Britbox Plus")
+
+
+def test_every_paragraph_of_the_evaluation_set_reads_as_english() -> None:
+    for case in load_cases():
+        assert read_article(case["text"], case["id"]) == case["text"]

@@ -155,6 +155,12 @@ _NEEDS_RIGHTS = re.compile(
     re.IGNORECASE,
 )
 _RIGHTS = re.compile(r"\brights?\b", re.IGNORECASE)
+_GENRE = re.compile(
+    r"\b(?:drama|dramas|film|series|thriller|comedy|movie|documentary|anime|sitcom|"
+    r"telenovela|feature|show|miniseries|franchise|romance|horror|musical)\s+(?=[A-Z0-9])"
+)
+_CONTENT = r"(?:films|movies|titles|series|library|catalog(?:ue)?|slate|releases|content)\b"
+_TITLE_JOINERS = frozenset({"of", "the", "and", "a", "an", "&"})
 _NO_TITLE = re.compile(r"\b(?:output|slate|library|catalogu?e)\b", re.IGNORECASE)
 _DEAL_NOUN = re.compile(
     r"\b(?:deal|agreement|pact|licen[cs]e|partnership|contract|output)\b", re.IGNORECASE
@@ -513,6 +519,10 @@ class Reader:
     ) -> list[Found]:
         clause = self.text[start:end]
         titles = [(t, s) for t, s in self.quotes if start <= s[0] < end]
+        unquoted = False
+        if not titles:
+            titles = self._unquoted_titles(start, end)
+            unquoted = bool(titles)
         word = self.text[trigger.start : trigger.end].lower()
         kind = trigger.kind
         subject = trigger.subject
@@ -598,6 +608,9 @@ class Reader:
                     or _descriptor_side(licensee) == "seller"
                     or re.match(r"\s*,\s*which will become\b", after_with) is not None
                     or re.search(rf"\b{re.escape(licensor.name)}'s\b", after_with) is not None
+                    # "... with Britbox Plus for Lionsgate films": who owns the content sells
+                    or re.search(rf"\b{re.escape(licensee.name)}(?:'s)?\s+{_CONTENT}", clause)
+                    is not None
                 )
                 if swap:
                     licensor, licensee = licensee, licensor
@@ -622,6 +635,8 @@ class Reader:
         if not stated:
             return []
 
+        if unquoted:
+            inferred.add("titles-unquoted")  # read from capitals, not quotes: less sure
         made: list[Found] = []
         licensor_party = licensors[0]
         for licensee_party, seg_start, seg_end in licensees:
@@ -652,6 +667,39 @@ class Reader:
             self._dates(found, start, end)
             made.append(found)
         return self._merge(made, previous)
+
+    def _unquoted_titles(self, start: int, end: int) -> list[tuple[str, Span]]:
+        """Titles the press did not quote, read after a word of genre: "the Korean drama
+        Descendants of the Sun from KBS" (capitalised words, with "of", "the", "and", "a"
+        inside them when a capitalised word follows)."""
+        out: list[tuple[str, Span]] = []
+        for match in _GENRE.finditer(self.text, start, end):
+            i = self._index(match.end())
+            run: list[Token] = []
+            while i < len(self.tokens) and self.tokens[i].start < end:
+                token = self.tokens[i]
+                if token.text[:1].isupper() or token.text[:1].isdigit():
+                    run.append(token)
+                elif run and token.lower in _TITLE_JOINERS:
+                    j = i
+                    while j < len(self.tokens) and self.tokens[j].lower in _TITLE_JOINERS:
+                        j += 1
+                    if j >= len(self.tokens) or not self.tokens[j].text[:1].isupper():
+                        break
+                    run.extend(self.tokens[i:j])
+                    i = j
+                    continue
+                else:
+                    break
+                i += 1
+            if not run or run[0].lower in g.NOT_NAMES or run[0].text == '"':
+                continue
+            span = (run[0].start, run[-1].end)
+            name = self.text[span[0] : span[1]]
+            if name.lower() in g.PLACES or name.lower() in g.DEMONYMS:
+                continue
+            out.append((name, span))
+        return out
 
     def _merge(self, made: list[Found], previous: list[Found]) -> list[Found]:
         """A clause that names the same licensee as a deal of the sentence before, and no
