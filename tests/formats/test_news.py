@@ -267,3 +267,28 @@ def test_the_party_whose_films_are_licensed_is_the_licensor() -> None:
 def test_every_paragraph_of_the_evaluation_set_reads_as_english() -> None:
     for case in load_cases():
         assert read_article(case["text"], case["id"]) == case["text"]
+
+
+def test_a_headline_and_its_paragraph_are_one_deal() -> None:
+    text = (
+        "Netflix Acquires Global Rights to Korean Thriller 'Night Harbor'\n\n"
+        "SEOUL — Netflix has acquired global streaming rights to the Korean thriller 'Night "
+        "Harbor' from CJ ENM, in a deal valued at around $6 million. The film grossed $22 "
+        "million at the Korean box office last year.\n\n"
+        "Separately, CJ ENM sold remake rights to the comedy 'Lucky Days' to Spain's "
+        "Telecinco Cinema."
+    )
+    first, second = deals_of(text)
+    assert (first["licensor"], first["licensee"], first["titles"]) == (
+        "CJ ENM",
+        "Netflix",
+        ["Night Harbor"],
+    )
+    assert first["fee"] == {"amount": "6000000", "currency": "USD"}  # not the box office
+    assert first["territories"] == ["WORLD"]
+    assert (second["licensee"], second["titles"], second["media"]) == (
+        "Telecinco Cinema",
+        ["Lucky Days"],
+        ["REMAKE"],
+    )
+    assert second["territories"] is None  # Spain's names the buyer, not the territory

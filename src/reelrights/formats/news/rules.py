@@ -409,6 +409,9 @@ class Reader:
         if nxt is not None and nxt.lower in _MODIFIED_NOUNS:
             return None
         if nxt is not None and nxt.text == "'s":
+            place = self.text[run[0].start : run[-1].end].lower() if run else ""
+            if place in g.PLACES:  # "Spain's Telecinco Cinema": the place describes
+                return self.name_after(nxt.end, limit)
             return None
         return self._make_party(run, lead + lead2)
 
@@ -458,7 +461,7 @@ class Reader:
             found = self._sentence(sentence, previous)
             if found:
                 previous = found
-        return self.deals
+        return _without_repeats(self.deals)
 
     def _triggers(self, start: int, end: int) -> list[Trigger]:
         hits: list[Trigger] = []
@@ -926,6 +929,42 @@ class Reader:
                 found.cite("sentence", sentence)
 
 
+def _without_repeats(deals: list[Found]) -> list[Found]:
+    """One deal per deal reported: a headline and the paragraph under it, or a deal told
+    twice, name the same licensee and titles; the fuller telling keeps its place and takes
+    what only the other states."""
+    kept: list[Found] = []
+    for deal in deals:
+        twin = next(
+            (
+                k
+                for k in kept
+                if deal.licensee
+                and deal.titles
+                and k.licensee == deal.licensee
+                and set(k.titles) == set(deal.titles)
+                and (k.licensor is None or deal.licensor is None or k.licensor == deal.licensor)
+                and (
+                    k.territories is None
+                    or deal.territories is None
+                    or k.territories == deal.territories
+                )
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(deal)
+            continue
+        fuller, other = (deal, twin) if deal.confidence > twin.confidence else (twin, deal)
+        for name in ("licensor", "media", "territories", "exclusive", "fee", "start", "end"):
+            if getattr(fuller, name) is None and getattr(other, name) is not None:
+                setattr(fuller, name, getattr(other, name))
+                for span in other.evidence.get(name, []):
+                    fuller.cite(name, span)
+        kept[kept.index(twin)] = fuller
+    return kept
+
+
 def _descriptor_side(party: Party) -> str | None:
     words = set(party.descriptor.lower().split())
     if words & g.BUYER_WORDS:
@@ -935,12 +974,18 @@ def _descriptor_side(party: Party) -> str | None:
     return None
 
 
+_QUOTED = re.compile(
+    r'"(?P<double>[^"\n]{1,80})"|(?<![\w])\'(?P<single>[A-Z0-9][^\'\n]{0,80}?)\'(?![\w])'
+)
+
+
 def _quoted_titles(text: str) -> list[tuple[str, Span]]:
-    """Quoted names that read as titles: short, starting with a capital or digit, not a
-    quotation of speech (which ends in a comma or full stop inside the quotes)."""
+    """Quoted names that read as titles, in double quotes or (as headlines write them) in
+    single ones: short, starting with a capital or digit, not a quotation of speech (which
+    ends in a comma or full stop inside the quotes)."""
     out: list[tuple[str, Span]] = []
-    for match in re.finditer(r'"([^"\n]{1,80})"', text):
-        inner = match.group(1).strip()
+    for match in _QUOTED.finditer(text):
+        inner = (match.group("double") or match.group("single") or "").strip()
         if not inner or not (inner[0].isupper() or inner[0].isdigit()):
             continue
         if inner[-1] in ",.!?;:" or len(inner.split()) > 9:
