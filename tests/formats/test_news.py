@@ -292,3 +292,22 @@ def test_a_headline_and_its_paragraph_are_one_deal() -> None:
         ["REMAKE"],
     )
     assert second["territories"] is None  # Spain's names the buyer, not the territory
+
+
+def test_the_trades_other_verbs_and_a_library_owner() -> None:
+    (peacock,) = deals_of(
+        "NBCUniversal's Peacock has snagged exclusive U.S. streaming rights "
+        'to the horror film "Hollow Crown" in a pact worth a reported $15m.'
+    )
+    assert (peacock["licensee"], peacock["territories"], peacock["exclusive"]) == (
+        "Peacock",
+        ["US"],
+        True,
+    )
+    assert peacock["fee"] == {"amount": "15000000", "currency": "USD"}
+    (gaumont,) = deals_of(
+        "Paris-based Gaumont inked a multi-year deal with Amazon Prime Video "
+        "covering SVOD rights to its library in France, Belgium and Luxembourg."
+    )
+    assert (gaumont["licensor"], gaumont["licensee"]) == ("Gaumont", "Amazon Prime Video")
+    assert gaumont["territories"] == ["BE", "FR", "LU"] and gaumont["titles"] == []

@@ -135,7 +135,8 @@ _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             BUY,
             r"\b(?:acquir(?:ed|es|e)|picked up|picks up|pick up|bought|buys|snapped up|"
-            r"snaps up|nabbed|scooped up|landed|secured|secures|paid|pays|taken|takes|took|"
+            r"snaps up|nabbed|nabs|snagged|snags|grabbed|grabs|scooped up|landed|lands|secured|"
+            r"secures|paid|pays|taken|takes|took|"
             r"receives|received|will get|gets|got|holds|hold)\b",
         ),
         (LICENSE, r"\blicen[cs](?:ed|es)\b"),
@@ -151,7 +152,8 @@ _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _NEEDS_RIGHTS = re.compile(
-    r"^(?:landed|secured|secures|taken|takes|took|receives|received|will get|gets|got|holds?)$",
+    r"^(?:landed|lands|secured|secures|taken|takes|took|receives|received|will get|gets|got|"
+    r"holds?|grabbed|grabs)$",
     re.IGNORECASE,
 )
 _RIGHTS = re.compile(r"\brights?\b", re.IGNORECASE)
@@ -611,9 +613,11 @@ class Reader:
                     or _descriptor_side(licensee) == "seller"
                     or re.match(r"\s*,\s*which will become\b", after_with) is not None
                     or re.search(rf"\b{re.escape(licensor.name)}'s\b", after_with) is not None
-                    # "... with Britbox Plus for Lionsgate films": who owns the content sells
+                    # "... with Britbox Plus for Lionsgate films", "... rights to its library":
+                    # who owns the content sells
                     or re.search(rf"\b{re.escape(licensee.name)}(?:'s)?\s+{_CONTENT}", clause)
                     is not None
+                    or re.search(rf"\b(?:its|their)\s+(?:[\w-]+\s+)?{_CONTENT}", clause) is not None
                 )
                 if swap:
                     licensor, licensee = licensee, licensor
