@@ -567,7 +567,7 @@ class Reader:
 
         def parties_after(preposition: str) -> list[tuple[Party, int]]:
             out = []
-            pattern = re.compile(rf"\b{preposition}\b")
+            pattern = _PREPOSITIONS[preposition]
             for m in pattern.finditer(self.text, trigger.end, end):
                 before = self.text[max(start, m.start() - 12) : m.start()].lower()
                 if preposition == "to" and re.search(r"rights?,?\s*$|licen[cs]e\s*$", before):
@@ -1002,6 +1002,7 @@ def _alternation(phrases: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(p) for p in phrases), key=len, reverse=True))
 
 
+_PREPOSITIONS = {word: re.compile(rf"\b{word}\b") for word in ("from", "to", "with", "by")}
 _WEAK = ("will stream", "to stream")
 _MEDIA_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(rf"\b{pattern}\b", re.IGNORECASE), code)
