@@ -311,3 +311,11 @@ def test_the_trades_other_verbs_and_a_library_owner() -> None:
     )
     assert (gaumont["licensor"], gaumont["licensee"]) == ("Gaumont", "Amazon Prime Video")
     assert gaumont["territories"] == ["BE", "FR", "LU"] and gaumont["titles"] == []
+
+
+def test_windows_line_ends_still_end_paragraphs() -> None:
+    text = (
+        'Playtime sold the drama "Quiet Rooms" to Curzon for the UK\r\n\r\n'
+        'Cineverse acquired North American rights to "Hollow Pines" from XYZ Films.\r\n'
+    )
+    assert [d["licensee"] for d in deals_of(text)] == ["Curzon", "Cineverse"]
