@@ -1,5 +1,5 @@
 """Deal-news extraction against the evaluation set: precision and recall per field, and
-the time per article (``python -m benchmarks.extract [--split dev|heldout|all]``).
+the time per article (``python -m benchmarks.extract [--split dev|heldout|heldout-2|all]``).
 
 The set is ``benchmarks/extract_data/articles.yaml`` (paragraphs written for the project,
 with the deals a rights analyst would record). Scoring, per article:
