@@ -343,3 +343,7 @@ def test_a_licensing_verb_is_a_deal_and_money_invested_in_a_title_is_its_fee() -
         ["MERCHANDISING"],
         ["CN"],
     )
+
+
+def test_licensing_in_general_is_no_deal() -> None:
+    assert deals_of("Disney has licensed Marvel characters for decades, the report said.") == []

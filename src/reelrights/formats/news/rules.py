@@ -639,14 +639,14 @@ class Reader:
             titles = list(self.titles_in_context)
             inferred.add("titles")
         media = self._media(start, end)
-        # licensing and selling name a right by themselves; other verbs need a title, the
-        # word "rights", a medium or a deal
+        # licensing or selling to or from someone names a right by itself; other verbs need
+        # a title, the word "rights", a medium or a deal
         stated = (
             bool(titles)
             or has_rights
             or bool(media)
             or bool(_DEAL_NOUN.search(clause))
-            or kind in (LICENSE, SELL)
+            or (kind in (LICENSE, SELL) and bool(froms or tos))
         )
         if "titles" in inferred and not (has_rights or media or _DEAL_NOUN.search(clause)):
             stated = _TITLE_REFERENCE.search(clause) is not None
