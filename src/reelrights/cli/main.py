@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from reelrights import __version__
+from reelrights.cli import money as money_cli
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.engine import AvailsReport
 from reelrights.engine.avails import box_to_json
@@ -689,6 +690,9 @@ def serve(
         port=port,
         log_level="info",
     )
+
+
+money_cli.register(app, service)
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ from reelrights.engine import (
     validate_contract,
 )
 from reelrights.formats import sheet as sheets
+from reelrights.service.money import MoneyJobs, SalesResult  # noqa: F401 (re-exported)
 from reelrights.store.repository import Change, KeyRow, Reader, Store, Writer
 
 Progress = Callable[[str, int, int], None]
@@ -146,7 +147,7 @@ def _lock_keys(contracts: Iterable[Contract]) -> set[tuple[str, ...]]:
     return keys
 
 
-class Service:
+class Service(MoneyJobs):
     """reelrights on one database."""
 
     def __init__(self, url: str | None = None, actor: str | None = None) -> None:
