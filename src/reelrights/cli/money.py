@@ -3,31 +3,17 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from reelrights.service import Service
-
-OpenService = Callable[[str | None], AbstractContextManager[Service]]
-
-out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+from reelrights.cli.common import Json, emit_json, out, service
 
 
-def _emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
-
-
-def register(app: typer.Typer, open_service: OpenService) -> None:
+def register(app: typer.Typer) -> None:
     """Add the money commands to the ``reelrights`` app."""
     fx_app = typer.Typer(help="Exchange rates.", no_args_is_help=True)
     sales_app = typer.Typer(help="Licensees' sales reports.", no_args_is_help=True)
@@ -41,7 +27,7 @@ def register(app: typer.Typer, open_service: OpenService) -> None:
         files: Annotated[list[Path], typer.Argument(help="CSV/XLSX: date, from, to, rate.")],
     ) -> None:
         """Store dated exchange rates (1 FROM = rate TO), all or nothing."""
-        with open_service(None) as svc:
+        with service(None) as svc:
             stored = svc.import_rates([str(f) for f in files])
         out.print(f"stored {stored} exchange rates")
 
@@ -52,10 +38,10 @@ def register(app: typer.Typer, open_service: OpenService) -> None:
     ) -> None:
         """Match sales lines to contracts and store them; a malformed file is refused
         whole. Lines already imported are counted once."""
-        with open_service(None) as svc:
+        with service(None) as svc:
             result = svc.import_sales([str(f) for f in files])
         if as_json:
-            _emit(result.to_json())
+            emit_json(result.to_json())
             return
         out.print(
             f"matched {result.matched + result.rematched}, unmatched {result.unmatched_count}"
@@ -77,7 +63,7 @@ def register(app: typer.Typer, open_service: OpenService) -> None:
         csv_file: Annotated[Path | None, typer.Option("--csv", help="Also write a CSV.")] = None,
     ) -> None:
         """A royalty statement: every line, the royalties, MG recouped, overage and due."""
-        with open_service(None) as svc:
+        with service(None) as svc:
             found = svc.statement(contract, period)
             if pdf is not None:
                 pdf.write_bytes(svc.render_statement(found, "pdf"))
@@ -85,7 +71,7 @@ def register(app: typer.Typer, open_service: OpenService) -> None:
                 csv_file.write_bytes(svc.render_statement(found, "csv"))
         data = found.to_json()
         if as_json:
-            _emit(data)
+            emit_json(data)
             return
         print_statement(data)
 
@@ -98,10 +84,10 @@ def register(app: typer.Typer, open_service: OpenService) -> None:
         as_json: Json = False,
     ) -> None:
         """Record a payment by a contract's licensee; beyond what is due it is credit."""
-        with open_service(None) as svc:
+        with service(None) as svc:
             recorded = svc.record_payment(contract, amount, day, note)
         if as_json:
-            _emit(recorded)
+            emit_json(recorded)
             return
         out.print(
             f"recorded payment {recorded['id']}: {recorded['amount']} {recorded['currency']} "
@@ -119,10 +105,10 @@ def register(app: typer.Typer, open_service: OpenService) -> None:
     ) -> None:
         """Fee instalments and statement dues: due, paid, balance and days overdue."""
         as_of = date.fromisoformat(today) if today else None
-        with open_service(None) as svc:
+        with service(None) as svc:
             rows = [r.to_json() for r in svc.ledger(party, overdue, as_of)]
         if as_json:
-            _emit({"payables": rows})
+            emit_json({"payables": rows})
             return
         table = Table()
         for column in (

@@ -14,12 +14,12 @@ report only its own sales.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reelrights.domain.contracts import Contract
 from reelrights.domain.money import Period, parse_amount, round_money
@@ -44,11 +44,8 @@ from reelrights.engine.royalties import (
 )
 from reelrights.formats import sales as sales_format
 from reelrights.formats import statement as statement_format
+from reelrights.service.base import ServiceBase
 from reelrights.store.repository import Reader, Writer
-
-if TYPE_CHECKING:
-    from reelrights.service import Acting, _State
-    from reelrights.store.repository import Store
 
 Progress = Callable[[str, int, int], None]
 Source = str | Path | tuple[str, bytes]
@@ -116,18 +113,8 @@ def _rated(row: Any) -> RatedLine:
     )
 
 
-class MoneyJobs:
+class MoneyJobs(ServiceBase):
     """Exchange rates, sales reports, statements and the payments ledger."""
-
-    if TYPE_CHECKING:
-        store: Store
-
-        def _who(self) -> Acting: ...
-        def _writing(
-            self, locks: Iterable[tuple[str, ...]] = (), whole_book: bool = False
-        ) -> Any: ...
-        def _fresh(self, reader: Reader, progress: Progress | None = None) -> _State: ...
-        def contract(self, contract_id: str) -> Contract: ...
 
     # -- exchange rates ------------------------------------------------------------------
 
@@ -317,8 +304,9 @@ class MoneyJobs:
         return who is None or who == party
 
     def _visible_contract(self, contract_id: str) -> Contract:
-        contract = self.contract(contract_id)
-        if not self._may_see(contract):
+        with self.store.reading() as reader:
+            contract = reader.contract(contract_id)
+        if contract is None or not self._may_see(contract):
             # the same answer as for a contract that does not exist: nothing leaks
             raise InvalidInput([Problem(f"unknown contract '{contract_id}'", field="contract")])
         return contract
