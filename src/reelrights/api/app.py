@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
 from reelrights.api import schemas as s
+from reelrights.api.money import money_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
@@ -498,6 +499,7 @@ def create_app(service: Service) -> FastAPI:
             "items": [c.to_json() for c in page],
         }
 
+    app.include_router(money_router(service, _role), responses=RESPONSES)
     return app
 
 
