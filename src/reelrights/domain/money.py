@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 import pycountry
 
@@ -70,9 +71,12 @@ def currency_code(text: str) -> str:
     'USD'
     """
     code = str(text).strip().upper()
-    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+    if code not in _CURRENCIES:
         raise CodeError(f"unknown currency '{str(text).strip()}' (ISO 4217)")
     return code
+
+
+_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
 def minor_unit(currency: str) -> int:
@@ -254,3 +258,9 @@ class Period:
 
     def __str__(self) -> str:
         return self.name
+
+
+@lru_cache(maxsize=65536)
+def period_of(day: date, reporting: str) -> Period:
+    """:meth:`Period.containing`, remembered (statements ask it once per line)."""
+    return Period.containing(day, reporting)

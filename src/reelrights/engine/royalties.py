@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from reelrights.domain.contracts import Contract, Grant
 from reelrights.domain.media import LEAF_BIT
-from reelrights.domain.money import Period, round_money
+from reelrights.domain.money import Period, period_of, round_money
 from reelrights.domain.terms import DAWN, FOREVER, DateBound, to_end, to_start
 from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.domain.titles import Catalog
@@ -77,9 +77,18 @@ class LineMatcher:
     """Matches sales lines to the licensee's contracts in force whose grant covers the
     line's title, medium and territory on its ``period_start``."""
 
-    def __init__(self, catalog: Catalog, contracts: Iterable[Contract]) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        contracts: Iterable[Contract] = (),
+        licensed: Callable[[str], Iterable[Contract]] | None = None,
+    ) -> None:
+        """``contracts`` are indexed now; ``licensed(party)``, if given, is asked once per
+        licensee for that party's contracts, when a line of that licensee first comes."""
         self.catalog = catalog
         self._by: dict[tuple[str, str], list[tuple[Contract, Grant]]] = defaultdict(list)
+        self._licensed = licensed
+        self._asked: set[str] = set()
         for contract in contracts:
             self.add(contract)
         self._referents: dict[str, frozenset[str]] = {}
@@ -103,6 +112,10 @@ class LineMatcher:
     ) -> Match:
         """The one contract for this line, or why there is none. ``contract_id`` (the
         report's optional ``contract`` column) narrows the candidates to that contract."""
+        if self._licensed is not None and licensee not in self._asked:
+            self._asked.add(licensee)
+            for contract in self._licensed(licensee):
+                self.add(contract)
         if title not in self.catalog:
             return Match(None, UNKNOWN_TITLE)
         medium_bit = LEAF_BIT.get(medium)
@@ -157,8 +170,7 @@ def _bounds(
 # -- exchange rates (rule 15) -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Conversion:
+class Conversion(NamedTuple):
     """A converted amount and how: the rate, the day it was quoted for, and whether the
     inverse quote was used (the amount was divided by ``rate``)."""
 
@@ -224,10 +236,10 @@ class Rates:
 # -- rating (rule 16) ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RatedLine:
+class RatedLine(NamedTuple):
     """A matched sales line as a statement needs it: the cell, the converted gross and the
-    key that orders it among the contract's lines (rule 16)."""
+    key that orders it among the contract's lines (rule 16). A named tuple: a statement
+    of a busy quarter makes a million of them."""
 
     title: str
     medium: str
@@ -262,8 +274,7 @@ class RatedLine:
         return (self.period_end, self.title, self.medium, self.territory, self.order)
 
 
-@dataclass(frozen=True, slots=True)
-class StatementLine:
+class StatementLine(NamedTuple):
     """One piece of a sales line on a statement (a line crossing a tier is two pieces)."""
 
     line: RatedLine
@@ -393,7 +404,7 @@ def statements(
     guarantee = round_money(guarantee, currency)
     by_period: dict[Period, list[StatementLine]] = defaultdict(list)
     for rated in rate_lines(contract, lines):
-        period = Period.containing(rated.line.period_end, contract.reporting)
+        period = period_of(rated.line.period_end, contract.reporting)
         if through is None or period <= through:
             by_period[period].append(rated)
     if through is not None:
@@ -432,7 +443,7 @@ def statements(
 def statement(contract: Contract, lines: Iterable[RatedLine], period: Period) -> Statement:
     """The statement of one period (rule 17): a period with no lines states zeros, with
     what was earned and due before it carried."""
-    wanted = [x for x in lines if Period.containing(x.period_end, contract.reporting) <= period]
+    wanted = [x for x in lines if x.period_end <= period.last]
     return statements(contract, wanted, through=period)[-1]
 
 

@@ -96,10 +96,16 @@ def _canonical(number: Decimal) -> str:
     return format(number.normalize(), "f") if number else "0"
 
 
-def line_identity(row: SalesRow, occurrence: int) -> str:
-    """The stored id of a line: SHA-256 of its normalised fields and its occurrence number
-    (0 for the first line with these fields in its file, 1 for the second, ...)."""
-    return hashlib.sha256(f"{row.normalised()}\x1e{occurrence}".encode()).hexdigest()
+def line_identity(normalised: str, occurrence: int) -> str:
+    """The stored id of a line: SHA-256 of its normalised fields (:meth:`SalesRow.normalised`)
+    and its occurrence number (0 for the first line with these fields in its file, 1 for
+    the second, ...)."""
+    return hashlib.sha256(f"{normalised}\x1e{occurrence}".encode()).hexdigest()
+
+
+def line_key(normalised: str) -> str:
+    """A short digest of a line's normalised fields, to count identical lines in a file."""
+    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
 
 
 class _Table:

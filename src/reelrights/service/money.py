@@ -4,7 +4,7 @@ A sales import streams its files in one write transaction: each line is checked,
 (docs/semantics.md rule 14), converted (rule 15) and stored as it is read, so memory stays
 flat; if any file has a malformed line, the transaction is rolled back and every problem
 is reported with its file, row and column. Lines are identified by a hash of their
-normalised fields and their occurrence within the file (:func:`formats.sales.line_identity`):
+normalised fields and their occurrence within the file (``formats.sales.line_identity``):
 a line already stored is counted once, and a stored line that was unmatched is matched
 again (an exchange rate or a contract may have arrived since).
 
@@ -25,6 +25,7 @@ from reelrights.domain.contracts import Contract
 from reelrights.domain.money import Period, parse_amount, round_money
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.terms import parse_date
+from reelrights.domain.titles import Catalog
 from reelrights.engine.royalties import (
     NO_CURRENCY,
     NO_RATE,
@@ -146,11 +147,7 @@ class MoneyJobs(ServiceBase):
         result = SalesResult()
         problems: list[Problem] = []
         with self._writing() as writer:
-            state = self._fresh(writer)
-            matcher = LineMatcher(state.catalog, ())
-            for batch in writer.stream_contracts():
-                for contract in batch:
-                    matcher.add(contract)
+            matcher = LineMatcher(self._catalog_as_of(writer), (), writer.contracts_licensed_to)
             rates = Rates(writer.rates())
             seq = writer.next_sales_seq()
             done = 0
@@ -197,6 +194,14 @@ class MoneyJobs(ServiceBase):
             )
         return result
 
+    def _catalog_as_of(self, reader: Reader) -> Catalog:
+        """The catalog: the warm index's if it is current, else read (without building
+        the avails index, which a sales import does not need)."""
+        state = self._state
+        if state is not None and state.version == reader.book_version():
+            return state.catalog
+        return reader.catalog()
+
     def _store_sales(
         self,
         writer: Writer,
@@ -208,9 +213,12 @@ class MoneyJobs(ServiceBase):
     ) -> int:
         if not rows:
             return seq
-        keys = [sales_format.line_identity(r, -1) for r in rows]
-        occurrences = writer.sales_occurrences(keys)
-        ids = [sales_format.line_identity(r, n) for r, n in zip(rows, occurrences, strict=True)]
+        normalised = [r.normalised() for r in rows]
+        occurrences = writer.sales_occurrences([sales_format.line_key(n) for n in normalised])
+        ids = [
+            sales_format.line_identity(text, n)
+            for text, n in zip(normalised, occurrences, strict=True)
+        ]
         known = writer.known_sales(ids)
         fresh: list[tuple[Any, ...]] = []
         again: list[tuple[Any, ...]] = []

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -408,6 +409,17 @@ class Reader:
             ):
                 rights_by_contract.setdefault(right.contract_id, []).append(right)
         return [_contract_of(r, rights_by_contract.get(r.id, [])) for r in rows]
+
+    def contracts_licensed_to(self, party: str) -> list[Contract]:
+        """The contracts where ``party`` is the licensee, in stored order."""
+        rows = list(
+            self.connection.execute(
+                select(t.contracts)
+                .where(t.contracts.c.licensee_id == party)
+                .order_by(t.contracts.c.seq)
+            )
+        )
+        return self._with_rights(rows)
 
     def contract_page(
         self,
@@ -1073,12 +1085,23 @@ def _money(amount: Any, currency: str | None) -> Money | None:
     return Money(Decimal(amount).normalize() if Decimal(amount) != 0 else Decimal(0), currency)
 
 
+@lru_cache(maxsize=4096)
+def _media_mask(codes: str | None) -> int:
+    """The mask of a stored comma-separated list (many rights repeat the same lists)."""
+    return media_codes.mask_of(codes.split(",")) if codes else 0
+
+
+@lru_cache(maxsize=4096)
+def _territory_mask(codes: str | None) -> int:
+    return territory_codes.mask_of(codes.split(",")) if codes else 0
+
+
 def _contract_of(row: Any, rights: list[Any]) -> Contract:
     grants: list[Grant] = []
     holdbacks: list[Holdback] = []
     for r in rights:
-        media = media_codes.mask_of(r.media.split(",")) if r.media else 0
-        territories = territory_codes.mask_of(r.territories.split(",")) if r.territories else 0
+        media = _media_mask(r.media)
+        territories = _territory_mask(r.territories)
         languages = LanguageSet.parse(r.languages)
         start = DateBound.parse(r.start) if r.start else None
         end = DateBound.parse(r.end) if r.end else None
