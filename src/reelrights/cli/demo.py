@@ -21,6 +21,7 @@ from typing import Any
 from rich.console import Console
 
 from reelrights.cli.common import print_report, progress_bar
+from reelrights.cli.demo_money import show_money
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import RightsConflict, Service
 
@@ -367,6 +368,7 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
         beside = Path(sys.executable).parent / "reelrights"
         if shutil.which("reelrights") is None and beside.exists():
             command = str(beside)  # the virtual environment is not active: say where it is
+        show_money(service, out, command + where)
         out.print(
             "Ask your own questions, for example:\n"
             f"  {command}{where} avails --licensor walt-disney --title star-wars-saga "
