@@ -11,9 +11,10 @@ reports (nothing is stored either).
 :class:`Service` is one class made of one mixin per job, each in its own module:
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
-(avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.money` (exchange rates, sales,
-statements, payments). New jobs add a module and a mixin.
+(avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
+:mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
+and export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.money` (exchange rates,
+sales, statements, payments). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.money import MoneyJobs, SalesResult
 from reelrights.service.questions import QuestionJobs
+from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
 
 __all__ = [
     "BULK_LOCKS",
@@ -35,9 +37,11 @@ __all__ = [
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
+    "NextWindow",
     "Progress",
     "RightsConflict",
     "SalesResult",
+    "SearchAnswer",
     "Service",
 ]
 
@@ -46,6 +50,7 @@ class Service(
     MoneyJobs,
     ContractJobs,
     QuestionJobs,
+    SearchJobs,
     KeyJobs,
     FeedJobs,
     LoadingJobs,
