@@ -246,3 +246,22 @@ def test_a_party_sees_only_its_own_money(svc: Service, tmp_path: Path) -> None:
     with svc.acting(Acting("key:y", "y", "sohu")):
         assert svc.statement("sohu-svod", "2017-Q1").contract == "sohu-svod"
         assert len(svc.payments()) == 1
+
+
+def test_the_fee_travels_as_an_avails_license_fee(tmp_path: Path) -> None:
+    svc = Service(str(tmp_path / "out.db"))
+    svc.load_texts([("book.yaml", BOOK)])
+    exported = svc.export_avails("xml")
+    assert exported.content.count(b"LicenseFee") == 1  # once, on the first transaction
+    assert b'currency="USD">2400000<' in exported.content
+    assert any("minimum guarantee has no Avails term" in n for n in exported.not_exportable)
+    assert any("revenue share has no Avails term" in n for n in exported.not_exportable)
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(exported.content)
+    again = Service(str(tmp_path / "in.db"))
+    again.import_feeds([str(feed)])
+    [imported] = [c for c in again.contracts() if c.licensor is not None]
+    assert imported.fee is not None
+    assert (imported.fee.amount, imported.fee.currency) == (2400000, "USD")
+    # exported again, the fee is stated once, not added a second time
+    assert again.export_avails("xml").content.count(b"LicenseFee") == 1
