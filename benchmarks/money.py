@@ -1,6 +1,7 @@
 """The money benchmark: sales reports over the generated catalog, imported and statemented.
 
     python -m benchmarks.money --lines 100000[,1000000] [--licenses 100000] [--json]
+                               [--workdir DIR [--reuse-book]]
 
 Builds the catalog of ``benchmarks.generate`` (100,000 licenses by default) with money
 terms on every license (USD, a minimum guarantee, a flat or tiered revenue share), stores
@@ -68,14 +69,20 @@ def with_money(contract: Contract, rng: random.Random) -> Contract:
     return replace(contract, currency="USD", minimum_guarantee=guarantee, revenue_share=share)
 
 
-def build_book(licenses: int, path: Path) -> tuple[list[Contract], Catalog]:
+def build_book(licenses: int, path: Path, reuse: bool = False) -> tuple[list[Contract], Catalog]:
     """Store the catalog with money terms and a month of rates per currency pair; returns
-    the executed licenses and the catalog (for the report generator)."""
+    the executed licenses and the catalog (for the report generator). With ``reuse``, a
+    book already at ``path`` (from an earlier run with the same size) is kept."""
     from reelrights.service import Service
 
     rng = random.Random(licenses)
     catalog = generate(licenses)
     contracts = [with_money(c, rng) for c in catalog.contracts]
+    executed = [c for c in contracts if not c.is_ownership and c.status == "executed"]
+    if reuse and path.exists():
+        return executed, Catalog(catalog.titles)
+    if path.exists():
+        path.unlink()
     service = Service(str(path), actor="bench")
     service.load_sheets(
         [
@@ -99,7 +106,6 @@ def build_book(licenses: int, path: Path) -> tuple[list[Contract], Catalog]:
             day = (day + timedelta(days=32)).replace(day=1)
     service.import_rates([str(rates)])
     service.close()
-    executed = [c for c in contracts if not c.is_ownership and c.status == "executed"]
     return executed, Catalog(catalog.titles)
 
 
@@ -201,13 +207,13 @@ def _child(report: str, db: str) -> None:
     )
 
 
-def run(sizes: list[int], licenses: int, workdir: Path) -> list[dict[str, Any]]:
+def run(
+    sizes: list[int], licenses: int, workdir: Path, reuse: bool = False
+) -> list[dict[str, Any]]:
     book = workdir / f"money-book-{licenses}.db"
     log(f"generating and storing {licenses:,} licenses with money terms…")
     started = time.perf_counter()
-    if book.exists():
-        book.unlink()
-    contracts, catalog = build_book(licenses, book)
+    contracts, catalog = build_book(licenses, book, reuse)
     log(f"  {time.perf_counter() - started:.0f} s")
     rows = []
     for size in sizes:
@@ -249,6 +255,9 @@ def main() -> None:
     parser.add_argument("--lines", default="100000", help="report sizes, comma separated")
     parser.add_argument("--licenses", type=int, default=100_000, help="licenses in the book")
     parser.add_argument("--workdir", help="where to put the databases (default: a temp dir)")
+    parser.add_argument(
+        "--reuse-book", action="store_true", help="keep a book stored in --workdir before"
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -257,7 +266,7 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.lines.split(",")]
     if args.workdir:
-        rows = run(sizes, args.licenses, Path(args.workdir))
+        rows = run(sizes, args.licenses, Path(args.workdir), args.reuse_book)
     else:
         with tempfile.TemporaryDirectory() as folder:
             rows = run(sizes, args.licenses, Path(folder))
