@@ -17,7 +17,14 @@ export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a 
 
 from __future__ import annotations
 
-from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.base import (
+    BULK_LOCKS,
+    Acting,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    missing_database,
+)
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
@@ -36,6 +43,7 @@ __all__ = [
     "Progress",
     "RightsConflict",
     "Service",
+    "missing_database",
 ]
 
 
