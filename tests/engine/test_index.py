@@ -27,6 +27,7 @@ def test_vector_and_settle_paths_match_the_oracle(monkeypatch: pytest.MonkeyPatc
     properties.test_avails_partition_the_request_and_match_the_oracle()
     properties.test_the_order_contracts_were_stored_in_never_changes_an_answer()
     properties.test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailable()
+    properties.test_a_contract_is_checked_against_the_book_without_it()
 
 
 def test_the_engine_agrees_with_the_baseline_on_a_generated_catalog(tmp_path) -> None:
