@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
 from reelrights.api import schemas as s
+from reelrights.api.extract import add_routes as add_extract_routes
 from reelrights.api.money import money_router
 from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
@@ -503,6 +504,7 @@ def create_app(service: Service) -> FastAPI:
         }
 
     app.include_router(money_router(service, _role), responses=RESPONSES)
+    add_extract_routes(app, service, _role("viewer"), _role("editor"), RESPONSES)
     return app
 
 

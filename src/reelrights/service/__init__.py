@@ -13,15 +13,24 @@ reports (nothing is stored either).
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
-and export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.money` (exchange rates,
-sales, statements, payments). New jobs add a module and a mixin.
+and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
+contracts) and :mod:`.money` (exchange rates, sales, statements, payments). New jobs add a
+module and a mixin.
 """
 
 from __future__ import annotations
 
-from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.base import (
+    BULK_LOCKS,
+    Acting,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    missing_database,
+)
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
+from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
@@ -34,6 +43,7 @@ __all__ = [
     "ROLES",
     "Acting",
     "ApiKey",
+    "ArticleDrafts",
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
@@ -41,8 +51,10 @@ __all__ = [
     "Progress",
     "RightsConflict",
     "SalesResult",
+    "SavedDrafts",
     "SearchAnswer",
     "Service",
+    "missing_database",
 ]
 
 
@@ -53,6 +65,7 @@ class Service(
     SearchJobs,
     KeyJobs,
     FeedJobs,
+    ExtractJobs,
     LoadingJobs,
     ListingJobs,
     ServiceBase,
