@@ -24,6 +24,7 @@ bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -237,11 +238,110 @@ def _kind(value: Any) -> str:
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+MAX_SHEET_CHARS = 32 * 1024 * 1024
+"""The longest deal sheet read, in characters (a sheet of 10,000 contracts is about 10 MB)."""
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists (a deal sheet needs 6; ``extra`` a few more).
+Deeper documents would exhaust the recursion of the loaders and of everything after them."""
+MAX_ALIAS_NODES = 100_000
+"""How many values YAML aliases (``*name``) may add to a sheet, counted as expanded: an
+alias stands for everything its anchor holds, so ten nested aliases of ten can stand for
+ten billion values (the "billion laughs") in a few hundred bytes."""
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_document(text: str, file: str) -> Problem | None:
+    r"""The first limit a YAML or JSON text breaks (:data:`MAX_SHEET_CHARS`,
+    :data:`MAX_DEPTH`, :data:`MAX_ALIAS_NODES`), located, or None. Reads events or tokens
+    one at a time, so a hostile document is refused in memory proportional to its text.
+
+    >>> print(check_document("a: " + "[" * 100 + "]" * 100, "deep.yaml"))
+    deep.yaml:1: nested 65 levels deep; a deal sheet may nest at most 64
+    >>> bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\n" + "d: [" + "*c, " * 20000 + "]"
+    >>> print(check_document(bomb, "bomb.yaml"))  # doctest: +ELLIPSIS
+    bomb.yaml:4: YAML aliases expand to more than 100000 values; ...
+    """
+    if len(text) > MAX_SHEET_CHARS:
+        return Problem(
+            f"the sheet has {len(text):,} characters; a deal sheet may have at most "
+            f"{MAX_SHEET_CHARS:,} (split it into several sheets)",
+            file,
+        )
+    if file.lower().endswith(".json"):
+        return _check_json(text, file)
+    return _check_yaml(text, file)
+
+
+def _too_deep(file: str, line: int | None) -> Problem:
+    return Problem(
+        f"nested {MAX_DEPTH + 1} levels deep; a deal sheet may nest at most {MAX_DEPTH}",
+        file,
+        line,
+    )
+
+
+def _check_json(text: str, file: str) -> Problem | None:
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _too_deep(file, text.count("\n", 0, token.start()) + 1)
+        elif mark in "]}":
+            depth -= 1
+    return None
+
+
+def _line(event: Any) -> int | None:
+    mark = event.start_mark
+    return None if mark is None else int(mark.line) + 1
+
+
+def _check_yaml(text: str, file: str) -> Problem | None:
+    anchors: dict[str, int] = {}  # anchor -> how many values it stands for, expanded
+    open_nodes: list[list[Any]] = []  # [anchor, values so far] of each open mapping/list
+    added = 0
+
+    def count(value: int, anchor: str | None) -> None:
+        if anchor:
+            anchors[anchor] = value
+        if open_nodes:
+            open_nodes[-1][1] += value
+
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_nodes) >= MAX_DEPTH:
+                return _too_deep(file, _line(event))
+            open_nodes.append([event.anchor, 1])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, value = open_nodes.pop()
+            count(value, anchor)
+        elif isinstance(event, yaml.ScalarEvent):
+            count(1, event.anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            value = anchors.get(event.anchor or "", 1)
+            added += value
+            if added > MAX_ALIAS_NODES:
+                return Problem(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} values; a deal sheet "
+                    "may repeat at most that much through aliases (write the values out)",
+                    file,
+                    _line(event),
+                )
+            count(value, None)
+    return None
+
 
 def load_document(text: str, file: str) -> tuple[Any, Callable[[], dict[Path, int]], list[Problem]]:
     """The parsed document of a YAML or JSON text and a function giving its line map
-    (computed only when a problem needs a line), or a located syntax problem."""
+    (computed only when a problem needs a line), or a located problem: a syntax error or
+    a limit of :func:`check_document` broken."""
     try:
+        refused = check_document(text, file)
+        if refused is not None:
+            return None, dict, [refused]
         if file.lower().endswith(".json"):
             data = json.loads(text)
         else:

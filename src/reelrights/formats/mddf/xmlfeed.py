@@ -391,6 +391,9 @@ def read_xml(
                 progress(
                     f"reading {path.rsplit('/', 1)[-1]}", min(done, total or done), total or done
                 )
+    except xmlsafe.DoctypeRefused as error:
+        feed.errors.append(Problem(error.msg, path, error.position[0] or None))
+        return feed
     except etree.XMLSyntaxError as error:
         line = error.position[0] if error.position else None
         feed.errors.append(Problem(f"not well-formed XML: {error.msg}", path, line))
