@@ -36,6 +36,7 @@ import pycountry
 import yaml
 
 from reelrights.domain.contracts import STATUSES, Contract, Grant, Holdback, Money, Party
+from reelrights.domain.ids import id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import MediaTaxonomy
 from reelrights.domain.problems import CodeError, Problem
@@ -167,6 +168,27 @@ class _Reader:
             self.problem(path, "must not be empty")
             return None
         return text
+
+    def ident(self, value: Any, path: Path, required: bool = True) -> str | None:
+        """An id (of a party, title or contract, defined or referred to): text that keeps
+        the one id pattern of :mod:`reelrights.domain.ids`."""
+        text = self.text(value, path, required)
+        if text is None or (not text and not required):
+            return text
+        problem = id_problem(text)
+        if problem is not None:
+            self.problem(path, problem)
+            return None
+        return text
+
+    def idents(self, value: Any, path: Path) -> tuple[str, ...]:
+        """A list of ids (``None`` for none); each one checked, the bad ones left out."""
+        out = []
+        for i, item in enumerate(self.list_of(value, path) if value is not None else []):
+            found = self.ident(item, (*path, i))
+            if found is not None:
+                out.append(found)
+        return tuple(out)
 
     def convert(self, path: Path, make: Callable[[], Any]) -> Any:
         try:
@@ -429,7 +451,7 @@ def _party(read: _Reader, raw: Any, path: Path) -> Party | None:
     data = read.mapping(raw, path, PARTY_FIELDS)
     if data is None:
         return None
-    pid = read.text(data.get("id"), (*path, "id"))
+    pid = read.ident(data.get("id"), (*path, "id"))
     name = read.text(data.get("name"), (*path, "name"), required=False)
     if pid is None:
         return None
@@ -440,7 +462,7 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
     data = read.mapping(raw, path, TITLE_FIELDS)
     if data is None:
         return None
-    tid = read.text(data.get("id"), (*path, "id"))
+    tid = read.ident(data.get("id"), (*path, "id"))
     name = read.text(data.get("name"), (*path, "name"))
     kind = (read.text(data.get("kind"), (*path, "kind"), required=False) or "film").lower()
     if kind not in KINDS:
@@ -464,10 +486,10 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
             parsed = read.day(day, where)
             if parsed:
                 releases[code] = parsed
-    members = tuple(str(m) for m in read.list_of(data.get("members") or [], (*path, "members")))
+    members = read.idents(data.get("members") or [], (*path, "members"))
     if members and kind != "collection":
         read.problem((*path, "members"), "only a collection has members")
-    parent = read.text(data.get("parent"), (*path, "parent"), required=False)
+    parent = read.ident(data.get("parent"), (*path, "parent"), required=False)
     if parent and kind not in ("season", "episode"):
         read.problem((*path, "parent"), "only a season or an episode has a parent")
     external = {str(k): str(v) for k, v in dict(data.get("external_ids") or {}).items()}
@@ -496,9 +518,9 @@ def _contract(
     data = read.mapping(raw, path, CONTRACT_FIELDS)
     if data is None:
         return None
-    cid = read.text(data.get("id"), (*path, "id"))
-    licensor = read.text(data.get("licensor"), (*path, "licensor"), required=False)
-    licensee = read.text(data.get("licensee"), (*path, "licensee"))
+    cid = read.ident(data.get("id"), (*path, "id"))
+    licensor = read.ident(data.get("licensor"), (*path, "licensor"), required=False)
+    licensee = read.ident(data.get("licensee"), (*path, "licensee"))
     status = (
         read.text(data.get("status"), (*path, "status"), required=False) or "executed"
     ).lower()
@@ -555,8 +577,10 @@ def _right(
     data = read.mapping(raw, path, GRANT_FIELDS if is_grant else RIGHT_FIELDS)
     if data is None:
         return None
-    titles = tuple(str(t) for t in read.list_of(data.get("titles"), (*path, "titles")))
-    if not titles and "titles" in data:
+    if data.get("titles") is None:
+        read.problem((*path, "titles"), "missing")
+    titles = read.idents(data.get("titles"), (*path, "titles"))
+    if not titles and data.get("titles") is not None:
         read.problem((*path, "titles"), "no titles given")
     media_mask = read.convert(
         (*path, "media"), lambda: media.parse(read.list_of(data.get("media"), (*path, "media")))

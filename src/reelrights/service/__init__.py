@@ -12,7 +12,8 @@ reports (nothing is stored either).
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a mixin.
+export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.tables` (CSV and XLSX files
+safe against formula injection). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.questions import QuestionJobs
+from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
     "BULK_LOCKS",
     "ROLES",
+    "TABLE_KINDS",
     "Acting",
     "ApiKey",
     "ExportedFeed",
@@ -46,6 +49,7 @@ class Service(
     FeedJobs,
     LoadingJobs,
     ListingJobs,
+    TableJobs,
     ServiceBase,
 ):
     """reelrights on one database."""

@@ -33,6 +33,7 @@ from reelrights.formats.mddf import schema
 from reelrights.formats.mddf.checks import ERROR, AvailChecks
 from reelrights.formats.mddf.model import NEUTRAL, Asset, Avail, Term, Transaction, Where
 from reelrights.formats.mddf.xmlfeed import FeedRead, Progress, _Writer
+from reelrights.formats.table import xlsx_row
 from reelrights.formats.workbook import Row, Workbook, WorkbookError
 
 TEMPLATE = "1.9"
@@ -805,7 +806,7 @@ def render_xlsx(avails: Iterable[Avail]) -> bytes:
                 ):
                     value = avail.assets[0].content_id  # the map lacks some work types
                 row.append(transaction.cells.get(column, value))
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
