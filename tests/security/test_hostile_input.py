@@ -242,6 +242,26 @@ def test_8_deep_nesting_is_a_located_error_not_a_recursion_error(
     assert "deep.json" in answer.text
 
 
+def test_8_a_deeply_nested_contract_through_the_api_is_a_422(
+    client: tuple[TestClient, dict[str, str]],
+) -> None:
+    test_client, headers = client
+    for levels in (100, 900):
+        contract = (
+            '{"id": "deep", "licensee": "somebody", "extra": {"a": '
+            + "[" * levels
+            + "]" * levels
+            + "}}"
+        )
+        answer = test_client.post(
+            "/contracts",
+            content=contract,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 422, answer.text
+        assert "nested" in answer.text
+
+
 def test_8_a_sheet_longer_than_the_limit_is_refused_before_parsing() -> None:
     text = "parties:\n" + "  - {id: p, name: P}\n" * 1_700_000  # 34 MB
     [problem] = _problems(text, "long.yaml")

@@ -263,7 +263,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_SHEET_CHARS = 32 * 1024 * 1024
 """The longest deal sheet read, in characters (a sheet of 10,000 contracts is about 10 MB)."""
 MAX_DEPTH = 64
-"""The deepest nesting of mappings and lists (a deal sheet needs 6; ``extra`` a few more).
+"""The deepest nesting of mappings and lists (a deal sheet needs 7; ``extra`` a few more).
 Deeper documents would exhaust the recursion of the loaders and of everything after them."""
 MAX_ALIAS_NODES = 100_000
 """How many values YAML aliases (``*name``) may add to a sheet, counted as expanded: an
@@ -301,6 +301,23 @@ def _too_deep(file: str, line: int | None) -> Problem:
         file,
         line,
     )
+
+
+def _too_deep_at(data: Any) -> Path | None:
+    """The path of the first value nested deeper than :data:`MAX_DEPTH` in an already
+    parsed document (one that came as JSON through the API, say), found without
+    recursion; None when there is none."""
+    stack: list[tuple[Any, Path]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict | list):
+            if len(path) >= MAX_DEPTH:
+                return path
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(
+                (item, (*path, key if isinstance(key, int) else str(key))) for key, item in items
+            )
+    return None
 
 
 def _check_json(text: str, file: str) -> Problem | None:
@@ -411,6 +428,10 @@ def parse_document(
     read = _Reader(file, lines, sheet.problems)
     if data is None:
         read.problem((), "the sheet is empty")
+        return sheet
+    deep = _too_deep_at(data)
+    if deep is not None:
+        read.problem(deep, f"nested more than {MAX_DEPTH} levels deep")
         return sheet
     top = read.mapping(data, (), TOP_FIELDS)
     if top is None:
