@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
 from reelrights.api import schemas as s
+from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
@@ -394,6 +395,8 @@ def create_app(service: Service) -> FastAPI:
             body.media,
             body.territories,
         )
+
+    app.include_router(search_router(service, _role("viewer"), RESPONSES))
 
     # -- sheets, export, changes -----------------------------------------------------------
 

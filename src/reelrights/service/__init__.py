@@ -11,8 +11,9 @@ reports (nothing is stored either).
 :class:`Service` is one class made of one mixin per job, each in its own module:
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
-(avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.tables` (CSV and XLSX files
+(avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
+:mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
+and export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.tables` (CSV and XLSX files
 safe against formula injection). New jobs add a module and a mixin.
 """
 
@@ -25,6 +26,7 @@ from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.questions import QuestionJobs
+from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
 from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
@@ -36,8 +38,10 @@ __all__ = [
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
+    "NextWindow",
     "Progress",
     "RightsConflict",
+    "SearchAnswer",
     "Service",
 ]
 
@@ -45,6 +49,7 @@ __all__ = [
 class Service(
     ContractJobs,
     QuestionJobs,
+    SearchJobs,
     KeyJobs,
     FeedJobs,
     LoadingJobs,
