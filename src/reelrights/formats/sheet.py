@@ -17,8 +17,8 @@ added to the given :class:`Geography` and :class:`MediaTaxonomy` before any gran
 ([], ['owns'])
 >>> bad = parse_sheet("contracts: [{id: x, licensee: y, grants: [{titles: [a], media: [SVODD],"
 ...                   " territories: [KR]}]}]", "bad.yaml", MediaTaxonomy(), Geography())
->>> print(*bad.problems)
-bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'
+>>> print(*bad.problems)  # doctest: +ELLIPSIS
+bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'...
 """
 
 from __future__ import annotations
