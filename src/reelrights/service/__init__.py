@@ -13,8 +13,9 @@ reports (nothing is stored either).
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
-and export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.tables` (CSV and XLSX files
-safe against formula injection). New jobs add a module and a mixin.
+and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
+contracts) and :mod:`.tables` (CSV and XLSX files safe against formula injection). New jobs
+add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
+from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
@@ -35,12 +37,14 @@ __all__ = [
     "TABLE_KINDS",
     "Acting",
     "ApiKey",
+    "ArticleDrafts",
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
     "NextWindow",
     "Progress",
     "RightsConflict",
+    "SavedDrafts",
     "SearchAnswer",
     "Service",
 ]
@@ -52,6 +56,7 @@ class Service(
     SearchJobs,
     KeyJobs,
     FeedJobs,
+    ExtractJobs,
     LoadingJobs,
     ListingJobs,
     TableJobs,
