@@ -755,9 +755,12 @@ def render_sheet(
     geography: Geography,
     territory_groups: Mapping[str, list[str]],
     media_groups: Mapping[str, list[str]],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> str:
     """A whole book as a YAML deal sheet that loads back to the same data. Ownership
-    records come first (the loading order applies them first anyway)."""
+    records come first (the loading order applies them first anyway). The contracts are
+    written a thousand at a time (the text is the same as one dump of them all), and
+    ``progress`` hears of each thousand."""
     ordered = sorted(contracts, key=lambda c: c.licensor is not None)
     document: dict[str, Any] = {
         "parties": [render_party(p) for p in parties],
@@ -767,8 +770,25 @@ def render_sheet(
         document["territory_groups"] = {k: list(v) for k, v in territory_groups.items()}
     if media_groups:
         document["media_groups"] = {k: list(v) for k, v in media_groups.items()}
-    document["contracts"] = [render_contract(c, media, geography) for c in ordered]
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    if not ordered:
+        document["contracts"] = []
+        return _dump(document)
+    parts = [_dump(document), "contracts:\n"]
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        parts.append(_dump([render_contract(c, media, geography) for c in chunk]))
+        if progress:
+            progress("writing the deal sheet", start + len(chunk), len(ordered))
+    return "".join(parts)
+
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _dump(value: Any) -> str:
+    """YAML text as reelrights writes it (libyaml's emitter when installed: same text,
+    faster)."""
+    return str(yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100))
 
 
 def titles_in_order(titles: list[Title]) -> list[Title]:

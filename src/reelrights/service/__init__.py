@@ -20,7 +20,14 @@ add a module and a mixin.
 
 from __future__ import annotations
 
-from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.base import (
+    BULK_LOCKS,
+    Acting,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    missing_database,
+)
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
@@ -47,6 +54,7 @@ __all__ = [
     "SavedDrafts",
     "SearchAnswer",
     "Service",
+    "missing_database",
 ]
 
 

@@ -87,8 +87,9 @@ class ProposedDeal:
 
 @dataclass(frozen=True)
 class Extraction:
-    """What an article yields: the text as read (quotes made plain), its sentences and
-    the proposed deals in the order the article reports them."""
+    """What an article yields: the text as read (line ends and quotes made plain; every
+    span refers to it), its sentences and the proposed deals in the order the article
+    reports them."""
 
     text: str
     sentences: tuple[Span, ...]
@@ -160,7 +161,7 @@ def reads_as_english(text: str) -> bool:
 def extract_deals(text: str) -> Extraction:
     """The deals an article reports (see :mod:`reelrights.formats.news.rules`). The text
     is not checked here: :func:`read_article` does that at the edge."""
-    plain = text.translate(_QUOTES)
+    plain = text.replace("\r\n", "\n").replace("\r", "\n").translate(_QUOTES)
     found, sentences = read_deals(plain)
     return Extraction(plain, tuple(sentences), tuple(_proposed(plain, f) for f in found))
 

@@ -562,12 +562,15 @@ class Reader:
             re.I,
         ):
             return []
-        if kind == INVEST and not re.search(r"\b(?:into|in exchange for|rights)\b", clause, re.I):
+        if kind == INVEST and not (
+            re.search(r"\b(?:into|in exchange for|rights)\b", clause, re.I)
+            or _MONEY_IN.match(self.text, trigger.end, end)  # "invested RMB 50 million in"
+        ):
             return []
 
         def parties_after(preposition: str) -> list[tuple[Party, int]]:
             out = []
-            pattern = re.compile(rf"\b{preposition}\b")
+            pattern = _PREPOSITIONS[preposition]
             for m in pattern.finditer(self.text, trigger.end, end):
                 before = self.text[max(start, m.start() - 12) : m.start()].lower()
                 if preposition == "to" and re.search(r"rights?,?\s*$|licen[cs]e\s*$", before):
@@ -636,7 +639,15 @@ class Reader:
             titles = list(self.titles_in_context)
             inferred.add("titles")
         media = self._media(start, end)
-        stated = bool(titles) or has_rights or bool(media) or bool(_DEAL_NOUN.search(clause))
+        # licensing or selling to or from someone names a right by itself; other verbs need
+        # a title, the word "rights", a medium or a deal
+        stated = (
+            bool(titles)
+            or has_rights
+            or bool(media)
+            or bool(_DEAL_NOUN.search(clause))
+            or (kind in (LICENSE, SELL) and bool(froms or tos))
+        )
         if "titles" in inferred and not (has_rights or media or _DEAL_NOUN.search(clause)):
             stated = _TITLE_REFERENCE.search(clause) is not None
         if not stated:
@@ -1002,6 +1013,7 @@ def _alternation(phrases: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(p) for p in phrases), key=len, reverse=True))
 
 
+_PREPOSITIONS = {word: re.compile(rf"\b{word}\b") for word in ("from", "to", "with", "by")}
 _WEAK = ("will stream", "to stream")
 _MEDIA_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(rf"\b{pattern}\b", re.IGNORECASE), code)
@@ -1022,6 +1034,7 @@ _COUNT = re.compile(
     r"more than \d+|over \d+)\s+(?:[\w-]+\s+){0,2}?(?:countries|territories|markets|nations)\b",
     re.IGNORECASE,
 )
+_MONEY_IN = re.compile(r"\s*\S+\s?[\d.,]+\s?(?:million|billion|bn|m)?\s+in\b", re.I)
 _NON_EXCLUSIVE = re.compile(r"\bnon-?exclusive(?:ly)?\b", re.IGNORECASE)
 _EXCLUSIVE = re.compile(r"\bexclusive(?:ly)?\b", re.IGNORECASE)
 _MONEY = re.compile(
@@ -1143,7 +1156,7 @@ _DATE_RULES: tuple[tuple[re.Pattern[str], DateRule], ...] = (
     ),
     (
         re.compile(
-            rf"\b(?:starting|beginning|effective|commencing|from)\s+(?:on\s+|in\s+)?"
+            rf"\b(?:starting|starts|beginning|begins|effective|commencing|from)\s+(?:on\s+|in\s+)?"
             rf"(?P<a>{_DAY}|{_MONTH_YEAR})",
             re.I,
         ),
