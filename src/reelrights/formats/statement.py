@@ -7,11 +7,11 @@ the PDF carries no creation date, so the same statement gives the same bytes.
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from reelrights.engine.royalties import Statement
+from reelrights.formats.table import render_csv as render_table_csv
 
 LINE_COLUMNS = (
     "title",
@@ -45,37 +45,18 @@ TOTALS = (
 )
 
 
-def _safe(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def render_csv(statement: Statement) -> str:
-    """Every line (one row per piece), then one row per total."""
+    """Every line (one row per piece), then one row per total; every cell through the one
+    formula-safe CSV writer."""
     data = statement.to_json()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(LINE_COLUMNS)
-    for line in data["lines"]:
-        writer.writerow([_safe(line.get(c)) for c in LINE_COLUMNS])
-    writer.writerow([])
-    writer.writerow(["contract", _safe(data["contract"])])
-    writer.writerow(["period", data["period"]])
-    writer.writerow(["currency", data["currency"]])
-    for key in TOTALS:
-        writer.writerow([key, data[key]])
-    return buffer.getvalue()
+    rows: list[list[Any]] = [list(LINE_COLUMNS)]
+    rows += [
+        ["" if line.get(c) is None else str(line.get(c)) for c in LINE_COLUMNS]
+        for line in data["lines"]
+    ]
+    rows += [[], ["contract", data["contract"]], ["period", data["period"]]]
+    rows += [["currency", data["currency"]]] + [[key, data[key]] for key in TOTALS]
+    return render_table_csv(rows)
 
 
 def render_pdf(statement: Statement) -> bytes:

@@ -14,8 +14,9 @@ reports (nothing is stored either).
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
 and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
-contracts) and :mod:`.money` (exchange rates, sales, statements, payments). New jobs add a
-module and a mixin.
+contracts), :mod:`.tables` (CSV and XLSX files safe against formula injection) and
+:mod:`.money` (exchange rates, sales, statements, payments). New jobs add a module and a
+mixin.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.money import MoneyJobs, SalesResult
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
+from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
     "BULK_LOCKS",
     "ROLES",
+    "TABLE_KINDS",
     "Acting",
     "ApiKey",
     "ArticleDrafts",
@@ -68,6 +71,7 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
+    TableJobs,
     ServiceBase,
 ):
     """reelrights on one database."""
