@@ -1,6 +1,6 @@
 """``reelrights`` commands: demo, load, export, avails, contracts, titles, parties, history,
-check. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
-rejected for a rights conflict (the report on stdout)."""
+check, extract. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored),
+3 a write rejected for a rights conflict (the report on stdout)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from reelrights import __version__
+from reelrights.cli import money as money_cli
 from reelrights.cli.common import (
     Db,
     Json,
@@ -24,9 +25,14 @@ from reelrights.cli.common import (
     print_conflict,
     print_report,
     progress_bar,
+    require_database,
     service,
     split_list,
+    warm,
 )
+from reelrights.cli.extract import extract as extract_command
+from reelrights.cli.search import print_next
+from reelrights.cli.search import search as search_command
 from reelrights.domain.problems import Problem
 from reelrights.service import RightsConflict
 
@@ -43,15 +49,21 @@ contracts_app = typer.Typer(
 app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.command("extract")(extract_command)
+app.command("search")(search_command)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    context: typer.Context,
     db: Db = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
     if version:
         out.print(f"reelrights {__version__}")
+        raise typer.Exit(0)
+    if context.invoked_subcommand is None:  # `reelrights --db X` alone: say what there is
+        out.print(context.get_help())
         raise typer.Exit(0)
     options["db"] = db
 
@@ -66,7 +78,7 @@ def load(
     as_json: Json = False,
 ) -> None:
     """Validate deal sheets and load them, all or nothing."""
-    with service(db) as svc:
+    with service(db, create=True) as svc:
         try:
             with progress_bar(not as_json and err.is_terminal) as update:
                 result = svc.load(sheets, update)
@@ -107,13 +119,39 @@ def avails(
             "--as-of", help="Answer from the book as recorded at this time (ISO date/time)."
         ),
     ] = None,
+    next_window: Annotated[
+        bool,
+        typer.Option(
+            "--next", help="Not now, when? The first window from --start where all of it is free."
+        ),
+    ] = False,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """Is this right available? Every unavailable part comes with its reason."""
     with service(db) as svc:
         languages = split_list(language) or None
+        if next_window:
+            if as_of:
+                fail([Problem("--next answers from the book as it is now", field="as-of")])
+            found = svc.next_window(
+                licensor,
+                split_list(title),
+                split_list(media),
+                split_list(territory),
+                start,
+                end,
+                languages,
+                exclusive,
+            )
+            if as_json:
+                emit_json(found.to_json())
+            else:
+                print_next(found, ", ".join(found.titles))
+            return
         moment = _moment(as_of) if as_of else None
+        if moment is None:
+            warm(svc, err.is_terminal)
         request = svc.request(
             licensor,
             split_list(title),
@@ -174,7 +212,10 @@ def export(
         fail([Problem("--avails-xlsx writes a workbook: give --output FILE.xlsx", field="output")])
     with service(db) as svc:
         if avails_xml or avails_xlsx:
-            exported = svc.export_avails("xlsx" if avails_xlsx else "xml", avails_version)
+            with progress_bar(err.is_terminal) as update:
+                exported = svc.export_avails(
+                    "xlsx" if avails_xlsx else "xml", avails_version, update
+                )
             for note in exported.not_exportable:
                 err.print(f"[yellow]not exported:[/yellow] {note}", markup=True, soft_wrap=True)
             if output:
@@ -186,7 +227,8 @@ def export(
             else:
                 sys.stdout.buffer.write(exported.content)
             return
-        text = svc.export_sheet()
+        with progress_bar(err.is_terminal) as update:
+            text = svc.export_sheet(update)
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
@@ -211,7 +253,7 @@ def import_feeds(
     as_json: Json = False,
 ) -> None:
     """Check MovieLabs Avails feeds and import them, all or nothing."""
-    with service(db) as svc:
+    with service(db, create=True) as svc:
         try:
             with progress_bar(not as_json and err.is_terminal) as update:
                 result = svc.import_feeds(feeds, update, derive_ownership)
@@ -378,6 +420,7 @@ def contracts_execute(
 ) -> None:
     """Execute a draft or hold contract, if everything it grants is available."""
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         try:
             svc.execute(contract_id)
         except RightsConflict as conflict:
@@ -407,6 +450,7 @@ def contracts_terminate(
         except ValueError:
             fail([Problem(f"'{on}' is not a date (YYYY-MM-DD)", field="--date")])
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         svc.terminate(contract_id, day)
     if as_json:
         emit_json({"status": "terminated", "contract": contract_id, "terminated": day})
@@ -440,6 +484,7 @@ def history(
 def check(db: Db = None, as_json: Json = False) -> None:
     """List grants whose licensor no longer holds what they gave (broken chains)."""
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         broken = svc.check()
         if as_json:
             emit_json(
@@ -545,6 +590,7 @@ def serve(
 
     import uvicorn
 
+    require_database(db)
     target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target
@@ -554,7 +600,11 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        access_log=False,  # the API logs each request once, as one JSON line
     )
+
+
+money_cli.register(app)
 
 
 def main() -> None:

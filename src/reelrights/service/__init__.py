@@ -11,45 +11,82 @@ reports (nothing is stored either).
 :class:`Service` is one class made of one mixin per job, each in its own module:
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
+<<<<<<< HEAD
 (avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
 export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.persisted` (the index saved in a
 file and mapped back by the next process). New jobs add a module and a mixin.
+=======
+(avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
+:mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
+and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
+contracts), :mod:`.tables` (CSV and XLSX files safe against formula injection) and
+:mod:`.money` (exchange rates, sales, statements, payments). New jobs add a module and a
+mixin.
+>>>>>>> main
 """
 
 from __future__ import annotations
 
-from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.base import (
+    BULK_LOCKS,
+    Acting,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    missing_database,
+)
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
+from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
+<<<<<<< HEAD
 from reelrights.service.persisted import IndexFiles, IndexFileStatus
+=======
+from reelrights.service.money import MoneyJobs, SalesResult
+>>>>>>> main
 from reelrights.service.questions import QuestionJobs
+from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
+from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
     "BULK_LOCKS",
     "ROLES",
+    "TABLE_KINDS",
     "Acting",
     "ApiKey",
+    "ArticleDrafts",
     "ExportedFeed",
     "ImportResult",
     "IndexFileStatus",
     "LoadResult",
+    "NextWindow",
     "Progress",
     "RightsConflict",
+    "SalesResult",
+    "SavedDrafts",
+    "SearchAnswer",
     "Service",
+    "missing_database",
 ]
 
 
 class Service(
+    MoneyJobs,
     ContractJobs,
     QuestionJobs,
+    SearchJobs,
     KeyJobs,
     FeedJobs,
+    ExtractJobs,
     LoadingJobs,
     ListingJobs,
+<<<<<<< HEAD
     IndexFiles,
+=======
+    TableJobs,
+>>>>>>> main
     ServiceBase,
 ):
     """reelrights on one database."""
