@@ -521,7 +521,6 @@ class RightsBook:
             Box(frozenset((title,)), *box) for title, box in self._resolve_item(item, titles, until)
         ]
 
-<<<<<<< HEAD
     # -- persistence ---------------------------------------------------------------------
 
     def shelvings(self) -> int:
@@ -593,7 +592,7 @@ class RightsBook:
             book._languages.append(ALL_LANGUAGES if found == ALL_LANGUAGES else found)
         book._language_index = {s: i for i, s in enumerate(book._languages)}
         return book
-=======
+
     # -- rows for the avails search ------------------------------------------------------
 
     def rows_touching(
@@ -682,7 +681,6 @@ class RightsBook:
         """Whether at least one cell-day of ``box`` is available on one title, given that
         title's entries from :meth:`rows_touching`."""
         return bool(self._partition(rows, [box], exclusive)[0])
->>>>>>> main
 
     # -- avails ------------------------------------------------------------------------
 

@@ -11,18 +11,13 @@ reports (nothing is stored either).
 :class:`Service` is one class made of one mixin per job, each in its own module:
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
-<<<<<<< HEAD
-(avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export), :mod:`.feeds` (MovieLabs Avails feeds) and :mod:`.persisted` (the index saved in a
-file and mapped back by the next process). New jobs add a module and a mixin.
-=======
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
 and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
-contracts), :mod:`.tables` (CSV and XLSX files safe against formula injection) and
-:mod:`.money` (exchange rates, sales, statements, payments). New jobs add a module and a
+contracts), :mod:`.tables` (CSV and XLSX files safe against formula injection),
+:mod:`.money` (exchange rates, sales, statements, payments) and :mod:`.persisted` (the
+index saved in a file and mapped back by the next process). New jobs add a module and a
 mixin.
->>>>>>> main
 """
 
 from __future__ import annotations
@@ -41,11 +36,8 @@ from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
-<<<<<<< HEAD
-from reelrights.service.persisted import IndexFiles, IndexFileStatus
-=======
 from reelrights.service.money import MoneyJobs, SalesResult
->>>>>>> main
+from reelrights.service.persisted import IndexFiles, IndexFileStatus
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
 from reelrights.service.tables import TABLE_KINDS, TableJobs
@@ -82,11 +74,8 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
-<<<<<<< HEAD
-    IndexFiles,
-=======
     TableJobs,
->>>>>>> main
+    IndexFiles,
     ServiceBase,
 ):
     """reelrights on one database."""
