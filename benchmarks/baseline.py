@@ -2,7 +2,8 @@
 
 One row per (title, medium, territory) cell per grant or holdback, integer-coded, with
 composite B-tree indexes; a question is one indexed query, then Python cuts each cell's
-timeline into intervals by docs/semantics.md rules 1-4 and groups equal outcomes. A write
+timeline into intervals by docs/semantics.md rules 1-4 (once per distinct set of rows: cells
+that hold the same grants share one timeline) and groups equal outcomes. A write
 locks, checks its grants with the same question, and inserts its cells, in one
 transaction. Runs on SQLite and on PostgreSQL.
 """
@@ -192,6 +193,9 @@ class Baseline:
         for row in self._rows(licensor, expanded, media_codes, countries, start, end):
             by_cell[(row[0], row[1], row[2])].append(row)
         out: Answer = defaultdict(list)
+        # Cells holding the same rows (but for their title, medium and territory) have the
+        # same timeline: cut it once per distinct row set.
+        timelines: dict[frozenset[tuple[Any, ...]], list[tuple[Any, ...]]] = {}
         for title in expanded:
             code = self.codes[title]
             for medium in media_codes:
@@ -202,7 +206,13 @@ class Baseline:
                         key = (medium, country, languages, start, end, "not-held", None, ())
                         out[key].append(title)
                         continue
-                    for piece in _cut(cell_rows, licensor, languages, start, end, exclusive):
+                    same = frozenset(row[3:] for row in cell_rows)
+                    pieces = timelines.get(same)
+                    if pieces is None:
+                        pieces = timelines[same] = list(
+                            _cut(cell_rows, licensor, languages, start, end, exclusive)
+                        )
+                    for piece in pieces:
                         out[(medium, country, *piece)].append(title)
         return out
 

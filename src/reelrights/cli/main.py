@@ -582,10 +582,17 @@ def keys_revoke(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes, each with its own index kept current with the database.",
+        ),
+    ] = 1,
     db: Db = None,
 ) -> None:
     """Serve the web UI (at /ui/) and the REST API (docs at /docs) on loopback unless
-    told otherwise."""
+    told otherwise; ``--workers N`` runs N processes on one port (docs/scale.md)."""
     import os
 
     import uvicorn
@@ -599,6 +606,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
+        workers=workers if workers > 1 else None,
         log_level="info",
         access_log=False,  # the API logs each request once, as one JSON line
     )
