@@ -1,29 +1,61 @@
-"""Request and response schemas of the REST API (pydantic)."""
+"""Request and response schemas of the REST API (pydantic).
+
+Every text field of a request has a bounded length (a longer one is a 422 naming the
+field, and the value is not echoed back): ids and names :data:`MAX_ID` characters, codes
+(media, territories, languages, groups, relative dates) :data:`MAX_CODE`, lists
+:data:`MAX_ITEMS` entries. Dates are calendar dates written ``YYYY-MM-DD``: a number
+(seconds since 1970 to pydantic) is refused.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date as Day
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Languages = Literal["all"] | list[str] | dict[str, list[str]]
+MAX_ID = 200
+MAX_CODE = 100
+MAX_ITEMS = 10_000
+
+
+def _iso_day(value: Any) -> Any:
+    """Only a ``YYYY-MM-DD`` text (or a date) is a date: never a number or a timestamp."""
+    if isinstance(value, Day) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+IsoDay = Annotated[Day, BeforeValidator(_iso_day)]
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
+Codes = Annotated[list[Code], Field(min_length=1, max_length=MAX_ITEMS)]
+Ids = Annotated[list[Id], Field(min_length=1, max_length=MAX_ITEMS)]
+Languages = (
+    Literal["all"]
+    | Annotated[list[Code], Field(max_length=MAX_ITEMS)]
+    | Annotated[dict[Code, Annotated[list[Code], Field(max_length=MAX_ITEMS)]], Field(max_length=4)]
+)
 
 
 class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: float | str
+    amount: float | Annotated[str, Field(max_length=MAX_CODE)]
     currency: str = Field(min_length=3, max_length=3)
 
 
 class HoldbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    titles: list[str] = Field(min_length=1)
-    media: list[str] = Field(min_length=1)
-    territories: list[str] = Field(min_length=1)
+    titles: Ids
+    media: Codes
+    territories: Codes
     languages: Languages = "all"
-    start: str | None = None
-    end: str | None = None
+    start: Code | None = None
+    end: Code | None = None
     extra: dict[str, Any] | None = None
 
 
@@ -36,40 +68,40 @@ class ContractUpdate(BaseModel):
     """A new definition of a draft (its id and status stay)."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str | None = None
-    licensee: str = Field(min_length=1)
-    signed: Day | None = None
+    licensor: Id | None = None
+    licensee: Id
+    signed: IsoDay | None = None
     fee: MoneyIn | None = None
     minimum_guarantee: MoneyIn | None = None
     revenue_share: float | None = None
-    grants: list[GrantIn] = []
-    holdbacks: list[HoldbackIn] = []
+    grants: list[GrantIn] = Field([], max_length=MAX_ITEMS)
+    holdbacks: list[HoldbackIn] = Field([], max_length=MAX_ITEMS)
     extra: dict[str, Any] | None = None
 
 
 class ContractIn(ContractUpdate):
     """A contract as in a deal sheet (see docs/deal-sheet.md)."""
 
-    id: str = Field(min_length=1, max_length=200)
+    id: Id
     status: Literal["draft", "hold"] = "draft"
 
 
 class TerminateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date: Day | None = Field(None, description="In force until the day before; none: void.")
+    date: IsoDay | None = Field(None, description="In force until the day before; none: void.")
 
 
 class AvailsIn(BaseModel):
     """The question of ``reelrights avails``."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str = Field(min_length=1)
-    titles: list[str] = Field(min_length=1)
-    media: list[str] = Field(min_length=1)
-    territories: list[str] = Field(min_length=1)
+    licensor: Id
+    titles: Ids
+    media: Codes
+    territories: Codes
     languages: Languages = "all"
-    start: Day
-    end: Day | None = None
+    start: IsoDay
+    end: IsoDay | None = None
     exclusive: bool = False
 
 
@@ -77,13 +109,13 @@ class GridIn(BaseModel):
     """Which media x territories are available for one title and term."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    start: Day
-    end: Day | None = None
+    licensor: Id
+    title: Id
+    start: IsoDay
+    end: IsoDay | None = None
     exclusive: bool = False
-    media: list[str] = ["ALL_MEDIA"]
-    territories: list[str] = ["WORLD"]
+    media: Codes = ["ALL_MEDIA"]
+    territories: Codes = ["WORLD"]
     match: Literal["cover", "overlap"] = "cover"
     min_days: int = Field(1, ge=1, le=100_000)
 
@@ -110,7 +142,7 @@ class UnavailableOut(BoxOut):
 
 class WarningOut(BoxOut):
     code: str
-    contract: str
+    contract: str | None
 
 
 class AvailsOut(BaseModel):
