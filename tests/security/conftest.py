@@ -71,9 +71,7 @@ class Book:
 
     def api(self, name: str | None = None) -> TestClient:
         """An API client sending the named key (none: no key)."""
-        client = TestClient(
-            create_site(self.service), base_url=BASE, raise_server_exceptions=False
-        )
+        client = TestClient(create_site(self.service), base_url=BASE, raise_server_exceptions=False)
         if name:
             client.headers["Authorization"] = f"Bearer {self.keys[name]}"
         return client

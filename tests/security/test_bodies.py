@@ -117,5 +117,5 @@ def test_point9_text_fields_have_bounded_lengths(book: Book) -> None:
     created = admin.post("/contracts", json={"id": "c", "licensee": "tencent", "grants": [grant]})
     assert created.status_code == 422 and len(created.content) < 2000
     assert created.json()["detail"][0]["loc"] == ["body", "grants", 0, "titles", 0]
-    query = admin.get("/contracts", params={"party": huge})
+    query = admin.get("/contracts", params={"party": huge[:20_000]})
     assert query.status_code == 422 and len(query.content) < 2000

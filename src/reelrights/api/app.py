@@ -9,6 +9,7 @@ contract: 404, as if it did not exist. A request body is read only after its key
 checked, and only up to a limit (:mod:`reelrights.api.bodies`).
 """
 
+import inspect
 import io
 import json
 import logging
@@ -155,8 +156,8 @@ def create_app(service: Service) -> FastAPI:
         for kind in type(error).__mro__:
             handler = app.exception_handlers.get(kind)
             if handler is not None:
-                answer: Response = await handler(request, error)
-                return answer
+                answer = handler(request, error)
+                return await answer if inspect.isawaitable(answer) else answer
         raise error  # pragma: no cover - FastAPI always registers one
 
     @app.exception_handler(Refused)
@@ -510,10 +511,16 @@ def create_app(service: Service) -> FastAPI:
             headers=headers,
         )
 
-    @app.get("/export", response_class=PlainTextResponse, responses=RESPONSES, tags=["sheets"])
-    def export(key: Viewer) -> str:
+    @app.get(
+        "/export",
+        response_class=Response,
+        responses={**RESPONSES, 200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+        tags=["sheets"],
+    )
+    def export(key: Viewer) -> Response:
+        """The whole book as one YAML deal sheet (errors are JSON, as everywhere)."""
         Permissions.of(key).require_unbound("export the whole book")
-        return service.export_sheet()
+        return PlainTextResponse(service.export_sheet())
 
     @app.get("/changes", response_model=s.ChangePage, responses=RESPONSES, tags=["changes"])
     def changes(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_ID = 200
 MAX_CODE = 100
-MAX_ITEMS = 10_000
+MAX_ITEMS = 1000
 
 
 def _iso_day(value: Any) -> Any:

@@ -21,9 +21,11 @@ from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
-from reelrights.service.keys import ROLES, ApiKey, KeyJobs
+from reelrights.service.keys import ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
+from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Permissions, Refused
 from reelrights.service.questions import QuestionJobs
+from reelrights.service.signin import TooManyAttempts
 
 __all__ = [
     "BULK_LOCKS",
@@ -33,9 +35,13 @@ __all__ = [
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
+    "NotFound",
+    "Permissions",
     "Progress",
+    "Refused",
     "RightsConflict",
     "Service",
+    "TooManyAttempts",
 ]
 
 
@@ -46,6 +52,7 @@ class Service(
     FeedJobs,
     LoadingJobs,
     ListingJobs,
+    PermissionJobs,
     ServiceBase,
 ):
     """reelrights on one database."""

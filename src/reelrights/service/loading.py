@@ -24,6 +24,7 @@ from reelrights.service.base import (
     json_safe,
     lock_keys,
 )
+from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Writer
 
 
@@ -54,7 +55,11 @@ class LoadingJobs(ServiceBase):
     def load_texts(
         self, texts: Sequence[tuple[str, str]], progress: Progress | None = None
     ) -> LoadResult:
-        """:meth:`load` for (file name, text) pairs."""
+        """:meth:`load` for (file name, text) pairs (an unbound editor's, when acting for a
+        key)."""
+        may = Permissions.of(self._who())
+        may.require("editor")
+        may.require_unbound("load deal sheets")
         media, geography = self.vocabularies()
         parsed = [sheets.parse_sheet(text, name, media, geography) for name, text in texts]
         problems = [p for s in parsed for p in s.problems]

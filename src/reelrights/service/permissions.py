@@ -27,7 +27,8 @@ so no outer layer can forget to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -35,6 +36,7 @@ from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.engine import AvailsReport, ContractCheck
 from reelrights.engine.avails import Unavailable, Warning
+from reelrights.service.base import Acting, RightsConflict, ServiceBase
 
 RANK = {"viewer": 0, "editor": 1, "admin": 2}
 ROLES = ("admin", "editor", "viewer")
@@ -132,16 +134,16 @@ class Permissions:
 
     # -- reports ---------------------------------------------------------------------------
 
-    def redact_report(
-        self, report: AvailsReport, readable: Callable[[str], bool]
-    ) -> AvailsReport:
+    def redact_report(self, report: AvailsReport, readable: Callable[[str], bool]) -> AvailsReport:
         """``report`` with the contracts the key may not read unnamed (``None``)."""
         if self.party is None:
             return report
         return AvailsReport(
             report.available,
             tuple(
-                u if u.contract is None or readable(u.contract) else Unavailable(u.box, u.reason, None)
+                u
+                if u.contract is None or readable(u.contract)
+                else Unavailable(u.box, u.reason, None)
                 for u in report.unavailable
             ),
             tuple(
@@ -195,3 +197,77 @@ def check_new_key(role: str, party: str | None, known_parties: Iterable[str]) ->
         )
     if party is not None and party not in set(known_parties):
         raise InvalidInput([Problem(f"unknown party '{party}'", field="party")])
+
+
+class PermissionJobs(ServiceBase):
+    """The service's side of the permissions: contracts as a key may read them, reports
+    redacted for it, and the checks every write makes against who is acting."""
+
+    @contextmanager
+    def acting(self, who: Acting) -> Iterator[None]:
+        """As :meth:`ServiceBase.acting`; a rights conflict leaving the block is redacted
+        for the acting key, so no caller can show a party more than it may read."""
+        with super().acting(who):
+            try:
+                yield
+            except RightsConflict as conflict:
+                if who.party is None:
+                    raise
+                raise self.redact_conflict(who, conflict) from None
+
+    def readable_contract(self, holder: Holder, contract_id: str) -> Contract:
+        """The contract, if it exists and ``holder`` may read it; else :class:`NotFound`
+        (the same answer for both)."""
+        with self.store.reading() as reader:
+            found = reader.contract(contract_id)
+        if found is None or not Permissions.of(holder).may_read(found):
+            raise NotFound(f"no contract '{contract_id}'")
+        return found
+
+    def _readable(self, holder: Holder) -> Callable[[str], bool]:
+        """Whether ``holder`` may read a contract id (looked up once per id)."""
+        may = Permissions.of(holder)
+        seen: dict[str, bool] = {}
+
+        def readable(contract_id: str) -> bool:
+            if contract_id not in seen:
+                with self.store.reading() as reader:
+                    found = reader.contract(contract_id)
+                seen[contract_id] = found is not None and may.may_read(found)
+            return seen[contract_id]
+
+        return readable
+
+    def redact_report(self, holder: Holder, report: AvailsReport) -> AvailsReport:
+        """An avails report as ``holder`` may see it (see :meth:`Permissions.redact_report`)."""
+        return Permissions.of(holder).redact_report(report, self._readable(holder))
+
+    def redact_check(self, holder: Holder, check: ContractCheck) -> ContractCheck:
+        return Permissions.of(holder).redact_check(check, self._readable(holder))
+
+    def redact_grid(self, holder: Holder, grid: dict[str, Any]) -> dict[str, Any]:
+        return Permissions.of(holder).redact_grid(grid, self._readable(holder))
+
+    def redact_conflict(self, holder: Holder, conflict: RightsConflict) -> RightsConflict:
+        may, readable = Permissions.of(holder), self._readable(holder)
+        return RightsConflict([may.redact_check(c, readable) for c in conflict.checks])
+
+    # -- the checks of writes, against who is acting ---------------------------------------
+
+    def _require_writable(self, contract: Contract) -> None:
+        """The acting key may change ``contract``: one it may not read is unknown to it."""
+        may = Permissions.of(self._who())
+        if not may.may_read(contract):
+            raise InvalidInput([Problem(f"unknown contract '{contract.id}'", field="contract")])
+        may.require_write(contract.licensor, contract.licensee)
+
+    def _require_free_id(self, contract_id: str) -> None:
+        """A contract id the acting key may not read is refused as any contract it may not
+        write would be: neither the id's owner nor its existence is told."""
+        may = Permissions.of(self._who())
+        if may.party is None:
+            return
+        with self.store.reading() as reader:
+            found = reader.contract(contract_id)
+        if found is not None and not may.may_read(found):
+            raise Refused(WRITE_REFUSAL.format(party=may.party))

@@ -33,9 +33,7 @@ class TooManyAttempts(Exception):
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            f"too many failed attempts to sign in; try again in {retry_after} seconds"
-        )
+        super().__init__(f"too many failed attempts to sign in; try again in {retry_after} seconds")
 
 
 class _Failures:
