@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from reelrights import __version__
 from reelrights.api import schemas as s
@@ -133,8 +134,6 @@ def create_app(service: Service) -> FastAPI:
     app.state.service = service
 
     async def bearer_gate(scope: Scope) -> None:
-        from starlette.datastructures import Headers
-
         await run_in_threadpool(_bearer_key, service, scope, Headers(scope=scope))
 
     def gate_of(path: str) -> Gate | None:
