@@ -1,5 +1,5 @@
 """``reelrights`` commands: demo, load, export, avails, contracts, titles, parties, history,
-check. Exit codes (DESIGN.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
+check. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
 rejected for a rights conflict (the report on stdout)."""
 
 from __future__ import annotations

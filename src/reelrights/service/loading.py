@@ -43,7 +43,7 @@ class LoadingJobs(ServiceBase):
     """Loading deal sheets (docs/semantics.md rule 11)."""
 
     def load(self, paths: Sequence[str | Path], progress: Progress | None = None) -> LoadResult:
-        """Validate deal sheets and store them, all or nothing (DESIGN.md rule 11)."""
+        """Validate deal sheets and store them, all or nothing (docs/semantics.md rule 11)."""
         texts = []
         for path in paths:
             try:

@@ -66,7 +66,7 @@ class QuestionJobs(ServiceBase):
 
     def avails(self, request: AvailsRequest, as_of: datetime | None = None) -> AvailsReport:
         """Answer an avails request from the stored book, or from the book as it was
-        recorded at ``as_of`` (DESIGN.md rule 12)."""
+        recorded at ``as_of`` (docs/semantics.md rule 12)."""
         if as_of is not None:
             return self.book_as_of(as_of).avails(request)
         state = self._current()
