@@ -28,6 +28,7 @@ from starlette.datastructures import Headers
 from reelrights import __version__
 from reelrights.api import schemas as s
 from reelrights.api.bodies import BodyGuard, Gate, Scope
+from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
@@ -426,6 +427,8 @@ def create_app(service: Service) -> FastAPI:
             body.territories,
         )
         return service.redact_grid(key, answer)
+
+    app.include_router(search_router(service, _role("viewer"), RESPONSES))
 
     # -- sheets, export, changes -----------------------------------------------------------
 

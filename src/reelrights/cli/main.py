@@ -27,6 +27,8 @@ from reelrights.cli.common import (
     service,
     split_list,
 )
+from reelrights.cli.search import print_next
+from reelrights.cli.search import search as search_command
 from reelrights.domain.problems import Problem
 from reelrights.service import RightsConflict
 
@@ -43,6 +45,7 @@ contracts_app = typer.Typer(
 app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.command("search")(search_command)
 
 
 @app.callback()
@@ -107,12 +110,36 @@ def avails(
             "--as-of", help="Answer from the book as recorded at this time (ISO date/time)."
         ),
     ] = None,
+    next_window: Annotated[
+        bool,
+        typer.Option(
+            "--next", help="Not now, when? The first window from --start where all of it is free."
+        ),
+    ] = False,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """Is this right available? Every unavailable part comes with its reason."""
     with service(db) as svc:
         languages = split_list(language) or None
+        if next_window:
+            if as_of:
+                fail([Problem("--next answers from the book as it is now", field="as-of")])
+            found = svc.next_window(
+                licensor,
+                split_list(title),
+                split_list(media),
+                split_list(territory),
+                start,
+                end,
+                languages,
+                exclusive,
+            )
+            if as_json:
+                emit_json(found.to_json())
+            else:
+                print_next(found, ", ".join(found.titles))
+            return
         moment = _moment(as_of) if as_of else None
         request = svc.request(
             licensor,

@@ -36,7 +36,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -499,6 +499,95 @@ class RightsBook:
             Box(frozenset((title,)), *box) for title, box in self._resolve_item(item, titles, until)
         ]
 
+    # -- rows for the avails search ------------------------------------------------------
+
+    def rows_touching(
+        self,
+        party: str,
+        titles: Collection[str] | None,
+        box: Box4,
+    ) -> dict[str, list[Row]]:
+        """``party``'s live shelved entries that share at least one cell-day with ``box``
+        (media, territories, languages, days), grouped by title id; ``titles`` narrows to
+        those ids (None: the whole shelf). The media and day tests run as numpy vector
+        operations over the shelf; territories and languages are tested once per distinct
+        interned mask among the survivors."""
+        shelf = self._shelves.get(party)
+        if shelf is None:
+            return {}
+        media, territories, languages, first, last = box
+        indexes = (
+            None
+            if titles is None
+            else [self._title_index[t] for t in titles if t in self._title_index]
+        )
+        cols = shelf.columns
+        if indexes is not None and len(indexes) <= 64:
+            bounds = np.searchsorted(cols[0], [b for t in sorted(indexes) for b in (t, t + 1)])
+            picked = np.concatenate(
+                [np.arange(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True)]
+                or [np.empty(0, np.intp)]
+            )
+        else:
+            picked = np.arange(len(cols[0]))
+        if len(picked):
+            keep = (
+                ((cols[3][picked] & media) != 0)
+                & (cols[6][picked] < last)
+                & (cols[7][picked] > first)
+            )
+            if self._dead:
+                keep &= ~np.isin(cols[1][picked], np.fromiter(self._dead, np.int32))
+            picked = picked[keep]
+        if len(picked):
+            x_index = cols[4][picked]
+            l_index = cols[5][picked]
+            masks, sets = self._territories, self._languages
+            x_seen = np.unique(x_index)
+            x_hit = np.fromiter((masks[i] & territories != 0 for i in x_seen.tolist()), bool)
+            l_seen = np.unique(l_index)
+            l_hit = np.fromiter((bool(sets[i] & languages) for i in l_seen.tolist()), bool)
+            keep = x_hit[np.searchsorted(x_seen, x_index)] & l_hit[np.searchsorted(l_seen, l_index)]
+            picked = picked[keep]
+        out: dict[str, list[Row]] = defaultdict(list)
+        wanted = None if titles is None or indexes is None else set(indexes)
+        title_ids = self._title_ids
+        if len(picked):
+            for row in zip(*(c[picked].tolist() for c in cols), strict=True):
+                if wanted is None or row[0] in wanted:
+                    out[title_ids[row[0]]].append(row)
+        if shelf.waiting:
+            groups = (
+                shelf.pending.values()
+                if indexes is None
+                else (shelf.pending.get(t, []) for t in indexes)
+            )
+            for group in groups:
+                for row in group:
+                    if (
+                        row[3] & media
+                        and row[6] < last
+                        and row[7] > first
+                        and self._territories[row[4]] & territories
+                        and self._languages[row[5]] & languages
+                        and row[1] not in self._dead
+                    ):
+                        out[title_ids[row[0]]].append(row)
+        return out
+
+    def box_of(self, row: Row) -> Box4:
+        """The (media, territories, languages, start, end) of a shelved entry."""
+        return self._box(row)
+
+    def contract_of(self, row: Row) -> str:
+        """The id of the contract a shelved entry comes from."""
+        return self._contract_ids[row[1]]
+
+    def has_available_cell(self, rows: list[Row], box: Box4, exclusive: bool) -> bool:
+        """Whether at least one cell-day of ``box`` is available on one title, given that
+        title's entries from :meth:`rows_touching`."""
+        return bool(self._partition(rows, [box], exclusive)[0])
+
     # -- avails ------------------------------------------------------------------------
 
     def avails(self, request: AvailsRequest) -> AvailsReport:
@@ -534,7 +623,6 @@ class RightsBook:
         exclusive: bool,
         bounds: Box4,
         exclude: str | None = None,
-        extra: dict[str, list[Row]] | None = None,
         shared: Box4 | None = None,
     ) -> AvailsReport:
         """The report for ``licensor`` on these titles, each asking ``boxes_of(title)``
@@ -560,17 +648,6 @@ class RightsBook:
                     and (wanted is None or title_ids[row[0]] in wanted)
                 ):
                     found[row[0]].append(row)
-        for title, rows in (extra or {}).items():
-            if title not in titles:
-                continue
-            for row in rows:
-                if (
-                    row[3] & media
-                    and row[6] < last
-                    and row[7] > first
-                    and masks[row[4]] & territories
-                ):
-                    found[self._title(title)].append(row)
         free: dict[Box4, list[str]] = defaultdict(list)
         blocked: dict[tuple[Box4, str, str | None], list[str]] = defaultdict(list)
         flagged: dict[tuple[Box4, str], list[str]] = defaultdict(list)
@@ -686,33 +763,28 @@ class RightsBook:
     # -- contract checks ---------------------------------------------------------------
 
     def check(self, contract: Contract, is_new: bool = False) -> ContractCheck:
-        """Whether ``contract`` may be executed against this book (itself excluded).
+        """Whether ``contract`` may be executed against this book without it.
 
         Each grant is checked as a request of its licensor (exclusive if the grant is),
-        with the contract's earlier grants already counted, and clipped to the day before
-        a termination date. Holdbacks need no availability. An ownership record may not
-        overlap another executed ownership record (or itself) on any cell-day.
-        ``is_new`` says the book cannot hold the contract yet (its id is unused), which
-        spares looking for its own entries.
+        clipped to the day before a termination date, against the book as it stands
+        without this contract: a contract's grants never block each other (one contract
+        has one licensee, so nothing is sold twice). Holdbacks need no availability. An
+        ownership record may not overlap another executed ownership record on any
+        cell-day. ``is_new`` says the book cannot hold the contract yet (its id is
+        unused), which spares looking for its own entries.
         """
         problems = tuple(validate_contract(contract, self.catalog))
         if problems:
             return ContractCheck(contract.id, (), problems)
         until = contract.in_force_until()
+        exclude = None if is_new else contract.id
         reports: list[AvailsReport] = []
-        earlier: dict[str, list[Row]] = defaultdict(list)
-        as_executed = replace(contract, status="executed", terminated=None, holdbacks=())
-        own = len(self._contract_ids)
-        self._contract_ids.append(contract.id)  # names the contract's own earlier grants
-        try:
-            for grant in contract.grants:
-                reports.append(self._check_grant(contract, grant, until, earlier, is_new))
-                done = replace(as_executed, grants=(grant,))
-                for title, row in self._rows_of(done, own):
-                    flags = row[2] | (GIVES if contract.licensor is not None else OWNS)
-                    earlier[title].append((*row[:2], flags, *row[3:]))
-        finally:
-            self._contract_ids.pop()
+        for grant in contract.grants:
+            requests = self._requests_of(grant, until)
+            if contract.licensor is None:
+                reports.append(self._ownership_overlap(requests, contract.id))
+            else:
+                reports.append(self._ask(contract.licensor, requests, grant.exclusive, exclude))
         return ContractCheck(contract.id, tuple(reports))
 
     def _requests_of(self, grant: Grant, until: int) -> dict[str, list[Box4]]:
@@ -721,27 +793,12 @@ class RightsBook:
             requests[title].append(box)
         return requests
 
-    def _check_grant(
-        self,
-        contract: Contract,
-        grant: Grant,
-        until: int,
-        earlier: dict[str, list[Row]],
-        is_new: bool,
-    ) -> AvailsReport:
-        requests = self._requests_of(grant, until)
-        if contract.licensor is None:
-            return self._ownership_overlap(requests, contract.id, earlier)
-        exclude = None if is_new else contract.id
-        return self._ask(contract.licensor, requests, grant.exclusive, exclude, earlier)
-
     def _ask(
         self,
         licensor: str,
         requests: dict[str, list[Box4]],
         exclusive: bool,
         exclude: str | None,
-        extra: dict[str, list[Row]] | None = None,
     ) -> AvailsReport:
         boxes = [b for group in requests.values() for b in group]
         if not boxes:
@@ -754,12 +811,10 @@ class RightsBook:
             max(b[4] for b in boxes),
         )
         return self._answer(
-            licensor, requests.keys(), lambda t: requests[t], exclusive, bounds, exclude, extra
+            licensor, requests.keys(), lambda t: requests[t], exclusive, bounds, exclude
         )
 
-    def _ownership_overlap(
-        self, requests: dict[str, list[Box4]], exclude: str, earlier: dict[str, list[Row]]
-    ) -> AvailsReport:
+    def _ownership_overlap(self, requests: dict[str, list[Box4]], exclude: str) -> AvailsReport:
         free: list[Box] = []
         unavailable: list[Unavailable] = []
         names = self._contract_ids
@@ -772,7 +827,7 @@ class RightsBook:
                 if r[1] not in self._dead and names[r[1]] != exclude
             ]
             owners = sorted(
-                ((names[r[1]], self._box(r)) for r in (*stored, *earlier.get(title, ()))),
+                ((names[r[1]], self._box(r)) for r in stored),
                 key=lambda pair: pair[0],
             )
             for owner, box in owners:

@@ -11,8 +11,9 @@ reports (nothing is stored either).
 :class:`Service` is one class made of one mixin per job, each in its own module:
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
-(avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a mixin.
+(avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
+:mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
+and export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reelrights.service.keys import ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Permissions, Refused
 from reelrights.service.questions import QuestionJobs
+from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
 from reelrights.service.signin import TooManyAttempts
 
 __all__ = [
@@ -35,11 +37,13 @@ __all__ = [
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
+    "NextWindow",
     "NotFound",
     "Permissions",
     "Progress",
     "Refused",
     "RightsConflict",
+    "SearchAnswer",
     "Service",
     "TooManyAttempts",
 ]
@@ -48,6 +52,7 @@ __all__ = [
 class Service(
     ContractJobs,
     QuestionJobs,
+    SearchJobs,
     KeyJobs,
     FeedJobs,
     LoadingJobs,
