@@ -3,8 +3,9 @@
 Every text field of a request has a bounded length (a longer one is a 422 naming the
 field, and the value is not echoed back): ids and names :data:`MAX_ID` characters, codes
 (media, territories, languages, groups, relative dates) :data:`MAX_CODE`, lists
-:data:`MAX_ITEMS` entries. Dates are calendar dates written ``YYYY-MM-DD``: a number
-(seconds since 1970 to pydantic) is refused.
+:data:`MAX_ITEMS` entries, grants and holdbacks :data:`MAX_RIGHTS` per contract (a larger
+deal is a deal sheet: ``POST /sheets``). Dates are calendar dates written ``YYYY-MM-DD``:
+a number (seconds since 1970 to pydantic) is refused.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 MAX_ID = 200
 MAX_CODE = 100
 MAX_ITEMS = 1000
+MAX_RIGHTS = 200
 
 
 def _iso_day(value: Any) -> Any:
@@ -74,8 +76,8 @@ class ContractUpdate(BaseModel):
     fee: MoneyIn | None = None
     minimum_guarantee: MoneyIn | None = None
     revenue_share: float | None = None
-    grants: list[GrantIn] = Field([], max_length=MAX_ITEMS)
-    holdbacks: list[HoldbackIn] = Field([], max_length=MAX_ITEMS)
+    grants: list[GrantIn] = Field([], max_length=MAX_RIGHTS)
+    holdbacks: list[HoldbackIn] = Field([], max_length=MAX_RIGHTS)
     extra: dict[str, Any] | None = None
 
 
