@@ -455,9 +455,7 @@ class FeedJobs(ServiceBase):
         """Read, check and store Avails XML feeds and EMA spreadsheets, all or nothing
         (a path, or a (name, binary file object) pair per feed); see :func:`import_feeds`.
         When acting for a key, an unbound editor's."""
-        may = Permissions.of(self._who())
-        may.require("editor")
-        may.require_unbound("import Avails feeds")
+        Permissions.of(self._who()).require_load("import Avails feeds")
         named = [s if isinstance(s, tuple) else (str(s), None) for s in sources]
         return import_feeds(self, named, progress, derive_ownership)
 

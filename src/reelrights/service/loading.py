@@ -57,9 +57,7 @@ class LoadingJobs(ServiceBase):
     ) -> LoadResult:
         """:meth:`load` for (file name, text) pairs (an unbound editor's, when acting for a
         key)."""
-        may = Permissions.of(self._who())
-        may.require("editor")
-        may.require_unbound("load deal sheets")
+        Permissions.of(self._who()).require_load("load deal sheets")
         media, geography = self.vocabularies()
         parsed = [sheets.parse_sheet(text, name, media, geography) for name, text in texts]
         problems = [p for s in parsed for p in s.problems]

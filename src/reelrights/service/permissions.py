@@ -91,6 +91,14 @@ class Permissions:
         if self.party is not None:
             raise Refused(f"a key bound to party '{self.party}' cannot {what}")
 
+    def may_load(self) -> bool:
+        """Whether the key may load into the whole book (deal sheets, feeds, drafts)."""
+        return self.has("editor") and self.party is None
+
+    def require_load(self, what: str) -> None:
+        self.require("editor")
+        self.require_unbound(what)
+
     # -- contracts -----------------------------------------------------------------------
 
     def may_read(self, contract: Contract) -> bool:
