@@ -17,7 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-MAX_ID = 200
+from reelrights.domain.ids import ID_PATTERN, MAX_ID_LENGTH, RULE
+
+MAX_ID = MAX_ID_LENGTH
 MAX_CODE = 100
 MAX_ITEMS = 1000
 MAX_RIGHTS = 200
@@ -33,7 +35,14 @@ def _iso_day(value: Any) -> Any:
 
 
 IsoDay = Annotated[Day, BeforeValidator(_iso_day)]
-Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+Id = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN, description=f"An id: {RULE}."
+    ),
+]
+"""A party, title or contract id (docs/api.md, "Ids"): the one pattern of the domain."""
+
 Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
 Codes = Annotated[list[Code], Field(min_length=1, max_length=MAX_ITEMS)]
 Ids = Annotated[list[Id], Field(min_length=1, max_length=MAX_ITEMS)]

@@ -13,13 +13,21 @@ reports (nothing is stored either).
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
-and export) and :mod:`.feeds` (MovieLabs Avails feeds),
-:mod:`.extract` (deal news to draft contracts). New jobs add a module and a mixin.
+and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
+contracts) and :mod:`.tables` (CSV and XLSX files safe against formula injection). New jobs
+add a module and a mixin.
 """
 
 from __future__ import annotations
 
-from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.base import (
+    BULK_LOCKS,
+    Acting,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    missing_database,
+)
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
@@ -30,10 +38,12 @@ from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Perm
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
 from reelrights.service.signin import TooManyAttempts
+from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
     "BULK_LOCKS",
     "ROLES",
+    "TABLE_KINDS",
     "Acting",
     "ApiKey",
     "ArticleDrafts",
@@ -50,6 +60,7 @@ __all__ = [
     "SearchAnswer",
     "Service",
     "TooManyAttempts",
+    "missing_database",
 ]
 
 
@@ -63,6 +74,7 @@ class Service(
     LoadingJobs,
     ListingJobs,
     PermissionJobs,
+    TableJobs,
     ServiceBase,
 ):
     """reelrights on one database."""
