@@ -30,6 +30,7 @@ from reelrights import __version__
 from reelrights.api import schemas as s
 from reelrights.api.bodies import BodyGuard, Gate, Scope
 from reelrights.api.extract import add_routes as add_extract_routes
+from reelrights.api.money import money_router
 from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
@@ -550,6 +551,7 @@ def create_app(service: Service) -> FastAPI:
             "items": [c.to_json() for c in page],
         }
 
+    app.include_router(money_router(service, _role), responses=RESPONSES)
     add_extract_routes(app, service, _role("viewer"), _role("editor"), RESPONSES)
     return app
 

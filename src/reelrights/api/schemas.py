@@ -59,6 +59,27 @@ class MoneyIn(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
 
 
+class InstalmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due: Day
+    amount: float | str
+
+
+class TierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upto: float | str | None = None
+    rate: float | str
+
+
+class ShareIn(BaseModel):
+    """A revenue-share entry: its media and territories (all if absent), a rate or tiers."""
+
+    model_config = ConfigDict(extra="forbid")
+    media: list[str] | None = None
+    territories: list[str] | None = None
+    rate: float | str | list[TierIn]
+
+
 class HoldbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     titles: Ids
@@ -82,9 +103,12 @@ class ContractUpdate(BaseModel):
     licensor: Id | None = None
     licensee: Id
     signed: IsoDay | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3)
     fee: MoneyIn | None = None
+    payments: list[InstalmentIn] | None = None
     minimum_guarantee: MoneyIn | None = None
-    revenue_share: float | None = None
+    revenue_share: float | str | list[ShareIn] | None = None
+    reporting: Literal["monthly", "quarterly", "half-yearly", "yearly"] | None = None
     grants: list[GrantIn] = Field([], max_length=MAX_RIGHTS)
     holdbacks: list[HoldbackIn] = Field([], max_length=MAX_RIGHTS)
     extra: dict[str, Any] | None = None
@@ -191,9 +215,12 @@ class ContractOut(BaseModel):
     status: str
     signed: str | None = None
     terminated: str | None = None
+    currency: str | None = None
     fee: dict[str, Any] | None = None
+    payments: list[dict[str, Any]] | None = None
     minimum_guarantee: dict[str, Any] | None = None
-    revenue_share: str | None = None
+    revenue_share: str | list[dict[str, Any]] | None = None
+    reporting: str | None = None
     grants: list[dict[str, Any]] = []
     holdbacks: list[dict[str, Any]] = []
     extra: dict[str, Any] | None = None

@@ -14,8 +14,9 @@ reports (nothing is stored either).
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
 and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
-contracts) and :mod:`.tables` (CSV and XLSX files safe against formula injection). New jobs
-add a module and a mixin.
+contracts), :mod:`.tables` (CSV and XLSX files safe against formula injection) and
+:mod:`.money` (exchange rates, sales, statements, payments). New jobs add a module and a
+mixin.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
+from reelrights.service.money import MoneyJobs, SalesResult
 from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Permissions, Refused
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
@@ -56,6 +58,7 @@ __all__ = [
     "Progress",
     "Refused",
     "RightsConflict",
+    "SalesResult",
     "SavedDrafts",
     "SearchAnswer",
     "Service",
@@ -65,6 +68,7 @@ __all__ = [
 
 
 class Service(
+    MoneyJobs,
     ContractJobs,
     QuestionJobs,
     SearchJobs,

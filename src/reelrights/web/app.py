@@ -42,6 +42,7 @@ from reelrights.service import TABLE_KINDS, Acting, ApiKey, RightsConflict, Serv
 from reelrights.service.permissions import Permissions
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.extract import add_extract_pages
+from reelrights.web.money import add_money_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
@@ -710,6 +711,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         items = service.history(entity or None, entity_id or None, limit=200)
         return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
 
+    add_money_pages(app, service, page, signed_in, require, same_origin)
     return app
 
 
