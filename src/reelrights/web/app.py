@@ -711,7 +711,9 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         items = service.history(entity or None, entity_id or None, limit=200)
         return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
 
-    add_money_pages(app, service, page, signed_in, require, same_origin)
+    add_money_pages(
+        app, service, page, signed_in, lambda key, role, _what: require(key, role), same_origin
+    )
     return app
 
 
