@@ -167,7 +167,7 @@ def test_errors_are_pages_for_people_and_json_for_the_api(site) -> None:
     viewer = client(service, keys["viewer"])
     page = viewer.post("/ui/contracts/youku-draft/execute")
     assert page.status_code == 403 and "text/html" in page.headers["content-type"]
-    assert "cannot execute" in page.text
+    assert "needs the editor role" in page.text
     api = viewer.get("/contracts/none", headers={"Authorization": f"Bearer {keys['viewer']}"})
     assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
 
