@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,15 @@ def test_money_pages(tmp_path) -> None:
     client.cookies.set("reelrights_key", other)
     assert client.get("/ui/contracts/sohu-svod/statement?period=2017-Q1").status_code == 404
     assert "fee instalment" not in client.get("/ui/payments").text
+
+
+def test_the_timeline_draws_a_terminated_contract_only_while_in_force(site) -> None:
+    service, keys = site
+    service.terminate("tencent-online", date(2019, 1, 1))
+    page = client(service, keys["viewer"]).get("/ui/titles/sw4").text
+    # avails: CN ONLINE is open from 2019-01-01, so the bar ends the day before
+    assert "2016-01-01 → 2018-12-31" in page and "2016-01-01 → 2020-12-31" not in page
+    assert "terminated 2019-01-01" in page and 'class="termination"' in page
+    # the holdback ended before the termination: drawn to its own end, no marker
+    assert "2016-01-01 → 2016-06-30" in page
+    assert page.count('class="termination"') == 1

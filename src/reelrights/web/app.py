@@ -13,7 +13,7 @@ import io
 import os
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -274,6 +274,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             for holdback in contract.holdbacks:
                 if catalog_.expand(holdback.titles) & mine:
                     items.append(_bar(contract, holdback, media, geography, holdback=True))
+        # a grant terminated before it began was never in force: nothing to draw
+        items = [i for i in items if not (i["start"] and i["end"] and i["end"] < i["start"])]
         timeline = build_timeline(items, date.today())
         return page(
             request,
@@ -686,6 +688,13 @@ def _bar(
 ) -> dict[str, Any]:
     start = item.start.day if item.start and item.start.day else None
     end = item.end.day if item.end and item.end.day else None
+    # A terminated contract is in force until the day before its termination (as avails
+    # answers): the bar stops there, and says so, when that is before its own end.
+    terminated = None
+    if contract.status == "terminated" and contract.terminated is not None:
+        last_day = contract.terminated - timedelta(days=1)
+        if end is None or last_day < end:
+            end, terminated = last_day, contract.terminated
     owner = contract.licensor is None
     exclusive = getattr(item, "exclusive", False) or owner  # an owner holds exclusively
     party = contract.licensee if contract.licensor is not None else f"{contract.licensee} (owner)"
@@ -694,6 +703,7 @@ def _bar(
         f"{'exclusive' if exclusive else 'non-exclusive' if not holdback else ''} "
         f"{start or 'since always'} → {end or 'open end'}"
         + (" (hold)" if contract.status == "hold" else "")
+        + (f", terminated {terminated}" if terminated else "")
     )
     return {
         "contract": contract.id,
@@ -706,6 +716,7 @@ def _bar(
         "holdback": holdback,
         "owner": owner,
         "hold": contract.status == "hold",
+        "terminated": terminated,
         "label": label,
     }
 
