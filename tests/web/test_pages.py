@@ -219,3 +219,43 @@ def test_the_timeline_draws_a_terminated_contract_only_while_in_force(site) -> N
     # the holdback ended before the termination: drawn to its own end, no marker
     assert "2016-01-01 → 2016-06-30" in page
     assert page.count('class="termination"') == 1
+
+
+DEAL = {
+    "id": "youku-hk",
+    "licensor": "disney",
+    "licensee": "youku",
+    "grant_count": "1",
+    "grants-0-titles": "sw4",
+    "grants-0-media": "SVOD",
+    "grants-0-territories": "HK",
+    "grants-0-start": "2016-06-01",
+    "grants-0-end": "2016-06-30",
+}
+
+
+def test_the_deal_check_shows_every_warning_not_a_bare_green(site) -> None:
+    service, keys = site
+    service.create_contract(
+        {
+            "id": "tencent-hold",
+            "licensor": "disney",
+            "licensee": "tencent",
+            "status": "hold",
+            "grants": [
+                {
+                    "titles": ["sw4"],
+                    "media": ["SVOD"],
+                    "territories": ["HK"],
+                    "start": "2016-01-01",
+                    "end": "2016-12-31",
+                    "exclusive": True,
+                }
+            ],
+        }
+    )
+    answer = client(service, keys["editor"]).post("/ui/contracts/check", data=DEAL).text
+    assert 'data-check="ok"' not in answer
+    assert 'data-check="warning"' in answer
+    assert "held for negotiation" in answer and "tencent-hold" in answer
+    assert "2016-06-01" in answer and "2016-06-30" in answer

@@ -43,6 +43,13 @@ HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
 ROLES = {"viewer": 0, "editor": 1, "admin": 2}
 PAGE = 100
+WARNING_WORDS = {
+    "held-for-negotiation": "held for negotiation",
+    "option": "under an option",
+    "first-negotiation": "first negotiation right",
+    "first-refusal": "first refusal right",
+}
+"""A warning code of the engine in words (an unknown code is shown as its words)."""
 SUB_REGIONS = [15, 202, 419, 21, 30, 34, 35, 143, 145, 151, 154, 39, 155, 53, 54, 57, 61]
 """UN M49 sub-regions the grid groups countries by (collapsible)."""
 
@@ -537,6 +544,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             box_territories=lambda box: geography.describe(box.territories),
             box_start=lambda box: from_start(box.start) or "always",
             box_end=lambda box: from_end(box.end) or "open end",
+            warning_words=WARNING_WORDS,
         )
 
     @app.post("/ui/contracts", response_class=HTMLResponse, include_in_schema=False)
