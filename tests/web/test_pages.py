@@ -259,3 +259,25 @@ def test_the_deal_check_shows_every_warning_not_a_bare_green(site) -> None:
     assert 'data-check="warning"' in answer
     assert "held for negotiation" in answer and "tencent-hold" in answer
     assert "2016-06-01" in answer and "2016-06-30" in answer
+
+
+def test_deal_problems_show_in_place_with_human_labels(site) -> None:
+    service, keys = site
+    browser = client(service, keys["editor"])
+    medium = browser.post("/ui/contracts/check", data={**DEAL, "grants-0-media": "SVODD"}).text
+    assert (
+        "Grant 1 · Media:" in medium
+        and "unknown medium &#39;SVODD&#39; — did you mean SVOD" in (medium)
+    )
+    assert 'data-field="grants-0-media"' in medium and "contracts[0]" not in medium
+    title = browser.post("/ui/contracts/check", data={**DEAL, "grants-0-titles": "nope"}).text
+    assert "Conflict" not in title and 'data-check="problems"' in title
+    assert "Grant 1 · Titles:" in title and "unknown title &#39;nope&#39;" in title
+    assert 'data-field="grants-0-titles"' in title
+    where = browser.post("/ui/contracts/check", data={**DEAL, "grants-0-territories": "XX"}).text
+    assert "Grant 1 · Territories:" in where and "unknown territory" in where
+    # saving shows the same problems beside the inputs they concern, and keeps what was typed
+    saved = browser.post("/ui/contracts", data={**DEAL, "grants-0-media": "SVODD"})
+    assert saved.status_code == 422
+    assert 'id="problem-grants-0-media"' in saved.text and 'value="SVODD"' in saved.text
+    assert 'aria-describedby="problem-grants-0-media"' in saved.text

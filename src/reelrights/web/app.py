@@ -38,6 +38,7 @@ from reelrights.service import TABLE_KINDS, Acting, ApiKey, RightsConflict, Serv
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.extract import add_extract_pages
 from reelrights.web.money import add_money_pages
+from reelrights.web.problems import labelled
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
@@ -483,6 +484,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             title=title,
             form={},
             problems=[],
+            field_problems={},
             grants=[{"titles": title}],
         )
 
@@ -532,13 +534,16 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 check = service.check_contract(document)
             except InvalidInput as error:
                 problems = list(error.problems)
+            if check is not None and check.problems:
+                # an unknown title is a problem with the input, not a conflict
+                problems, check = list(check.problems), None
         media, geography = service.vocabularies()
         return page(
             request,
             "_check.html",
             key,
             check=check,
-            problems=problems,
+            problems=[labelled(p) for p in problems],
             document=document,
             box_media=lambda box: media.describe(box.media),
             box_territories=lambda box: geography.describe(box.territories),
@@ -561,6 +566,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 {k.split("-", 2)[2]: v for k, v in form.items() if k.startswith(f"grants-{i}-")}
                 for i in range(int(str(form.get("grant_count", "1") or 1)))
             ]
+            found = [labelled(p) for p in error.problems]
             return page(
                 request,
                 "deal.html",
@@ -568,7 +574,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 parties=service.parties(),
                 title="",
                 form=dict(form),
-                problems=error.problems,
+                problems=[p for p in found if p.input is None],
+                field_problems={p.input: p for p in found if p.input is not None},
                 grants=grants or [{}],
                 http_status=422,
             )
