@@ -281,3 +281,22 @@ def test_deal_problems_show_in_place_with_human_labels(site) -> None:
     assert saved.status_code == 422
     assert 'id="problem-grants-0-media"' in saved.text and 'value="SVODD"' in saved.text
     assert 'aria-describedby="problem-grants-0-media"' in saved.text
+
+
+def test_a_new_deal_reusing_an_id_is_checked_as_new_and_told_the_id_is_taken(site) -> None:
+    service, keys = site
+    browser = client(service, keys["editor"])
+    form = {
+        **DEAL,
+        "id": "tencent-online",
+        "grants-0-territories": "CN",
+        "grants-0-exclusive": "on",
+    }
+    answer = browser.post("/ui/contracts/check", data=form).text
+    # tencent-online stays in the book: its exclusive ONLINE CN blocks the new deal
+    assert 'data-check="conflict"' in answer and 'data-check="ok"' not in answer
+    assert "exclusive-license" in answer
+    assert 'data-field="id"' in answer and "already taken" in answer
+    assert service.contract("tencent-online").status == "executed"
+    fresh = browser.post("/ui/contracts/check", data={**form, "id": "youku-cn-new"}).text
+    assert "already taken" not in fresh

@@ -94,17 +94,24 @@ class ContractJobs(LoadingJobs, ListingJobs):
             raise InvalidInput(sheet.problems)
         return sheet.contracts[0]
 
-    def check_contract(self, document: dict[str, Any]) -> ContractCheck:
+    def contract_id_taken(self, contract_id: str) -> bool:
+        """Whether a stored contract already has this id (a new deal may not reuse it)."""
+        with self.store.reading() as reader:
+            return reader.contract(contract_id) is not None
+
+    def check_contract(self, document: dict[str, Any], new: bool = False) -> ContractCheck:
         """Whether a contract (a deal-sheet mapping, stored or not) could be executed now,
         grant by grant, with the avails report of each: nothing is stored. A stored
-        contract of the same id is left out of the book while it is checked."""
+        contract of the same id is left out of the book while it is checked, unless the
+        contract is ``new`` (a deal being entered): then every stored contract counts,
+        whatever id the new one was given."""
         contract = self._one_contract({**document, "status": "executed"}, "contract")
         state = self._current()
         for role, party in (("licensor", contract.licensor), ("licensee", contract.licensee)):
             if party is not None and party not in state.parties:
                 raise InvalidInput([Problem(f"unknown party '{party}'", field=role)])
         with self._lock:
-            return state.book.check(contract)
+            return state.book.check(contract, is_new=new)
 
     def create_contract(self, document: dict[str, Any]) -> Contract:
         """Store a new contract from its deal-sheet mapping, as a draft unless it says

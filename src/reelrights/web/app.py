@@ -531,12 +531,22 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             problems.append(Problem("add a grant: titles, media and territories"))
         else:
             try:
-                check = service.check_contract(document)
+                # a new deal: a stored contract with the same id still counts against it
+                check = service.check_contract(document, new=True)
             except InvalidInput as error:
                 problems = list(error.problems)
             if check is not None and check.problems:
                 # an unknown title is a problem with the input, not a conflict
                 problems, check = list(check.problems), None
+        taken: list[Problem] = []
+        if document["id"] != "draft-being-entered" and service.contract_id_taken(document["id"]):
+            taken.append(
+                Problem(
+                    f"the id '{document['id']}' is already taken by an existing contract; "
+                    "choose another",
+                    field="id",
+                )
+            )
         media, geography = service.vocabularies()
         return page(
             request,
@@ -544,6 +554,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             key,
             check=check,
             problems=[labelled(p) for p in problems],
+            taken=[labelled(p) for p in taken],
             document=document,
             box_media=lambda box: media.describe(box.media),
             box_territories=lambda box: geography.describe(box.territories),
