@@ -302,3 +302,18 @@ def test_a_new_deal_reusing_an_id_is_checked_as_new_and_told_the_id_is_taken(sit
     assert service.contract("tencent-online").status == "executed"
     fresh = browser.post("/ui/contracts/check", data={**form, "id": "youku-cn-new"}).text
     assert "already taken" not in fresh
+
+
+def test_a_contract_page_offers_only_the_actions_that_apply(site) -> None:
+    service, keys = site
+    editor = client(service, keys["editor"])
+    draft = editor.get("/ui/contracts/youku-draft").text
+    assert 'id="execute"' in draft and 'id="terminate"' not in draft
+    executed = editor.get("/ui/contracts/tencent-online").text
+    assert 'id="terminate"' in executed and 'id="execute"' not in executed
+    service.terminate("tencent-online", date(2019, 1, 1))
+    terminated = editor.get("/ui/contracts/tencent-online").text
+    assert 'id="terminate"' not in terminated and "Terminate on" not in terminated
+    assert 'id="execute"' not in terminated
+    viewer = client(service, keys["viewer"]).get("/ui/contracts/youku-draft").text
+    assert 'id="execute"' not in viewer and 'class="actions"' not in viewer
