@@ -317,3 +317,29 @@ def test_a_contract_page_offers_only_the_actions_that_apply(site) -> None:
     assert 'id="execute"' not in terminated
     viewer = client(service, keys["viewer"]).get("/ui/contracts/youku-draft").text
     assert 'id="execute"' not in viewer and 'class="actions"' not in viewer
+
+
+def test_a_held_cell_says_the_right_is_available_who_holds_it_and_until_when(site) -> None:
+    service, keys = site
+    service.create_contract(
+        {
+            "id": "tencent-hold",
+            "licensor": "disney",
+            "licensee": "tencent",
+            "status": "hold",
+            "grants": [
+                {
+                    "titles": ["sw4"],
+                    "media": ["SVOD"],
+                    "territories": ["HK"],
+                    "start": "2016-01-01",
+                    "end": "2016-09-30",
+                }
+            ],
+        }
+    )
+    query = "title=sw4&licensor=disney&start=2016-01-01&end=2016-12-31&territories=HK"
+    grid = client(service, keys["editor"]).get(f"/ui/grid?{query}").text
+    label = "SVOD HK available, held for negotiation by tencent-hold until 2016-09-30"
+    assert f'aria-label="{label}"' in grid
+    assert ">✓H</button>" in grid
