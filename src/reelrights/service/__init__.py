@@ -34,12 +34,14 @@ from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
-from reelrights.service.keys import ROLES, ApiKey, KeyJobs
+from reelrights.service.keys import ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.money import MoneyJobs, SalesResult
+from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Permissions, Refused
 from reelrights.service.persisted import IndexFiles, IndexFileStatus
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
+from reelrights.service.signin import TooManyAttempts
 from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
@@ -54,12 +56,16 @@ __all__ = [
     "IndexFileStatus",
     "LoadResult",
     "NextWindow",
+    "NotFound",
+    "Permissions",
     "Progress",
+    "Refused",
     "RightsConflict",
     "SalesResult",
     "SavedDrafts",
     "SearchAnswer",
     "Service",
+    "TooManyAttempts",
     "missing_database",
 ]
 
@@ -74,6 +80,7 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
+    PermissionJobs,
     TableJobs,
     IndexFiles,
     ServiceBase,
