@@ -32,6 +32,14 @@ class GrantIn(HoldbackIn):
     sublicense: bool = False
 
 
+class OptionIn(HoldbackIn):
+    """An option or first right (docs/semantics.md rule 21)."""
+
+    kind: Literal["first-negotiation", "first-refusal", "renewal"]
+    holder: str = Field(min_length=1)
+    exercise_by: Day
+
+
 class ContractUpdate(BaseModel):
     """A new definition of a draft (its id and status stay)."""
 
@@ -44,6 +52,7 @@ class ContractUpdate(BaseModel):
     revenue_share: float | None = None
     grants: list[GrantIn] = []
     holdbacks: list[HoldbackIn] = []
+    options: list[OptionIn] = []
     extra: dict[str, Any] | None = None
 
 
@@ -111,6 +120,7 @@ class UnavailableOut(BoxOut):
 class WarningOut(BoxOut):
     code: str
     contract: str
+    holder: str | None = Field(None, description="The party holding an option (rule 21).")
 
 
 class AvailsOut(BaseModel):
@@ -153,6 +163,7 @@ class ContractOut(BaseModel):
     revenue_share: str | None = None
     grants: list[dict[str, Any]] = []
     holdbacks: list[dict[str, Any]] = []
+    options: list[dict[str, Any]] = []
     extra: dict[str, Any] | None = None
 
 

@@ -25,6 +25,10 @@ from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.terms import FOREVER, DateBound, from_end, to_start
 
 STATUSES = ("draft", "hold", "executed", "terminated")
+OPTION_KINDS = ("first-negotiation", "first-refusal", "renewal")
+# Options that make an avails answer carry a warning until their deadline (rule 21); a
+# renewal option only appears on the calendar.
+WARNING_OPTIONS = ("first-negotiation", "first-refusal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,28 @@ class Holdback:
 
 
 @dataclass(frozen=True, slots=True)
+class Option:
+    """A right the licensor promised ``holder`` over these rights, to be exercised by
+    ``exercise_by`` (inclusive): ``first-negotiation``, ``first-refusal`` or ``renewal``."""
+
+    kind: str
+    holder: str
+    titles: tuple[str, ...]
+    media: int
+    territories: int
+    exercise_by: date
+    languages: LanguageSet = ALL_LANGUAGES
+    start: DateBound | None = None
+    end: DateBound | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def warns(self) -> bool:
+        """Whether the option flags avails answers (first negotiation or first refusal)."""
+        return self.kind in WARNING_OPTIONS
+
+
+@dataclass(frozen=True, slots=True)
 class Contract:
     """An agreement between a licensor (``None`` for ownership) and a licensee."""
 
@@ -88,11 +114,20 @@ class Contract:
     grants: tuple[Grant, ...] = ()
     holdbacks: tuple[Holdback, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
 
     @property
     def rights(self) -> tuple[Grant | Holdback, ...]:
         """Grants, then holdbacks."""
         return (*self.grants, *self.holdbacks)
+
+    def named_parties(self) -> list[tuple[str, str]]:
+        """(field, party id) for every party the contract names: licensor, licensee and
+        the holder of each option."""
+        named = [("licensor", self.licensor)] if self.licensor is not None else []
+        named.append(("licensee", self.licensee))
+        named += [(f"options[{i}].holder", o.holder) for i, o in enumerate(self.options)]
+        return named
 
     @property
     def is_ownership(self) -> bool:
@@ -112,4 +147,15 @@ class Contract:
         return FOREVER
 
 
-__all__ = ["STATUSES", "Contract", "Grant", "Holdback", "Money", "Party", "from_end"]
+__all__ = [
+    "OPTION_KINDS",
+    "STATUSES",
+    "WARNING_OPTIONS",
+    "Contract",
+    "Grant",
+    "Holdback",
+    "Money",
+    "Option",
+    "Party",
+    "from_end",
+]

@@ -412,19 +412,21 @@ class Service:
                         "contracts",
                     )
                 seen[contract.id] = sheet
-                for role, party_id in (
-                    ("licensor", contract.licensor),
-                    ("licensee", contract.licensee),
-                ):
-                    if party_id is not None and party_id not in party_ids:
-                        locate(
-                            sheet,
-                            key,
-                            f"unknown party '{party_id}'",
-                            f"contract {contract.id} {role}",
+                for role, party_id in contract.named_parties():
+                    if party_id not in party_ids:
+                        inner = re.match(r"options\[(\d+)\]", role)
+                        problems.append(
+                            Problem(
+                                f"unknown party '{party_id}'",
+                                sheet.file,
+                                sheet.line_within(key, "options", int(inner.group(1)), "holder")
+                                if inner
+                                else sheet.line_of(key),
+                                f"contract {contract.id} {role}",
+                            )
                         )
                 for problem in validate_contract(contract, catalog):
-                    inner = re.search(r"(grants|holdbacks)\[(\d+)\]", problem.field or "")
+                    inner = re.search(r"(grants|holdbacks|options)\[(\d+)\]", problem.field or "")
                     line = (
                         sheet.line_within(key, inner.group(1), int(inner.group(2)))
                         if inner
@@ -644,6 +646,9 @@ class Service:
     def avails(self, request: AvailsRequest, as_of: datetime | None = None) -> AvailsReport:
         """Answer an avails request from the stored book, or from the book as it was
         recorded at ``as_of`` (DESIGN.md rule 12)."""
+        if request.today is None:  # rule 21: options stand through their deadline
+            asked = (as_of or datetime.now(UTC)).date()
+            request = replace(request, today=asked.toordinal())
         if as_of is not None:
             return self.book_as_of(as_of).avails(request)
         state = self._current()
@@ -704,11 +709,11 @@ class Service:
         contract of the same id is left out of the book while it is checked."""
         contract = self._one_contract({**document, "status": "executed"}, "contract")
         state = self._current()
-        for role, party in (("licensor", contract.licensor), ("licensee", contract.licensee)):
-            if party is not None and party not in state.parties:
+        for role, party in contract.named_parties():
+            if party not in state.parties:
                 raise InvalidInput([Problem(f"unknown party '{party}'", field=role)])
         with self._lock:
-            return state.book.check(contract)
+            return state.book.check(contract, today=datetime.now(UTC).date())
 
     def create_contract(self, document: dict[str, Any]) -> Contract:
         """Store a new contract from its deal-sheet mapping, as a draft unless it says
@@ -744,8 +749,8 @@ class Service:
             state = self._fresh(writer)
             before = state.version
             problems = [p for p in validate_contract(updated, state.catalog)]
-            for role, party in (("licensor", updated.licensor), ("licensee", updated.licensee)):
-                if party is not None and party not in state.parties:
+            for role, party in updated.named_parties():
+                if party not in state.parties:
                     problems.append(Problem(f"unknown party '{party}'", field=role))
             if problems:
                 raise InvalidInput(problems)

@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from reelrights.domain import media as media_codes
 from reelrights.domain import territories as territory_codes
-from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Party
+from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Option, Party
 from reelrights.domain.languages import LanguageSet
 from reelrights.domain.terms import DateBound
 from reelrights.domain.titles import Catalog, Title
@@ -673,9 +673,10 @@ class Writer(Reader):
         _, truth, document = self._adapters()
         rows: list[tuple[Any, ...]] = []
         links: list[tuple[int, str]] = []
-        items: list[tuple[str, str, int, Grant | Holdback]] = [
+        items: list[tuple[str, str, int, Grant | Holdback | Option]] = [
             (c.id, "grant", i, g) for c in contracts for i, g in enumerate(c.grants)
         ] + [(c.id, "holdback", i, h) for c in contracts for i, h in enumerate(c.holdbacks)]
+        items += [(c.id, "option", i, o) for c in contracts for i, o in enumerate(c.options)]
         for right_id, (contract_id, kind, position, item) in zip(
             self._right_ids(len(items)), items, strict=True
         ):
@@ -694,6 +695,11 @@ class Writer(Reader):
                     truth(isinstance(item, Grant) and item.exclusive),
                     truth(isinstance(item, Grant) and item.sublicense),
                     document(dict(item.extra)),
+                    *(
+                        (item.kind, item.holder, item.exercise_by)
+                        if isinstance(item, Option)
+                        else (None, None, None)
+                    ),
                 )
             )
             links.extend((right_id, title) for title in dict.fromkeys(item.titles))
@@ -713,6 +719,9 @@ class Writer(Reader):
                 "exclusive",
                 "sublicense",
                 "extra",
+                "option_kind",
+                "holder_id",
+                "exercise_by",
             ),
             rows,
         )
@@ -843,6 +852,7 @@ def _money(amount: Any, currency: str | None) -> Money | None:
 def _contract_of(row: Any, rights: list[Any]) -> Contract:
     grants: list[Grant] = []
     holdbacks: list[Holdback] = []
+    options: list[Option] = []
     for r in rights:
         media = media_codes.mask_of(r.media.split(",")) if r.media else 0
         territories = territory_codes.mask_of(r.territories.split(",")) if r.territories else 0
@@ -860,6 +870,21 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
                     end,
                     bool(r.exclusive),
                     bool(r.sublicense),
+                    dict(r.extra or {}),
+                )
+            )
+        elif r.kind == "option":
+            options.append(
+                Option(
+                    r.option_kind,
+                    r.holder_id,
+                    tuple(r.titles),
+                    media,
+                    territories,
+                    r.exercise_by,
+                    languages,
+                    start,
+                    end,
                     dict(r.extra or {}),
                 )
             )
@@ -883,4 +908,5 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
         tuple(grants),
         tuple(holdbacks),
         dict(row.extra or {}),
+        tuple(options),
     )

@@ -99,7 +99,7 @@ rights = Table(
         nullable=False,
         index=True,
     ),
-    Column("kind", String(10), nullable=False),  # grant | holdback
+    Column("kind", String(10), nullable=False),  # grant | holdback | option
     Column("position", Integer, nullable=False),
     Column("titles", JSON, nullable=False),
     Column("media", Text, nullable=False),  # comma-separated leaf codes
@@ -110,6 +110,10 @@ rights = Table(
     Column("exclusive", Boolean, nullable=False, default=False),
     Column("sublicense", Boolean, nullable=False, default=False),
     Column("extra", JSON, nullable=False, default=dict),
+    # Options only (rule 21): first-negotiation | first-refusal | renewal, holder, deadline.
+    Column("option_kind", String(20)),
+    Column("holder_id", String(200)),
+    Column("exercise_by", Date, index=True),
 )
 
 right_titles = Table(
