@@ -2,7 +2,7 @@
 
 One row per (title, medium, territory) cell per grant or holdback, integer-coded, with
 composite B-tree indexes; a question is one indexed query, then Python cuts each cell's
-timeline into intervals by the rules of DESIGN.md and groups equal outcomes. A write
+timeline into intervals by docs/semantics.md rules 1-4 and groups equal outcomes. A write
 locks, checks its grants with the same question, and inserts its cells, in one
 transaction. Runs on SQLite and on PostgreSQL.
 """

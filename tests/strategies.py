@@ -198,7 +198,7 @@ def in_force_until(contract: Contract) -> int | None:
 def oracle(
     book: list[Contract], licensor: str, exclusive: bool, cell: Cell
 ) -> tuple[str | None, str | None]:
-    """(reason, contract) for one cell-day, straight from DESIGN.md rules 1-4."""
+    """(reason, contract) for one cell-day, straight from docs/semantics.md rules 1-4."""
     held_exclusively = held_shared = False
     blockers: dict[str, list[str]] = {r: [] for r in REASONS}
     for c in book:

@@ -1,4 +1,4 @@
-"""The layering rules of STYLE.md, checked by import-linter so they cannot go stale."""
+"""The layering rules of CONTRIBUTING.md, checked by import-linter so they cannot go stale."""
 
 from __future__ import annotations
 

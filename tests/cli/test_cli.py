@@ -1,4 +1,4 @@
-"""The CLI contract of DESIGN.md: commands, --json, exit codes, and that bad input leaves
+"""The CLI contract of docs/cli.md: commands, --json, exit codes, and that bad input leaves
 the database byte for byte as it was."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every Semantics rule of DESIGN.md as a small deal sheet a rights analyst could read."""
+"""Every rule of docs/semantics.md as a small deal sheet a rights analyst could read."""
 
 from __future__ import annotations
 

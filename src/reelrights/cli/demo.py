@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
+from reelrights.cli.common import print_report, progress_bar
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import RightsConflict, Service
 
@@ -323,8 +324,6 @@ def _is_demo(service: Service) -> bool:
 
 def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err: Console) -> int:
     """Build the demo database and take the tour; the exit code."""
-    from reelrights.cli.main import print_report, progress_bar
-
     target = db or DEFAULT_DEMO_DB
     try:
         service = Service(target, actor=DEMO_ACTOR)
@@ -360,7 +359,7 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
         )
         for question, spec in TOUR:
             out.print(f"[bold cyan]?[/bold cyan] {question}")
-            request = service.request(**spec)  # type: ignore[arg-type]
+            request = service.request(**spec)
             print_report(service, service.avails(request), "answer")
             out.print()
         where = "" if target == DEFAULT_DEMO_DB else f" --db {target}"

@@ -1,27 +1,34 @@
 """``reelrights`` commands: demo, load, export, avails, contracts, titles, parties, history,
-check. Exit codes (DESIGN.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
+check. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
 rejected for a rights conflict (the report on stdout)."""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reelrights import __version__
-from reelrights.domain.problems import InvalidInput, Problem
-from reelrights.engine import AvailsReport
-from reelrights.engine.avails import box_to_json
-from reelrights.service import RightsConflict, Service
+from reelrights.cli.common import (
+    Db,
+    Json,
+    emit_json,
+    err,
+    fail,
+    options,
+    out,
+    print_conflict,
+    print_report,
+    progress_bar,
+    service,
+    split_list,
+)
+from reelrights.domain.problems import Problem
+from reelrights.service import RightsConflict
 
 app = typer.Typer(
     name="reelrights",
@@ -37,20 +44,6 @@ app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False)
-
-Db = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL or SQLite path (default: $REELRIGHTS_DB or ./reelrights.db)."
-    ),
-]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-T = TypeVar("T")
-
-_state: dict[str, str | None] = {"db": None}
-
 
 @app.callback()
 def _root(
@@ -60,135 +53,7 @@ def _root(
     if version:
         out.print(f"reelrights {__version__}")
         raise typer.Exit(0)
-    _state["db"] = db
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
-
-
-def fail(problems: list[Problem]) -> None:
-    for problem in problems:
-        err.print(f"[red]error:[/red] {problem}", markup=True, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def service(db: str | None) -> Iterator[Service]:
-    """A service on the chosen database, turning input errors into exit 1."""
-    try:
-        svc = Service(db or _state["db"])
-    except Exception as error:  # a URL that does not connect, a file that is no database
-        fail([Problem(f"cannot open the database: {error}")])
-        raise
-    try:
-        yield svc
-    except InvalidInput as error:
-        fail(error.problems)
-    finally:
-        svc.close()
-
-
-def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-# -- rendering ------------------------------------------------------------------------------
-
-
-def _term(box_json: dict[str, Any]) -> str:
-    start = box_json["start"] or "since always"
-    end = box_json["end"] or "perpetuity"
-    return f"{start} → {end}"
-
-
-def _languages(value: Any) -> str:
-    if value == "all":
-        return "all"
-    if isinstance(value, dict):
-        return "all except " + ", ".join(value["all_except"])
-    return ", ".join(value)
-
-
-def print_report(svc: Service, report: AvailsReport, title: str) -> None:
-    """The avails report as a Rich table, one row per box, territories and media named by
-    group where they match one (``WORLD except CN, HK``)."""
-    media, geography = svc.vocabularies()
-    colour = {"available": "green", "partial": "yellow", "unavailable": "red"}[report.status]
-    out.print(f"[bold]{title}[/bold]: [{colour}]{report.status.upper()}[/{colour}]")
-    table = Table(show_lines=False, expand=False)
-    for column in ("", "titles", "media", "territories", "languages", "term", "why", "contract"):
-        table.add_column(column, overflow="fold")
-    for box in report.available:
-        data = box_to_json(box)
-        table.add_row(
-            "[green]✔ available[/green]",
-            ", ".join(data["titles"]),
-            media.describe(box.media),
-            geography.describe(box.territories),
-            _languages(data["languages"]),
-            _term(data),
-            "",
-            "",
-        )
-    for item in report.unavailable:
-        data = box_to_json(item.box)
-        table.add_row(
-            "[red]✘ unavailable[/red]",
-            ", ".join(data["titles"]),
-            media.describe(item.box.media),
-            geography.describe(item.box.territories),
-            _languages(data["languages"]),
-            _term(data),
-            item.reason,
-            item.contract or "",
-        )
-    out.print(table)
-    for warning in report.warnings:
-        data = box_to_json(warning.box)
-        out.print(
-            f"[yellow]⚠ {warning.code}[/yellow] "
-            f"{f'held by {warning.holder} under' if warning.holder else 'by'} {warning.contract}: "
-            f"{media.describe(warning.box.media)} in "
-            f"{geography.describe(warning.box.territories)}, {_term(data)}"
-        )
-
-
-def print_conflict(svc: Service, conflict: RightsConflict, as_json: bool) -> None:
-    if as_json:
-        _emit_json(conflict.to_json())
-        return
-    out.print(
-        "[red bold]rejected:[/red bold] these grants are not available to their "
-        "licensor; nothing was stored."
-    )
-    for check in conflict.checks:
-        for index, report in enumerate(check.reports):
-            if report.status != "available":
-                print_report(svc, report, f"contract {check.contract}, grant {index + 1}")
-
-
-@contextmanager
-def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(what: str, done: int, total: int) -> None:
-            if what not in tasks:
-                tasks[what] = bar.add_task(what, total=total)
-            bar.update(tasks[what], completed=done)
-
-        yield update
+    options["db"] = db
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -215,7 +80,7 @@ def load(
             "groups": result.groups,
         }
         if as_json:
-            _emit_json({"status": "loaded", **summary})
+            emit_json({"status": "loaded", **summary})
         else:
             out.print("loaded " + ", ".join(f"{v} {k}" for k, v in summary.items()))
 
@@ -247,13 +112,13 @@ def avails(
 ) -> None:
     """Is this right available? Every unavailable part comes with its reason."""
     with service(db) as svc:
-        languages = _split(language) or None
+        languages = split_list(language) or None
         moment = _moment(as_of) if as_of else None
         request = svc.request(
             licensor,
-            _split(title),
-            _split(media),
-            _split(territory),
+            split_list(title),
+            split_list(media),
+            split_list(territory),
             start,
             end,
             languages,
@@ -261,7 +126,7 @@ def avails(
         )
         report = svc.avails(request, as_of=moment)
         if as_json:
-            _emit_json(report.to_json())
+            emit_json(report.to_json())
         else:
             print_report(
                 svc,
@@ -354,7 +219,7 @@ def import_feeds(
             print_conflict(svc, conflict, as_json)
             raise typer.Exit(3) from None
     if as_json:
-        _emit_json({"status": "imported", **result.to_json()})
+        emit_json({"status": "imported", **result.to_json()})
         return
     table = Table(title="imported", show_header=False, box=None)
     for label, value in (
@@ -402,7 +267,7 @@ def titles(
         ]
     rows = found[:limit]
     if as_json:
-        _emit_json(
+        emit_json(
             [
                 {
                     "id": t.id,
@@ -432,7 +297,7 @@ def parties(db: Db = None, as_json: Json = False) -> None:
     with service(db) as svc:
         found = svc.parties()
     if as_json:
-        _emit_json([{"id": p.id, "name": p.name} for p in found])
+        emit_json([{"id": p.id, "name": p.name} for p in found])
         return
     table = Table("id", "name")
     for p in found:
@@ -456,7 +321,7 @@ def contracts_list(
         found = svc.contracts(party, status, title)
     rows = found[:limit]
     if as_json:
-        _emit_json(
+        emit_json(
             [
                 {
                     "id": c.id,
@@ -498,7 +363,7 @@ def contracts_show(
     with service(db) as svc:
         data = svc.contract_sheet(contract_id)
     if as_json:
-        _emit_json(data)
+        emit_json(data)
     else:
         import yaml
 
@@ -519,7 +384,7 @@ def contracts_execute(
             print_conflict(svc, conflict, as_json)
             raise typer.Exit(3) from None
     if as_json:
-        _emit_json({"status": "executed", "contract": contract_id})
+        emit_json({"status": "executed", "contract": contract_id})
     else:
         out.print(f"executed {contract_id}")
 
@@ -544,7 +409,7 @@ def contracts_terminate(
     with service(db) as svc:
         svc.terminate(contract_id, day)
     if as_json:
-        _emit_json({"status": "terminated", "contract": contract_id, "terminated": day})
+        emit_json({"status": "terminated", "contract": contract_id, "terminated": day})
     else:
         out.print(f"terminated {contract_id}" + (f" from {day}" if day else " (void)"))
 
@@ -561,7 +426,7 @@ def history(
     with service(db) as svc:
         changes = svc.history(entity, entity_id, limit)
     if as_json:
-        _emit_json([c.to_json() for c in changes])
+        emit_json([c.to_json() for c in changes])
         return
     table = Table("#", "at", "actor", "action", "entity", "id")
     for c in changes:
@@ -577,7 +442,7 @@ def check(db: Db = None, as_json: Json = False) -> None:
     with service(db) as svc:
         broken = svc.check()
         if as_json:
-            _emit_json(
+            emit_json(
                 [
                     {"contract": cid, "grant": index, **report.to_json()}
                     for cid, index, report in broken
@@ -602,7 +467,7 @@ def demo(
     """Build a demo database from public deals plus a generated catalog, then take a tour."""
     from reelrights.cli.demo import run_demo
 
-    code = run_demo(db or _state["db"], titles_count, contracts_count, out, err)
+    code = run_demo(db or options["db"], titles_count, contracts_count, out, err)
     raise typer.Exit(code)
 
 
@@ -618,7 +483,7 @@ def keys_create(
     with service(db) as svc:
         row, key = svc.create_key(role, party, note)
     if as_json:
-        _emit_json({"id": row.id, "key": key, "role": row.role, "party": row.party})
+        emit_json({"id": row.id, "key": key, "role": row.role, "party": row.party})
     else:
         out.print(f"key {row.id} ({row.role}{', party ' + row.party if row.party else ''}):")
         out.print(key, markup=False)
@@ -642,17 +507,17 @@ def keys_list(db: Db = None, as_json: Json = False) -> None:
         for r in rows
     ]
     if as_json:
-        _emit_json(data)
+        emit_json(data)
         return
     table = Table("id", "role", "party", "created", "revoked", "note")
-    for r in data:
+    for r in rows:
         table.add_row(
-            r["id"],
-            r["role"],
-            r["party"] or "",
-            r["created"][:19],
-            (r["revoked"] or "")[:19],
-            r["note"] or "",
+            r.id,
+            r.role,
+            r.party or "",
+            r.created.isoformat()[:19],
+            r.revoked.isoformat()[:19] if r.revoked else "",
+            r.note or "",
         )
     out.print(table)
 
@@ -680,7 +545,7 @@ def serve(
 
     import uvicorn
 
-    target = db or _state["db"]
+    target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target
     uvicorn.run(

@@ -1,7 +1,7 @@
 """Parties, contracts, grants and holdbacks: the deal book's records.
 
 A contract without a licensor is an *ownership record*: the original holder of a title's
-rights. ``status`` decides whether a contract is in force (DESIGN.md, Semantics rule 7):
+rights. ``status`` decides whether a contract is in force (docs/semantics.md rule 7):
 ``draft`` never counts, ``hold`` only warns, ``executed`` is in force, ``terminated`` is in
 force until the day before its ``terminated`` date, or void without one.
 

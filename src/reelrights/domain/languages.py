@@ -71,7 +71,7 @@ class LanguageSet:
         return (tag in self.codes) != self.negated
 
     def to_json(self) -> Any:
-        """``"all"``, a sorted list of tags, or ``{"all_except": [...]}`` (DESIGN.md)."""
+        """``"all"``, a sorted list of tags, or ``{"all_except": [...]}`` (docs/cli.md)."""
         if self.negated:
             return {"all_except": sorted(self.codes)} if self.codes else "all"
         return sorted(self.codes)

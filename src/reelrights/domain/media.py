@@ -1,4 +1,4 @@
-"""Media: the leaf codes of DESIGN.md, their built-in groups, and sets of media as bitmasks.
+"""Media: the leaf codes of docs/semantics.md, their built-in groups, and sets of media as bitmasks.
 
 A set of media is an ``int`` whose bit *i* stands for ``LEAVES[i]``; every operation is a
 bitwise one, so no code path loops over media.

@@ -1,7 +1,7 @@
 """Avails requests and reports: the question, and the answer as a partition into boxes.
 
 A report's available and unavailable boxes partition the request: every cell-day of it
-lands in exactly one box, and each unavailable box carries its reason (DESIGN.md rule 4)
+lands in exactly one box, and each unavailable box carries its reason (docs/semantics.md rule 4)
 and the contract that causes it. :func:`build_report` compacts and orders the parts.
 
 >>> from reelrights.domain.boxes import Box
@@ -130,7 +130,7 @@ class AvailsReport:
         return "partial" if self.available else "unavailable"
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of DESIGN.md's ``avails --json``."""
+        """The JSON object of ``avails --json`` (docs/cli.md)."""
         return {
             "status": self.status,
             "available": [box_to_json(b) for b in self.available],
@@ -143,7 +143,7 @@ class AvailsReport:
 
 
 def box_to_json(box: Box) -> dict[str, Any]:
-    """A box as DESIGN.md prints it: sorted leaves, inclusive ``end``, ``null`` forever."""
+    """A box as ``avails --json`` prints it: sorted leaves, inclusive ``end``, ``null`` forever."""
     start = from_start(box.start)
     end = from_end(box.end)
     return {

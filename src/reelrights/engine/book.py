@@ -6,9 +6,9 @@ and holdback is shelved, title by title, under the party it concerns: under its 
 that may be sublicensed, under its licensee (what that party holds). A question about
 licensor P reads only P's shelf, and within it only the titles it asks about; each shelf
 is a set of sorted numpy columns, so a whole-catalog question filters P's entries in a
-few vector operations (DESIGN.md, "Scale").
+few vector operations (docs/architecture.md).
 
-The Disney / Tencent deal of DESIGN.md, in code:
+The Disney / Tencent deal of the README, in code:
 
 >>> from datetime import date
 >>> from reelrights.domain.contracts import Contract, Grant
@@ -703,7 +703,7 @@ class RightsBook:
     def _partition(
         self, rows: list[Row], request: list[Box4], exclusive: bool
     ) -> tuple[list[Box4], list[tuple[Box4, str, int]], list[tuple[Box4, int]]]:
-        """DESIGN.md rules 1-4 for one title: cut the request by what the licensor holds
+        """docs/semantics.md rules 1-4 for one title: cut the request by what the licensor holds
         exclusively, then non-exclusively, then by its encumbrances in the order of the
         reasons, each reason's contracts in id order. ``rows`` are the licensor's shelved
         entries for the title."""

@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from reelrights.domain.contracts import Contract, Grant
 from reelrights.domain.media import leaves_of
@@ -37,11 +38,8 @@ from reelrights.formats.mddf.mapping import (
     offers_of,
     with_offers,
 )
+from reelrights.service.base import Progress, RightsConflict, ServiceBase
 
-if TYPE_CHECKING:
-    from reelrights.service import Service
-
-Progress = Callable[[str, int, int], None]
 OWNER_PREFIX = "avail-owner"
 LATEST = mddf.LATEST
 
@@ -102,14 +100,12 @@ def read_feeds(
 
 
 def import_feeds(
-    service: Service,
+    service: ServiceBase,
     sources: Sequence[tuple[str, Any]],
     progress: Progress | None = None,
     derive_ownership: bool = True,
 ) -> ImportResult:
     """Read, check and store Avails feeds, all or nothing."""
-    from reelrights.service import RightsConflict
-
     feeds = read_feeds(sources, progress)
     result = ImportResult(files=len(feeds))
     result.avails = sum(len(f.avails) for f in feeds)
@@ -389,7 +385,7 @@ def _ownership(
 
 
 def export_avails(
-    service: Service, kind: str, version: str = mddf.LATEST, progress: Progress | None = None
+    service: ServiceBase, kind: str, version: str = mddf.LATEST, progress: Progress | None = None
 ) -> ExportedFeed:
     """The book's in-force licenses as an Avails XML document or EMA workbook."""
     with service.store.reading() as reader:
@@ -442,3 +438,23 @@ def export_avails(
         content = mddf.render_xlsx(exported.avails)
         notes = exported.not_exportable
     return ExportedFeed(content, len(exported.avails), transactions, notes)
+
+
+class FeedJobs(ServiceBase):
+    """MovieLabs Avails feeds in and out."""
+
+    def import_feeds(
+        self,
+        sources: Sequence[str | Path | tuple[str, Any]],
+        progress: Progress | None = None,
+        derive_ownership: bool = True,
+    ) -> ImportResult:
+        """Read, check and store Avails XML feeds and EMA spreadsheets, all or nothing
+        (a path, or a (name, binary file object) pair per feed); see :func:`import_feeds`."""
+        named = [s if isinstance(s, tuple) else (str(s), None) for s in sources]
+        return import_feeds(self, named, progress, derive_ownership)
+
+    def export_avails(self, kind: str = "xml", version: str | None = None) -> ExportedFeed:
+        """The book's in-force licenses as Avails XML (``kind="xml"``, of ``version``) or
+        an EMA workbook (``kind="xlsx"``), with what Avails cannot say listed apart."""
+        return export_avails(self, kind, version or LATEST)

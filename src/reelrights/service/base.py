@@ -1,0 +1,234 @@
+"""The shared core of the service: the store, the in-memory index kept current with it,
+who is acting, and the write transaction every job uses."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reelrights.domain.contracts import Contract, Party
+from reelrights.domain.media import MediaTaxonomy
+from reelrights.domain.territories import Geography
+from reelrights.domain.titles import Catalog
+from reelrights.engine import ContractCheck, RightsBook
+from reelrights.store.repository import KeyRow, Reader, Store, Writer
+
+Progress = Callable[[str, int, int], None]
+BULK_LOCKS = 2000
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who is acting: a name for the change log, and the API key and party behind it."""
+
+    actor: str
+    key_id: str | None = None
+    party: str | None = None
+
+    @staticmethod
+    def of_key(key: KeyRow) -> Acting:
+        """A request made with an API key (from the REST API or the web UI)."""
+        return Acting(f"key:{key.id}", key.id, key.party)
+
+
+_acting: ContextVar[Acting | None] = ContextVar("reelrights_acting", default=None)
+
+
+class RightsConflict(Exception):
+    """A write that would sell what is not available; carries one check per contract."""
+
+    def __init__(self, checks: list[ContractCheck]) -> None:
+        self.checks = checks
+        super().__init__(", ".join(c.contract for c in checks))
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"status": "rejected", "conflicts": [{"contract", "grants", "problems"}]}``:
+        one avails report per grant, as the CLI prints and the API answers."""
+        return {
+            "status": "rejected",
+            "conflicts": [
+                {
+                    "contract": c.contract,
+                    "grants": [r.to_json() for r in c.reports],
+                    "problems": [str(p) for p in c.problems],
+                }
+                for c in self.checks
+            ],
+        }
+
+
+@dataclass
+class IndexState:
+    """The in-memory view of the stored book as of ``version``."""
+
+    version: int
+    book: RightsBook
+    parties: dict[str, Party]
+    territory_groups: dict[str, list[str]]
+    media_groups: dict[str, list[str]]
+    media: MediaTaxonomy
+    geography: Geography
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.book.catalog
+
+
+def _actor() -> str:
+    return os.environ.get("REELRIGHTS_ACTOR") or f"{getpass.getuser()}@cli"
+
+
+def json_safe(value: Any) -> Any:
+    """Sheet mappings with dates as ISO text, for the JSON change log."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def lock_keys(contracts: Iterable[Contract]) -> set[tuple[str, ...]]:
+    """The (licensor, title) pairs, and the titles of ownership records, a write touches."""
+    keys: set[tuple[str, ...]] = set()
+    for contract in contracts:
+        for item in contract.rights:
+            for title in item.titles:
+                keys.add(("grant", contract.licensor or "", title))
+                if contract.is_ownership:
+                    keys.add(("own", title))
+    return keys
+
+
+class ServiceBase:
+    """reelrights on one database: the store and the index every job mixin shares."""
+
+    def __init__(self, url: str | None = None, actor: str | None = None) -> None:
+        self.store = Store(url)
+        self.actor = actor or _actor()
+        self._state: IndexState | None = None
+        self._lock = threading.RLock()
+        self._verified: dict[str, str] = {}
+        self._dirty = False  # a load changed the in-memory catalog or groups before failing
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- who is acting -------------------------------------------------------------------
+
+    @contextmanager
+    def acting(self, who: Acting) -> Iterator[None]:
+        """Record ``who`` in the change log for every write made inside the block (per
+        thread or task: an API request sets it for its own writes only)."""
+        token = _acting.set(who)
+        try:
+            yield
+        finally:
+            _acting.reset(token)
+
+    def _who(self) -> Acting:
+        return _acting.get() or Acting(self.actor)
+
+    @contextmanager
+    def _writing(
+        self, locks: Iterable[tuple[str, ...]] = (), whole_book: bool = False
+    ) -> Iterator[Writer]:
+        who = self._who()
+        with self._lock, self.store.writing(locks, whole_book=whole_book) as writer:
+            writer.key_id, writer.party_id = who.key_id, who.party
+            yield writer
+
+    # -- the in-memory view --------------------------------------------------------------
+
+    def _fresh(self, reader: Reader, progress: Progress | None = None) -> IndexState:
+        """The state caught up with the store as ``reader`` sees it."""
+        with self._lock:
+            version = reader.book_version()
+            state = self._state
+            if state is None:
+                state = self._state = self._build(reader, version, progress)
+            elif state.version != version:
+                self._catch_up(reader, state, version)
+            return state
+
+    @staticmethod
+    def _build(reader: Reader, version: int, progress: Progress | None) -> IndexState:
+        territory_groups, media_groups = reader.groups()
+        book = RightsBook(reader.catalog(), keep_contracts=False)
+        total = reader.counts()["contracts"] if progress else 0
+        done = 0
+        for batch in reader.stream_contracts():
+            for contract in batch:
+                book.add(contract)
+            done += len(batch)
+            if progress:
+                progress("indexing contracts", done, total)
+        book.settle()
+        return IndexState(
+            version,
+            book,
+            {p.id: p for p in reader.parties()},
+            territory_groups,
+            media_groups,
+            MediaTaxonomy(media_groups),
+            Geography(territory_groups),
+        )
+
+    @staticmethod
+    def _catch_up(reader: Reader, state: IndexState, version: int) -> None:
+        new_titles = reader.titles(since=state.version)
+        if new_titles:
+            catalog = state.catalog
+            for title in new_titles:
+                catalog.add(title)
+            referents = {r for title in new_titles for r in catalog.referents(title.id)}
+            covering = reader.contracts(touching=referents)
+            for title in new_titles:
+                refs = catalog.referents(title.id)
+                state.book.add_title(
+                    title,
+                    [c for c in covering if any(t in refs for i in c.rights for t in i.titles)],
+                )
+        for contract in reader.contracts(since=state.version):
+            state.book.replace(contract)
+        state.parties = {p.id: p for p in reader.parties()}
+        state.territory_groups, state.media_groups = reader.groups()
+        state.media = MediaTaxonomy(state.media_groups)
+        state.geography = Geography(state.territory_groups)
+        state.version = version
+
+    def _wrote(self, writer: Writer, before: int) -> None:
+        """After a commit: the state is current if this write was the only one since."""
+        if self._state is not None and writer.version == before + 1:
+            self._state.version = writer.version
+
+    def warm(self, progress: Progress | None = None) -> None:
+        """Build the in-memory index now rather than at the first question."""
+        with self.store.reading() as reader:
+            self._fresh(reader, progress)
+
+    def _current(self) -> IndexState:
+        """The state, current with the store: a warm index that nothing has changed since
+        costs one version read on its own connection, with no transaction."""
+        with self._lock:
+            state = self._state
+            if state is not None and self.store.peek_version() == state.version:
+                return state
+        with self.store.reading() as reader:
+            return self._fresh(reader)
+
+    def vocabularies(self) -> tuple[MediaTaxonomy, Geography]:
+        """The media taxonomy and geography with this book's custom groups."""
+        with self.store.reading() as reader:
+            territory_groups, media_groups = reader.groups()
+        return MediaTaxonomy(media_groups), Geography(territory_groups)

@@ -1,0 +1,167 @@
+"""A contract's life: drafts, checks, execution and termination."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from reelrights.domain.contracts import Contract
+from reelrights.domain.problems import InvalidInput, Problem
+from reelrights.engine import ContractCheck, validate_contract
+from reelrights.formats import sheet as sheets
+from reelrights.service.base import RightsConflict, json_safe, lock_keys
+from reelrights.service.catalog import ListingJobs
+from reelrights.service.loading import LoadingJobs
+
+
+class ContractJobs(LoadingJobs, ListingJobs):
+    """Creating, changing, checking, executing and terminating contracts."""
+
+    def execute(self, contract_id: str) -> Contract:
+        """Execute a draft or hold contract, if all its grants are available."""
+        return self._change_status(contract_id, "executed", None)
+
+    def terminate(self, contract_id: str, on: date | None = None) -> Contract:
+        """Terminate an executed contract: in force until the day before ``on``, or void
+        when no date is given. Never rewrites another contract (see :meth:`check`)."""
+        return self._change_status(contract_id, "terminated", on)
+
+    def _change_status(self, contract_id: str, status: str, on: date | None) -> Contract:
+        with self.store.reading() as reader:
+            current = reader.contract(contract_id)
+        if current is None:
+            raise InvalidInput([Problem(f"unknown contract '{contract_id}'", field="contract")])
+        allowed = {"executed": ("draft", "hold"), "terminated": ("executed", "terminated")}
+        if current.status not in allowed[status]:
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"contract '{contract_id}' is {current.status}; only a "
+                        f"{' or '.join(allowed[status])} contract can be {status}",
+                        field="status",
+                    )
+                ]
+            )
+        if (
+            status == "terminated"
+            and current.status == "terminated"
+            and (current.terminated is None or on is None or on > current.terminated)
+        ):
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"contract '{contract_id}' is already terminated; a new termination date "
+                        "may only bring the end earlier",
+                        field="terminated",
+                    )
+                ]
+            )
+        updated = replace(current, status=status, terminated=on)
+        with self._writing(sorted(lock_keys([current]))) as writer:
+            state = self._fresh(writer)
+            before = state.version
+            if writer.contract(contract_id) != current:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            f"contract '{contract_id}' changed meanwhile; try again",
+                            field="contract",
+                        )
+                    ]
+                )
+            if status == "executed":
+                check = state.book.check(updated)
+                if not check.ok:
+                    raise RightsConflict([check])
+            writer.replace_contract(updated)
+            writer.log(
+                self._who().actor,
+                "execute" if status == "executed" else "terminate",
+                "contract",
+                contract_id,
+                json_safe(sheets.render_contract(current, state.media, state.geography)),
+                json_safe(sheets.render_contract(updated, state.media, state.geography)),
+            )
+            state.book.replace(updated)
+        self._wrote(writer, before)
+        return updated
+
+    def _one_contract(self, document: dict[str, Any], where: str) -> Contract:
+        media, geography = self.vocabularies()
+        sheet = sheets.parse_document({"contracts": [document]}, where, media, geography)
+        if sheet.problems:
+            raise InvalidInput(sheet.problems)
+        return sheet.contracts[0]
+
+    def check_contract(self, document: dict[str, Any]) -> ContractCheck:
+        """Whether a contract (a deal-sheet mapping, stored or not) could be executed now,
+        grant by grant, with the avails report of each: nothing is stored. A stored
+        contract of the same id is left out of the book while it is checked."""
+        contract = self._one_contract({**document, "status": "executed"}, "contract")
+        state = self._current()
+        for role, party in contract.named_parties():
+            if party not in state.parties:
+                raise InvalidInput([Problem(f"unknown party '{party}'", field=role)])
+        with self._lock:
+            return state.book.check(contract, today=datetime.now(UTC).date())
+
+    def create_contract(self, document: dict[str, Any]) -> Contract:
+        """Store a new contract from its deal-sheet mapping, as a draft unless it says
+        ``hold`` (executing is a separate step, see :meth:`execute`)."""
+        document = {**document, "status": document.get("status") or "draft"}
+        if document["status"] not in ("draft", "hold"):
+            raise InvalidInput(
+                [
+                    Problem(
+                        "a new contract is a draft or a hold; execute it afterwards", field="status"
+                    )
+                ]
+            )
+        contract = self._one_contract(document, "contract")
+        self.load_sheets([sheets.DealSheet("contract", contracts=[contract])])
+        return self.contract(contract.id)
+
+    def update_draft(self, contract_id: str, document: dict[str, Any]) -> Contract:
+        """Replace a draft's definition (its id and status stay)."""
+        current = self.contract(contract_id)
+        if current.status != "draft":
+            raise InvalidInput(
+                [
+                    Problem(
+                        f"contract '{contract_id}' is {current.status}; only "
+                        "a draft can be changed",
+                        field="status",
+                    )
+                ]
+            )
+        updated = self._one_contract({**document, "id": contract_id, "status": "draft"}, "contract")
+        with self._writing(sorted(lock_keys([current, updated]))) as writer:
+            state = self._fresh(writer)
+            before = state.version
+            problems = [p for p in validate_contract(updated, state.catalog)]
+            for role, party in updated.named_parties():
+                if party not in state.parties:
+                    problems.append(Problem(f"unknown party '{party}'", field=role))
+            if problems:
+                raise InvalidInput(problems)
+            if writer.contract(contract_id) != current:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            f"contract '{contract_id}' changed meanwhile; try again",
+                            field="contract",
+                        )
+                    ]
+                )
+            writer.rewrite_contract(updated)
+            writer.log(
+                self._who().actor,
+                "update",
+                "contract",
+                contract_id,
+                json_safe(sheets.render_contract(current, state.media, state.geography)),
+                json_safe(sheets.render_contract(updated, state.media, state.geography)),
+            )
+        self._wrote(writer, before)
+        return updated

@@ -1,0 +1,311 @@
+"""Loading deal sheets: validate everything, then store all of it or nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reelrights.domain.contracts import Contract, Party
+from reelrights.domain.media import MediaTaxonomy
+from reelrights.domain.problems import CodeError, InvalidInput, Problem
+from reelrights.domain.territories import Geography
+from reelrights.domain.titles import Title
+from reelrights.engine import ContractCheck, validate_contract
+from reelrights.formats import sheet as sheets
+from reelrights.service.base import (
+    BULK_LOCKS,
+    IndexState,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    json_safe,
+    lock_keys,
+)
+from reelrights.store.repository import Writer
+
+
+@dataclass
+class LoadResult:
+    """What a load stored."""
+
+    parties: int = 0
+    titles: int = 0
+    contracts: int = 0
+    groups: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class LoadingJobs(ServiceBase):
+    """Loading deal sheets (docs/semantics.md rule 11)."""
+
+    def load(self, paths: Sequence[str | Path], progress: Progress | None = None) -> LoadResult:
+        """Validate deal sheets and store them, all or nothing (docs/semantics.md rule 11)."""
+        texts = []
+        for path in paths:
+            try:
+                texts.append((str(path), Path(path).read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as error:
+                raise InvalidInput([Problem(f"cannot read: {error}", str(path))]) from None
+        return self.load_texts(texts, progress)
+
+    def load_texts(
+        self, texts: Sequence[tuple[str, str]], progress: Progress | None = None
+    ) -> LoadResult:
+        """:meth:`load` for (file name, text) pairs."""
+        media, geography = self.vocabularies()
+        parsed = [sheets.parse_sheet(text, name, media, geography) for name, text in texts]
+        problems = [p for s in parsed for p in s.problems]
+        if problems:
+            raise InvalidInput(problems)
+        return self.load_sheets(parsed, progress)
+
+    def load_sheets(
+        self, parsed: Sequence[sheets.DealSheet], progress: Progress | None = None
+    ) -> LoadResult:
+        """Store deal sheets already read (or built in code), all or nothing.
+
+        Each writer locks the (licensor, title) pairs it touches; a load touching more
+        than :data:`BULK_LOCKS` pairs locks the whole book instead.
+        """
+        locks = lock_keys(c for s in parsed for c in s.contracts)
+        bulk = len(locks) > BULK_LOCKS
+        with self._writing(() if bulk else sorted(locks), whole_book=bulk) as w:
+            state = self._fresh(w, progress)
+            before = state.version
+            self._dirty = False
+            try:
+                result = self._load_parsed(w, state, list(parsed), progress)
+            except BaseException:
+                if self._dirty:  # new titles or groups were added in memory: rebuild later
+                    self._state = None
+                raise
+        self._wrote(w, before)
+        return result
+
+    def _load_parsed(
+        self,
+        writer: Writer,
+        state: IndexState,
+        parsed: list[sheets.DealSheet],
+        progress: Progress | None,
+    ) -> LoadResult:
+        problems: list[Problem] = []
+        result = LoadResult()
+        media, geography = state.media, state.geography
+        groups_before = (dict(state.territory_groups), dict(state.media_groups))
+
+        def locate(sheet: sheets.DealSheet, key: str, message: str, where: str) -> None:
+            problems.append(Problem(message, sheet.file, sheet.line_of(key), where))
+
+        # Custom groups: new ones are stored; a redefinition with other members is an error.
+        new_groups: list[tuple[str, str, list[str]]] = []
+        for sheet in parsed:
+            for kind, defined, known, add in (
+                ("territory", sheet.territory_groups, state.territory_groups, geography.add_group),
+                ("media", sheet.media_groups, state.media_groups, media.add_group),
+            ):
+                for name, members in defined.items():
+                    try:
+                        add(name, members)
+                    except CodeError as error:
+                        problems.append(Problem(str(error), sheet.file, None, f"{kind}_groups"))
+                        continue
+                    if name not in known:
+                        self._dirty = True
+                        known[name] = list(members)
+                        new_groups.append((kind, name, list(members)))
+
+        # Parties and titles: new ones are stored; an identical repeat is accepted.
+        catalog = state.catalog
+        new_parties: dict[str, tuple[Party, sheets.DealSheet]] = _new_entities(
+            "party",
+            "parties",
+            [(sheet, sheet.parties) for sheet in parsed],
+            state.parties.get,
+            problems,
+        )
+        new_titles: dict[str, tuple[Title, sheets.DealSheet]] = _new_entities(
+            "title", "titles", [(sheet, sheet.titles) for sheet in parsed], catalog.get, problems
+        )
+        known_ids = set(new_titles)
+        for title, sheet in new_titles.values():
+            key, where = f"title:{title.id}", f"title {title.id}"
+            for member in title.members:
+                if member not in catalog and member not in known_ids:
+                    locate(sheet, key, f"unknown member title '{member}'", where)
+            if title.parent:
+                parent = catalog.get(title.parent) or (
+                    new_titles[title.parent][0] if title.parent in new_titles else None
+                )
+                if parent is None:
+                    locate(sheet, key, f"unknown parent title '{title.parent}'", where)
+                elif parent.kind not in ("series", "season"):
+                    locate(
+                        sheet,
+                        key,
+                        f"parent '{title.parent}' is a {parent.kind}, not a series or season",
+                        where,
+                    )
+        if problems:
+            raise InvalidInput(problems)
+
+        # From here on the in-memory book changes: a failure must throw it away.
+        if new_titles:
+            self._dirty = True
+            for title, _ in new_titles.values():
+                catalog.add(title)
+            referents = {r for t in new_titles for r in catalog.referents(t)}
+            covering = writer.contracts(touching=referents - set(new_titles))
+            for title, _ in new_titles.values():
+                state.book.add_title(title, covering)
+
+        party_ids = set(state.parties) | set(new_parties)
+        ordered: list[tuple[Contract, sheets.DealSheet]] = []
+        seen: dict[str, sheets.DealSheet] = {}
+        all_ids = [c.id for s in parsed for c in s.contracts]
+        stored_ids = writer.existing_contract_ids(all_ids)
+        for sheet in parsed:
+            for contract in sheet.contracts:
+                key = f"contract:{contract.id}"
+                if contract.id in stored_ids:
+                    locate(sheet, key, f"contract '{contract.id}' already exists", "contracts")
+                elif contract.id in seen:
+                    other = seen[contract.id]
+                    locate(
+                        sheet,
+                        key,
+                        f"duplicate contract id '{contract.id}' (also in "
+                        f"{other.file} line {other.line_of(key)})",
+                        "contracts",
+                    )
+                seen[contract.id] = sheet
+                for role, party_id in contract.named_parties():
+                    if party_id not in party_ids:
+                        option = re.match(r"options\[(\d+)\]", role)
+                        problems.append(
+                            Problem(
+                                f"unknown party '{party_id}'",
+                                sheet.file,
+                                sheet.line_within(key, "options", int(option.group(1)), "holder")
+                                if option
+                                else sheet.line_of(key),
+                                f"contract {contract.id} {role}",
+                            )
+                        )
+                for problem in validate_contract(contract, catalog):
+                    inner = re.search(r"(grants|holdbacks|options)\[(\d+)\]", problem.field or "")
+                    line = (
+                        sheet.line_within(key, inner.group(1), int(inner.group(2)))
+                        if inner
+                        else sheet.line_of(key)
+                    )
+                    problems.append(Problem(problem.message, sheet.file, line, problem.field))
+                ordered.append((contract, sheet))
+        if problems:
+            state.territory_groups, state.media_groups = groups_before
+            raise InvalidInput(problems)
+
+        # Rule 11: ownership records first, then contracts in sheet order.
+        ordered.sort(key=lambda pair: not pair[0].is_ownership)
+        conflicts: list[ContractCheck] = []
+        added: list[Contract] = []
+        total = len(ordered)
+        try:
+            for done, (contract, _sheet) in enumerate(ordered, start=1):
+                if contract.in_force():
+                    check = state.book.check(contract, is_new=True)
+                    if not check.ok:
+                        conflicts.append(check)
+                        continue
+                state.book.add(contract)
+                added.append(contract)
+                if progress and (done % 1000 == 0 or done == total):
+                    progress("checking contracts", done, total)
+            if conflicts:
+                raise RightsConflict(conflicts)
+            self._store_load(
+                writer, parsed, new_groups, new_parties, new_titles, media, geography, progress
+            )
+        except BaseException:
+            for contract in added:
+                state.book.remove(contract)
+            state.territory_groups, state.media_groups = groups_before
+            raise
+        state.parties.update({p.id: p for p, _ in new_parties.values()})
+        result.parties, result.titles = len(new_parties), len(new_titles)
+        result.contracts, result.groups = len(all_ids), len(new_groups)
+        return result
+
+    def _store_load(
+        self,
+        writer: Writer,
+        parsed: list[sheets.DealSheet],
+        new_groups: list[tuple[str, str, list[str]]],
+        new_parties: dict[str, tuple[Party, sheets.DealSheet]],
+        new_titles: dict[str, tuple[Title, sheets.DealSheet]],
+        media: MediaTaxonomy,
+        geography: Geography,
+        progress: Progress | None,
+    ) -> None:
+        for kind, name, members in new_groups:
+            writer.add_group(kind, name, members)
+        writer.add_parties([p for p, _ in new_parties.values()])
+        writer.add_titles([t for t, _ in new_titles.values()])
+        contracts = [c for s in parsed for c in s.contracts]
+        for start in range(0, len(contracts), 20_000):
+            writer.add_contracts(contracts[start : start + 20_000])
+            if progress:
+                progress("storing contracts", min(start + 20_000, len(contracts)), len(contracts))
+        actor = self._who().actor
+        log: list[tuple[str, str, str, str, Any, Any]] = [
+            (actor, "create", f"{kind}_group", name, None, members)
+            for kind, name, members in new_groups
+        ]
+        log += [
+            (actor, "create", "party", p.id, None, sheets.render_party(p))
+            for p, _ in new_parties.values()
+        ]
+        log += [
+            (actor, "create", "title", t.id, None, json_safe(sheets.render_title(t)))
+            for t, _ in new_titles.values()
+        ]
+        log += [
+            (actor, "create", "contract", c.id, None, sheets.render_contract(c, media, geography))
+            for c in contracts
+        ]
+        writer.log_many(log)
+
+
+def _new_entities(
+    kind: str,
+    field: str,
+    declared: list[tuple[sheets.DealSheet, list[Any]]],
+    stored: Callable[[str], Any],
+    problems: list[Problem],
+) -> dict[str, tuple[Any, sheets.DealSheet]]:
+    """The parties or titles a load adds: a repeat of a stored one that is identical is
+    accepted and skipped; one with other data, or declared twice in the load, is a
+    located problem."""
+    new: dict[str, tuple[Any, sheets.DealSheet]] = {}
+    for sheet, items in declared:
+        for item in items:
+            key = f"{kind}:{item.id}"
+            earlier = new.get(item.id)
+            known = stored(item.id)
+            if earlier:
+                other = earlier[1]
+                message = (
+                    f"duplicate {kind} id '{item.id}' (also in {other.file} line "
+                    f"{other.line_of(key)})"
+                )
+            elif known is not None and known != item:
+                message = f"{kind} '{item.id}' already exists with other data"
+            else:
+                if known is None:
+                    new[item.id] = (item, sheet)
+                continue
+            problems.append(Problem(message, sheet.file, sheet.line_of(key), field))
+    return new

@@ -1,0 +1,196 @@
+"""The questions: avails, avails as of a past moment, the grid, broken chains."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from reelrights.domain.languages import LanguageSet
+from reelrights.domain.media import MediaTaxonomy, leaves_of
+from reelrights.domain.problems import CodeError, InvalidInput, Problem
+from reelrights.domain.terms import from_end, from_start, parse_date
+from reelrights.domain.territories import Geography, countries_of
+from reelrights.domain.titles import Catalog
+from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
+from reelrights.formats import sheet as sheets
+from reelrights.service.base import ServiceBase
+
+
+class QuestionJobs(ServiceBase):
+    """Questions asked of the book; nothing here writes."""
+
+    def request(
+        self,
+        licensor: str,
+        titles: Iterable[str],
+        media: Iterable[str],
+        territories: Iterable[str],
+        start: date | str,
+        end: date | str | None = None,
+        languages: Any = None,
+        exclusive: bool = False,
+    ) -> AvailsRequest:
+        """An avails request from user codes; every bad code is reported at once."""
+        state = self._current()
+        problems: list[Problem] = []
+
+        def attempt(field_name: str, make: Callable[[], Any]) -> Any:
+            try:
+                return make()
+            except CodeError as error:
+                problems.append(Problem(str(error), field=field_name))
+                return None
+
+        media_mask = attempt("media", lambda: state.media.parse(list(media)))
+        territory_mask = attempt("territory", lambda: state.geography.parse(list(territories)))
+        language_set = attempt("language", lambda: LanguageSet.parse(languages))
+        first = attempt("start", lambda: parse_date(start))
+        last = attempt("end", lambda: parse_date(end)) if end is not None else None
+        if first and last and last < first:
+            problems.append(Problem(f"end {last} is before start {first}", field="end"))
+        title_ids = [t for t in titles if t]
+        if not title_ids:
+            problems.append(Problem("no titles given", field="title"))
+        for title_id in title_ids:
+            if title_id not in state.catalog:
+                problems.append(Problem(f"unknown title '{title_id}'", field="title"))
+        if licensor not in state.parties:
+            problems.append(Problem(f"unknown party '{licensor}'", field="licensor"))
+        if problems:
+            raise InvalidInput(problems)
+        assert first is not None
+        return AvailsRequest.of(
+            licensor, title_ids, media_mask, territory_mask, first, last, language_set, exclusive
+        )
+
+    def avails(self, request: AvailsRequest, as_of: datetime | None = None) -> AvailsReport:
+        """Answer an avails request from the stored book, or from the book as it was
+        recorded at ``as_of`` (docs/semantics.md rule 12)."""
+        if request.today is None:  # rule 21: options stand through their deadline
+            asked = (as_of or datetime.now(UTC)).date()
+            request = replace(request, today=asked.toordinal())
+        if as_of is not None:
+            return self.book_as_of(as_of).avails(request)
+        state = self._current()
+        with self._lock:
+            return state.book.avails(request)
+
+    def book_as_of(self, moment: datetime) -> RightsBook:
+        """The book as the change log recorded it at ``moment``."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        with self.store.reading() as reader:
+            entries = reader.changes(until=moment, newest_first=False)
+        latest: dict[tuple[str, str], Any] = {}
+        for change in entries:
+            latest[(change.entity, change.entity_id)] = change.after
+        document: dict[str, Any] = {
+            "parties": [],
+            "titles": [],
+            "territory_groups": {},
+            "media_groups": {},
+            "contracts": [],
+        }
+        plural = {"party": "parties", "title": "titles", "contract": "contracts"}
+        for (entity, entity_id), after in latest.items():
+            if after is None or entity not in (*plural, "territory_group", "media_group"):
+                continue  # API keys and the like are no part of the book
+            if entity in ("territory_group", "media_group"):
+                document[entity + "s"][entity_id] = after
+            else:
+                document[plural[entity]].append(after)
+        sheet = sheets.parse_document(
+            document, f"change log at {moment.isoformat()}", MediaTaxonomy(), Geography()
+        )
+        if sheet.problems:  # pragma: no cover - the log only holds what was valid
+            raise InvalidInput(sheet.problems)
+        return RightsBook(Catalog(sheet.titles), sheet.contracts)
+
+    def check(self) -> list[tuple[str, int, AvailsReport]]:
+        """Executed grants whose licensor no longer holds what they gave."""
+        with self.store.reading() as reader:
+            state = self._fresh(reader)
+            contracts = reader.contracts()
+        with self._lock:
+            return state.book.broken_chains(contracts)
+
+    def grid(
+        self,
+        licensor: str,
+        title: str,
+        start: date | str,
+        end: date | str | None,
+        exclusive: bool = False,
+        match: str = "cover",
+        min_days: int = 1,
+        media: Iterable[str] = ("ALL_MEDIA",),
+        territories: Iterable[str] = ("WORLD",),
+    ) -> dict[str, Any]:
+        """Which media x territories are available for one title (or collection) and term.
+
+        Each cell says ``available`` when the match holds (``cover``: the whole term is
+        free; ``overlap``: some free window lasts at least ``min_days``), ``partial`` when
+        some days are free but the match fails, else ``unavailable``; with the free
+        windows, the reasons with their contracts, and any hold.
+        """
+        if match not in ("cover", "overlap"):
+            raise InvalidInput([Problem("match is 'cover' or 'overlap'", field="match")])
+        if min_days < 1:
+            raise InvalidInput([Problem("min_days is at least 1", field="min_days")])
+        request = self.request(
+            licensor, [title], media, territories, start, end, exclusive=exclusive
+        )
+        report = self.avails(request)
+        cells: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def cell(medium: str, country: str) -> dict[str, Any]:
+            return cells.setdefault(
+                (medium, country),
+                {"medium": medium, "territory": country, "windows": [], "reasons": [], "holds": []},
+            )
+
+        def span(box: Any) -> dict[str, Any]:
+            first, last = from_start(box.start), from_end(box.end)
+            return {
+                "start": first.isoformat() if first else None,
+                "end": last.isoformat() if last else None,
+                "days": box.end - box.start,
+                "titles": sorted(box.titles),
+            }
+
+        for box in report.available:
+            for medium in leaves_of(box.media):
+                for country in countries_of(box.territories):
+                    cell(medium, country)["windows"].append(span(box))
+        for item in report.unavailable:
+            for medium in leaves_of(item.box.media):
+                for country in countries_of(item.box.territories):
+                    cell(medium, country)["reasons"].append(
+                        {"reason": item.reason, "contract": item.contract, **span(item.box)}
+                    )
+        for warning in report.warnings:
+            for medium in leaves_of(warning.box.media):
+                for country in countries_of(warning.box.territories):
+                    cell(medium, country)["holds"].append(
+                        {"contract": warning.contract, **span(warning.box)}
+                    )
+        for value in cells.values():
+            free = value["windows"]
+            if not value["reasons"]:
+                ok = bool(free)
+            elif match == "cover":
+                ok = False
+            else:
+                ok = any(w["days"] >= min_days for w in free)
+            value["status"] = "available" if ok else ("partial" if free else "unavailable")
+        ordered = sorted(cells.values(), key=lambda c: (c["territory"], c["medium"]))
+        return {
+            "licensor": licensor,
+            "title": title,
+            "status": report.status,
+            "match": match,
+            "min_days": min_days,
+            "cells": ordered,
+        }
