@@ -239,3 +239,27 @@ def test_the_grid_works_on_a_tablet(browser: Browser, site: dict[str, str]) -> N
     expect(page.locator("button.cell[value='SVOD:SE']")).to_be_visible()
     shot(page, "12-grid-tablet")
     page.context.close()
+
+
+def test_the_calendar_month_view_list_and_ics_download(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    from icalendar import Calendar
+
+    page = signed_in(browser, site, "viewer")
+    page.click("nav >> text=Calendar")
+    expect(page.locator("h1")).to_contain_text("Dates that matter")
+    # the disney-tencent Star Wars license ends on 2020-12-31 in the demo
+    page.goto(site["base"] + "/ui/calendar?month=2020-12")
+    cell = page.locator("table.month td[data-day='2020-12-31']")
+    expect(cell.locator("a.event.license-end").first).to_be_visible()
+    expect(page.locator("#events")).to_contain_text("disney-tencent-star-wars")
+    shot(page, "08-calendar")
+    with page.expect_download() as download:
+        page.click("#ics")
+    parsed = Calendar.from_ical(Path(download.value.path()).read_bytes())
+    listed = page.locator("#events tbody tr").count()
+    assert len(list(parsed.walk("VEVENT"))) == listed > 0
+    page.click("text=2021-01 →")
+    expect(page.locator("h1")).to_contain_text("January 2021")
+    page.context.close()

@@ -498,6 +498,9 @@ def create_app(service: Service) -> FastAPI:
             "items": [c.to_json() for c in page],
         }
 
+    from reelrights.api.calendar import router as calendar_router
+
+    app.include_router(calendar_router)
     return app
 
 

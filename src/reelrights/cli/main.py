@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from reelrights import __version__
+from reelrights.cli.calendar import calendar
 from reelrights.cli.common import (
     Db,
     Json,
@@ -43,6 +44,7 @@ contracts_app = typer.Typer(
 app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.command(name="calendar")(calendar)
 
 
 @app.callback()

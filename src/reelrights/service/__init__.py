@@ -11,13 +11,15 @@ reports (nothing is stored either).
 :class:`Service` is one class made of one mixin per job, each in its own module:
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
-(avails, as-of, grid, check), :mod:`.keys` (API keys), :mod:`.catalog` (listings and
-export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a mixin.
+(avails, as-of, grid, check), :mod:`.calendar` (dates that matter), :mod:`.keys` (API
+keys), :mod:`.catalog` (listings and export) and :mod:`.feeds` (MovieLabs Avails feeds).
+New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
 
 from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.calendar import CalendarJobs
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
@@ -40,6 +42,7 @@ __all__ = [
 
 
 class Service(
+    CalendarJobs,
     ContractJobs,
     QuestionJobs,
     KeyJobs,

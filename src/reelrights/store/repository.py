@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -407,6 +407,45 @@ class Reader:
             ):
                 rights_by_contract.setdefault(right.contract_id, []).append(right)
         return [_contract_of(r, rights_by_contract.get(r.id, [])) for r in rows]
+
+    def dated_contracts(
+        self, first: date, last: date, parties: Iterable[str] | None = None
+    ) -> list[Contract]:
+        """The in-force contracts that may have a calendar date from ``first`` to ``last``
+        (rule 20): a right starting or ending then, a relative bound (resolved by the
+        caller), an option deadline then, or a termination that ends rights then."""
+        low, high = first.isoformat(), last.isoformat()
+        rights = t.rights.c
+        dated = select(rights.contract_id).where(
+            or_(
+                rights.start.between(low, high),
+                rights.end.between(low, high),
+                rights.start.like("release%"),
+                rights.end.like("release%"),
+                rights.exercise_by.between(first, last),
+            )
+        )
+        ended = select(t.contracts.c.id).where(
+            t.contracts.c.terminated.between(first + timedelta(days=1), last + timedelta(days=1))
+        )
+        query = (
+            select(t.contracts)
+            .where(t.contracts.c.status.in_(("executed", "terminated")))
+            .where(or_(t.contracts.c.id.in_(dated), t.contracts.c.id.in_(ended)))
+        )
+        if parties is not None:
+            who = list(parties)
+            query = query.where(
+                or_(
+                    t.contracts.c.licensor_id.in_(who),
+                    t.contracts.c.licensee_id.in_(who),
+                    t.contracts.c.id.in_(
+                        select(rights.contract_id).where(rights.holder_id.in_(who))
+                    ),
+                )
+            )
+        rows = list(self.connection.execute(query.order_by(t.contracts.c.seq)))
+        return self._with_rights(rows)
 
     def contract_page(
         self,

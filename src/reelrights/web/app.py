@@ -36,6 +36,7 @@ from reelrights.domain.terms import from_end, from_start
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.domain.titles import KINDS
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
+from reelrights.web.calendar import add_calendar_pages
 from reelrights.web.charts import STATES, build_grid, build_timeline
 
 HERE = Path(__file__).parent
@@ -423,6 +424,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
+
+    add_calendar_pages(app, service, page, Signed)
 
     # -- contracts and the deal form ---------------------------------------------------
 
