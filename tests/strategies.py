@@ -16,7 +16,7 @@ from reelrights.domain.terms import DateBound
 from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.domain.titles import Catalog, Title
 from reelrights.engine import AvailsRequest
-from reelrights.engine.avails import REASONS
+from reelrights.engine.avails import ALREADY_OWNED, REASONS
 
 BASE = date(2020, 1, 1)
 DAYS = 40  # records live inside days 0..35; day 39 stands for every later day
@@ -90,6 +90,26 @@ def rights(draw: st.DrawFn, grant: bool) -> Grant | Holdback:
 
 
 @st.composite
+def overlapping_grants(draw: st.DrawFn) -> tuple[Grant, Grant]:
+    """Two grants of one contract that overlap, one exclusive and one not, in either order:
+    the second covers the first's titles, media, countries, languages and days and may
+    reach further (exclusive SVOD beside non-exclusive SVOD + AVOD, say)."""
+    first = draw(rights(True))
+    assert isinstance(first, Grant)
+    second = Grant(
+        tuple(sorted({*first.titles, *draw(st.lists(st.sampled_from(("a", "b", "c", "ab"))))})),
+        first.media | mask(tuple(draw(st.lists(st.sampled_from(MEDIA)))), LEAF_BIT),
+        first.territories | mask(tuple(draw(st.lists(st.sampled_from(COUNTRIES)))), COUNTRY_BIT),
+        draw(st.sampled_from((first.languages, ALL_LANGUAGES))),
+        draw(st.sampled_from((first.start, None))),
+        draw(st.sampled_from((first.end, None))),
+        not first.exclusive,
+        draw(st.booleans()),
+    )
+    return (first, second) if draw(st.booleans()) else (second, first)
+
+
+@st.composite
 def contracts(draw: st.DrawFn, contract_id: str) -> Contract:
     licensor = draw(st.sampled_from((None, "p", "p", "p", "q", "r")))
     licensee = draw(st.sampled_from([p for p in PARTIES if p != licensor]))
@@ -99,7 +119,9 @@ def contracts(draw: st.DrawFn, contract_id: str) -> Contract:
     terminated = (
         draw(st.one_of(st.none(), st.integers(0, 36).map(day))) if status == "terminated" else None
     )
-    grants = tuple(draw(st.lists(rights(True), min_size=1, max_size=2)))
+    grants = tuple(
+        draw(st.one_of(st.lists(rights(True), min_size=1, max_size=2), overlapping_grants()))
+    )
     holdbacks = () if licensor is None else tuple(draw(st.lists(rights(False), max_size=1)))
     return Contract(
         contract_id,
@@ -230,6 +252,45 @@ def oracle(
         if blockers[reason]:
             return reason, min(blockers[reason])
     return None, None
+
+
+def check_oracle(
+    book: list[Contract], contract: Contract, grant: Grant, cell: Cell
+) -> tuple[str | None, str | None]:
+    """(reason, contract) for one cell-day of one of ``contract``'s grants, as checking the
+    contract must find it (docs/semantics.md rule 6): against the book *without* the
+    contract, never against its own other grants. A grant is its licensor's avails
+    request (exclusive if the grant is); an ownership record's grant is blocked by the
+    first other in-force ownership record covering the cell."""
+    others = [c for c in book if c.id != contract.id]
+    if contract.licensor is not None:
+        return oracle(others, contract.licensor, grant.exclusive, cell)
+    owners = sorted(
+        c.id
+        for c in others
+        if c.licensor is None
+        and (until := in_force_until(c)) is not None
+        and any(covers(g, cell, until) for g in c.grants)
+    )
+    return (ALREADY_OWNED, owners[0]) if owners else (None, None)
+
+
+def grant_cells(grant: Grant, until: int) -> list[Cell]:
+    """The cell-days a grant covers in the universe, clipped to ``until`` (an ordinal); day
+    -1 stands for every day before the universe's records begin."""
+    first = grant.start.day.toordinal() if grant.start and grant.start.day else 0
+    last = grant.end.day.toordinal() + 1 if grant.end and grant.end.day else 10**9
+    return [
+        Cell(t, m, c, lang, d)
+        for t in sorted(CATALOG.expand(grant.titles))
+        for m in MEDIA
+        if grant.media & LEAF_BIT[m]
+        for c in COUNTRIES
+        if grant.territories & COUNTRY_BIT[c]
+        for lang in LANGUAGES
+        if grant.languages.contains(lang)
+        for d in range(max(first, day(-1).toordinal()), min(last, until, day(DAYS).toordinal()))
+    ]
 
 
 def cells_of(request: AvailsRequest) -> list[Cell]:

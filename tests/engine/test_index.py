@@ -19,6 +19,7 @@ from reelrights.engine import AvailsRequest, RightsBook
 from reelrights.engine import book as book_module
 from tests.engine.test_options import test_option_warnings_match_the_oracle
 from tests.engine.test_properties import (
+    test_a_contract_is_checked_against_the_book_without_it,
     test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailable,
     test_avails_partition_the_request_and_match_the_oracle,
     test_the_order_contracts_were_stored_in_never_changes_an_answer,
@@ -31,6 +32,7 @@ def test_vector_and_settle_paths_match_the_oracle(monkeypatch: pytest.MonkeyPatc
     test_avails_partition_the_request_and_match_the_oracle()
     test_the_order_contracts_were_stored_in_never_changes_an_answer()
     test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailable()
+    test_a_contract_is_checked_against_the_book_without_it()
     test_option_warnings_match_the_oracle()
 
 

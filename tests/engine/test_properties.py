@@ -21,6 +21,8 @@ from tests.strategies import (
     Cell,
     books,
     cells_of,
+    check_oracle,
+    grant_cells,
     language_sets,
     oracle,
     requests,
@@ -118,6 +120,29 @@ def test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailabl
                         exclusive,
                     )
                     assert book.avails(request).status == "unavailable"
+
+
+@settings(max_examples=100, deadline=None)
+@given(books(max_contracts=8))
+def test_a_contract_is_checked_against_the_book_without_it(contracts) -> None:
+    # Each contract, stored or new, is checked grant by grant against the other contracts
+    # only: its own grants (overlapping ones of different exclusivity included) never
+    # block each other (docs/semantics.md rule 6).
+    book = RightsBook(CATALOG, contracts)
+    for contract in contracts:
+        result = book.check(contract)
+        assert not result.problems
+        assert len(result.reports) == len(contract.grants)
+        free = True
+        for grant, report in zip(contract.grants, result.reports, strict=True):
+            for cell in grant_cells(grant, contract.in_force_until()):
+                found = outcome(report, cell)
+                assert len(found) == 1, (contract.id, cell, found)
+                assert found[0] == check_oracle(contracts, contract, grant, cell), cell
+                free = free and found[0] == (None, None)
+        assert result.ok == free
+        without = RightsBook(CATALOG, [c for c in contracts if c.id != contract.id])
+        assert without.check(contract, is_new=True) == result
 
 
 # -- the box algebra ----------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import Scenario, free, reasons
 
 STAR_WARS = """
@@ -337,3 +339,41 @@ def test_broken_chain_after_termination() -> None:
     broken = s.book.broken_chains()
     assert [(cid, index) for cid, index, _ in broken] == [("tencent-to-youku", 0)]
     assert reasons(broken[0][2]) == [("not-held", None, ["CN"], "2016-09-01", "2016-11-30")]
+
+
+EXCLUSIVE_SVOD = """      - {titles: [sw4], media: [SVOD], territories: [FR], start: 2021-01-01,
+         end: 2021-12-31, exclusive: true}
+"""
+SHARED_ONLINE = """      - {titles: [sw4], media: [ONLINE], territories: [FR], start: 2021-01-01,
+         end: 2021-12-31}
+"""
+OWNER = """  - id: lucas-owns
+    licensee: youku
+    grants:
+      - {titles: [sw6], media: [REMAKE], territories: [FR], start: 2030-01-01}
+      - {titles: [sw6], media: [DERIVATIVE], territories: [WORLD], start: 2030-01-01}
+"""
+
+
+@pytest.mark.parametrize("grants", [EXCLUSIVE_SVOD + SHARED_ONLINE, SHARED_ONLINE + EXCLUSIVE_SVOD])
+def test_one_contracts_overlapping_grants_never_block_each_other(grants: str) -> None:
+    # Exclusive SVOD and non-exclusive ONLINE (which includes SVOD) to one platform, in
+    # either order; an ownership record whose grants overlap is one owner, not two.
+    deal = "  - id: tencent-both\n    licensor: disney\n    licensee: tencent\n    grants:\n"
+    text = STAR_WARS.replace(
+        "  - {id: saga,", '  - {id: sw6, name: "Return of the Jedi", kind: film}\n  - {id: saga,'
+    )
+    s = Scenario(text + deal + grants + OWNER)
+    assert s.rejected == {}
+    report = s.ask("disney", "sw4", "SVOD", "FR", "2021-01-01", "2021-12-31")
+    assert reasons(report) == [
+        ("exclusive-license", "tencent-both", ["FR"], "2021-01-01", "2021-12-31")
+    ]
+    assert s.ask("disney", "sw4", "TVOD", "FR", "2021-01-01", "2021-12-31").status == "available"
+    report = s.ask("disney", "sw4", "TVOD", "FR", "2021-01-01", "2021-12-31", exclusive=True)
+    assert reasons(report) == [
+        ("non-exclusive-license", "tencent-both", ["FR"], "2021-01-01", "2021-12-31")
+    ]
+    assert s.ask("youku", "sw6", "SEQUEL", "FR", "2030-01-01", None, exclusive=True).status == (
+        "available"
+    )

@@ -36,7 +36,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -616,7 +616,6 @@ class RightsBook:
         exclusive: bool,
         bounds: Box4,
         exclude: str | None = None,
-        extra: dict[str, list[Row]] | None = None,
         shared: Box4 | None = None,
         today: int | None = None,
     ) -> AvailsReport:
@@ -643,17 +642,6 @@ class RightsBook:
                     and (wanted is None or title_ids[row[0]] in wanted)
                 ):
                     found[row[0]].append(row)
-        for title, rows in (extra or {}).items():
-            if title not in titles:
-                continue
-            for row in rows:
-                if (
-                    row[3] & media
-                    and row[6] < last
-                    and row[7] > first
-                    and masks[row[4]] & territories
-                ):
-                    found[self._title(title)].append(row)
         free: dict[Box4, list[str]] = defaultdict(list)
         blocked: dict[tuple[Box4, str, str | None], list[str]] = defaultdict(list)
         flagged: dict[tuple[Box4, str], list[str]] = defaultdict(list)
@@ -774,37 +762,32 @@ class RightsBook:
     def check(
         self, contract: Contract, is_new: bool = False, today: date | None = None
     ) -> ContractCheck:
-        """Whether ``contract`` may be executed against this book (itself excluded).
+        """Whether ``contract`` may be executed against this book without it.
 
         Each grant is checked as a request of its licensor (exclusive if the grant is),
-        with the contract's earlier grants already counted, and clipped to the day before
-        a termination date. Holdbacks need no availability. An ownership record may not
-        overlap another executed ownership record (or itself) on any cell-day.
-        ``is_new`` says the book cannot hold the contract yet (its id is unused), which
-        spares looking for its own entries. Options of other contracts that a grant meets
-        and that stand on ``today`` (all, if None) come back as warnings.
+        clipped to the day before a termination date, against the book as it stands
+        without this contract: a contract's grants never block each other (one contract
+        has one licensee, so nothing is sold twice). Holdbacks need no availability. An
+        ownership record may not overlap another executed ownership record on any
+        cell-day. ``is_new`` says the book cannot hold the contract yet (its id is
+        unused), which spares looking for its own entries. Options of other contracts that
+        a grant meets and that stand on ``today`` (all, if None) come back as warnings.
         """
         problems = tuple(validate_contract(contract, self.catalog))
         if problems:
             return ContractCheck(contract.id, (), problems)
         until = contract.in_force_until()
+        exclude = None if is_new else contract.id
         reports: list[AvailsReport] = []
-        earlier: dict[str, list[Row]] = defaultdict(list)
-        as_executed = replace(
-            contract, status="executed", terminated=None, holdbacks=(), options=()
-        )
         asked = None if today is None else today.toordinal()
-        own = len(self._contract_ids)
-        self._contract_ids.append(contract.id)  # names the contract's own earlier grants
-        try:
-            for grant in contract.grants:
-                reports.append(self._check_grant(contract, grant, until, earlier, is_new, asked))
-                done = replace(as_executed, grants=(grant,))
-                for title, row in self._rows_of(done, own):
-                    flags = row[2] | (GIVES if contract.licensor is not None else OWNS)
-                    earlier[title].append((*row[:2], flags, *row[3:]))
-        finally:
-            self._contract_ids.pop()
+        for grant in contract.grants:
+            requests = self._requests_of(grant, until)
+            if contract.licensor is None:
+                reports.append(self._ownership_overlap(requests, contract.id))
+            else:
+                reports.append(
+                    self._ask(contract.licensor, requests, grant.exclusive, exclude, asked)
+                )
         return ContractCheck(contract.id, tuple(reports))
 
     def _requests_of(self, grant: Grant, until: int) -> dict[str, list[Box4]]:
@@ -813,28 +796,12 @@ class RightsBook:
             requests[title].append(box)
         return requests
 
-    def _check_grant(
-        self,
-        contract: Contract,
-        grant: Grant,
-        until: int,
-        earlier: dict[str, list[Row]],
-        is_new: bool,
-        today: int | None = None,
-    ) -> AvailsReport:
-        requests = self._requests_of(grant, until)
-        if contract.licensor is None:
-            return self._ownership_overlap(requests, contract.id, earlier)
-        exclude = None if is_new else contract.id
-        return self._ask(contract.licensor, requests, grant.exclusive, exclude, earlier, today)
-
     def _ask(
         self,
         licensor: str,
         requests: dict[str, list[Box4]],
         exclusive: bool,
         exclude: str | None,
-        extra: dict[str, list[Row]] | None = None,
         today: int | None = None,
     ) -> AvailsReport:
         boxes = [b for group in requests.values() for b in group]
@@ -854,13 +821,10 @@ class RightsBook:
             exclusive,
             bounds,
             exclude,
-            extra,
             today=today,
         )
 
-    def _ownership_overlap(
-        self, requests: dict[str, list[Box4]], exclude: str, earlier: dict[str, list[Row]]
-    ) -> AvailsReport:
+    def _ownership_overlap(self, requests: dict[str, list[Box4]], exclude: str) -> AvailsReport:
         free: list[Box] = []
         unavailable: list[Unavailable] = []
         names = self._contract_ids
@@ -873,7 +837,7 @@ class RightsBook:
                 if r[1] not in self._dead and names[r[1]] != exclude
             ]
             owners = sorted(
-                ((names[r[1]], self._box(r)) for r in (*stored, *earlier.get(title, ()))),
+                ((names[r[1]], self._box(r)) for r in stored),
                 key=lambda pair: pair[0],
             )
             for owner, box in owners:

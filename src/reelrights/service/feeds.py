@@ -288,8 +288,10 @@ def _settle(
     licensee_of: Callable[[str | None], str | None],
 ) -> tuple[Contract, ContractCheck]:
     """Check a feed's contract; a grant blocked only by what the same licensee already has
-    from the same licensor is that licensee's right offered again, and is kept as an offer
-    (:func:`~reelrights.formats.mddf.mapping.offers_of`) rather than refused."""
+    from the same licensor in another contract is that licensee's right offered again, and
+    is kept as an offer (:func:`~reelrights.formats.mddf.mapping.offers_of`) rather than
+    refused. The contract's own grants never block each other (docs/semantics.md rule 6):
+    an SD offer beside an exclusive HD one in the same Avail stays a grant."""
     check = book.check(contract, is_new=is_new)
     for _ in range(len(contract.grants)):
         if check.ok or check.problems:
@@ -300,7 +302,7 @@ def _settle(
             if report.unavailable
             and all(
                 u.reason in ("exclusive-license", "non-exclusive-license")
-                and (u.contract == contract.id or licensee_of(u.contract) == contract.licensee)
+                and licensee_of(u.contract) == contract.licensee
                 for u in report.unavailable
             )
         ]

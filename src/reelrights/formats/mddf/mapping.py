@@ -515,8 +515,8 @@ def transactions_of(item: Grant | Holdback) -> list[dict[str, Any]]:
 
 def merge_rights(items: list[Any]) -> list[Any]:
     """One grant (or holdback) per distinct right: transactions that give the same right
-    (an HD and an SD offer, two price tiers) become one grant listing both, so that an
-    exclusive right offered in two formats is not read as sold twice."""
+    (an HD and an SD offer, two price tiers) become one grant listing both, so that the
+    contract states each right once and an export gives every transaction back."""
     merged: dict[Any, Any] = {}
     for item in items:
         key = (
@@ -568,9 +568,9 @@ def grant_from_json(data: Mapping[str, Any]) -> Grant:
 
 
 def offers_of(contract: Contract) -> list[Grant]:
-    """Grants of a feed that the same licensee already had from the same licensor (a
-    season's episodes offered one by one, an SD offer beside an exclusive HD one): kept
-    with the contract for export, not counted twice as rights."""
+    """Grants of a feed that the same licensee already had from the same licensor in
+    another contract (a season's episodes offered one by one after the season): kept with
+    the contract for export, not counted twice as rights."""
     return [grant_from_json(g) for g in (contract.extra.get("avails") or {}).get("offers") or []]
 
 
