@@ -499,8 +499,10 @@ def create_app(service: Service) -> FastAPI:
         }
 
     from reelrights.api.calendar import router as calendar_router
+    from reelrights.api.events import router as events_router
 
     app.include_router(calendar_router)
+    app.include_router(events_router)
     return app
 
 

@@ -28,6 +28,7 @@ from reelrights.cli.common import (
     service,
     split_list,
 )
+from reelrights.cli.events import AlertDays, alert_days, webhooks_app, worker
 from reelrights.domain.problems import Problem
 from reelrights.service import RightsConflict
 
@@ -45,6 +46,8 @@ app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.command(name="calendar")(calendar)
+app.add_typer(webhooks_app, name="webhooks")
+app.command(name="worker")(worker)
 
 
 @app.callback()
@@ -539,10 +542,15 @@ def keys_revoke(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    deliver: Annotated[
+        bool,
+        typer.Option(help="Deliver change events to webhooks in the background."),
+    ] = True,
+    days: AlertDays = "30,7",
     db: Db = None,
 ) -> None:
     """Serve the web UI (at /ui/) and the REST API (docs at /docs) on loopback unless
-    told otherwise."""
+    told otherwise, delivering change events in the background."""
     import os
 
     import uvicorn
@@ -550,6 +558,8 @@ def serve(
     target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target
+    os.environ["REELRIGHTS_DELIVER"] = "1" if deliver else "0"
+    os.environ["REELRIGHTS_ALERT_DAYS"] = ",".join(str(d) for d in alert_days(days))
     uvicorn.run(
         "reelrights.web.app:site_from_environment",
         factory=True,

@@ -22,6 +22,8 @@ from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict
 from reelrights.service.calendar import CalendarJobs
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
+from reelrights.service.delivery import BackgroundDelivery, Deliverer
+from reelrights.service.events import EVENT_TYPES, EventJobs, Webhook
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
@@ -29,19 +31,24 @@ from reelrights.service.questions import QuestionJobs
 
 __all__ = [
     "BULK_LOCKS",
+    "EVENT_TYPES",
     "ROLES",
     "Acting",
     "ApiKey",
+    "BackgroundDelivery",
+    "Deliverer",
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
     "Progress",
     "RightsConflict",
     "Service",
+    "Webhook",
 ]
 
 
 class Service(
+    EventJobs,
     CalendarJobs,
     ContractJobs,
     QuestionJobs,

@@ -12,6 +12,7 @@ from reelrights.engine import ContractCheck, validate_contract
 from reelrights.formats import sheet as sheets
 from reelrights.service.base import RightsConflict, json_safe, lock_keys
 from reelrights.service.catalog import ListingJobs
+from reelrights.service.events import contract_event
 from reelrights.service.loading import LoadingJobs
 
 
@@ -83,6 +84,7 @@ class ContractJobs(LoadingJobs, ListingJobs):
                 json_safe(sheets.render_contract(current, state.media, state.geography)),
                 json_safe(sheets.render_contract(updated, state.media, state.geography)),
             )
+            writer.add_events([contract_event(status, updated)])
             state.book.replace(updated)
         self._wrote(writer, before)
         return updated
@@ -119,7 +121,7 @@ class ContractJobs(LoadingJobs, ListingJobs):
                 ]
             )
         contract = self._one_contract(document, "contract")
-        self.load_sheets([sheets.DealSheet("contract", contracts=[contract])])
+        self.load_sheets([sheets.DealSheet("contract", contracts=[contract])], announce=False)
         return self.contract(contract.id)
 
     def update_draft(self, contract_id: str, document: dict[str, Any]) -> Contract:
@@ -163,5 +165,6 @@ class ContractJobs(LoadingJobs, ListingJobs):
                 json_safe(sheets.render_contract(current, state.media, state.geography)),
                 json_safe(sheets.render_contract(updated, state.media, state.geography)),
             )
+            writer.add_events([contract_event("updated", updated)])
         self._wrote(writer, before)
         return updated

@@ -24,6 +24,7 @@ from reelrights.service.base import (
     json_safe,
     lock_keys,
 )
+from reelrights.service.events import contract_event
 from reelrights.store.repository import Writer
 
 
@@ -63,9 +64,14 @@ class LoadingJobs(ServiceBase):
         return self.load_sheets(parsed, progress)
 
     def load_sheets(
-        self, parsed: Sequence[sheets.DealSheet], progress: Progress | None = None
+        self,
+        parsed: Sequence[sheets.DealSheet],
+        progress: Progress | None = None,
+        announce: bool = True,
     ) -> LoadResult:
-        """Store deal sheets already read (or built in code), all or nothing.
+        """Store deal sheets already read (or built in code), all or nothing, with a
+        ``contract.created`` event per contract and, when ``announce``, one
+        ``sheets.loaded`` event (docs/semantics.md rule 22).
 
         Each writer locks the (licensor, title) pairs it touches; a load touching more
         than :data:`BULK_LOCKS` pairs locks the whole book instead.
@@ -78,6 +84,22 @@ class LoadingJobs(ServiceBase):
             self._dirty = False
             try:
                 result = self._load_parsed(w, state, list(parsed), progress)
+                if announce:
+                    w.add_events(
+                        [
+                            (
+                                "sheets.loaded",
+                                "sheets",
+                                {
+                                    "files": [s.file for s in parsed],
+                                    "parties": result.parties,
+                                    "titles": result.titles,
+                                    "contracts": result.contracts,
+                                    "groups": result.groups,
+                                },
+                            )
+                        ]
+                    )
             except BaseException:
                 if self._dirty:  # new titles or groups were added in memory: rebuild later
                     self._state = None
@@ -277,6 +299,7 @@ class LoadingJobs(ServiceBase):
             for c in contracts
         ]
         writer.log_many(log)
+        writer.add_events([contract_event("created", c) for c in contracts])
 
 
 def _new_entities(

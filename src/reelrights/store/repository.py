@@ -42,6 +42,7 @@ from reelrights.domain.languages import LanguageSet
 from reelrights.domain.terms import DateBound
 from reelrights.domain.titles import Catalog, Title
 from reelrights.store import tables as t
+from reelrights.store.outbox import OutboxQueries
 
 DEFAULT_URL = "sqlite:///reelrights.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -248,7 +249,7 @@ def _engine(url: str) -> Engine:
 # -- reading ------------------------------------------------------------------------------
 
 
-class Reader:
+class Reader(OutboxQueries):
     """Queries inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:

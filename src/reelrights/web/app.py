@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -35,7 +36,7 @@ from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.terms import from_end, from_start
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.domain.titles import KINDS
-from reelrights.service import Acting, ApiKey, RightsConflict, Service
+from reelrights.service import Acting, ApiKey, BackgroundDelivery, RightsConflict, Service
 from reelrights.web.calendar import add_calendar_pages
 from reelrights.web.charts import STATES, build_grid, build_timeline
 
@@ -722,10 +723,32 @@ def create_site(service: Service) -> FastAPI:
 
 
 def site_from_environment() -> FastAPI:
+    """What ``reelrights serve`` runs: the site, and a background deliverer of change
+    events unless ``REELRIGHTS_DELIVER=0`` (alerts ``REELRIGHTS_ALERT_DAYS`` ahead, default
+    ``30,7``)."""
     import logging
 
     logging.basicConfig(level=os.environ.get("REELRIGHTS_LOG", "INFO"), format="%(message)s")
-    return create_site(Service(os.environ.get("REELRIGHTS_DB"), actor="web"))
+    url = os.environ.get("REELRIGHTS_DB")
+    site = create_site(Service(url, actor="web"))
+    if os.environ.get("REELRIGHTS_DELIVER", "1") != "0":
+        days = [
+            int(d) for d in os.environ.get("REELRIGHTS_ALERT_DAYS", "30,7").split(",") if d.strip()
+        ]
+        background = BackgroundDelivery(Service(url, actor="deliverer"), days)
+        inner = site.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(app: Any) -> AsyncIterator[Any]:
+            background.start()
+            try:
+                async with inner(app) as state:
+                    yield state
+            finally:
+                background.close()
+
+        site.router.lifespan_context = lifespan
+    return site
 
 
 __all__ = ["add_web", "create_site", "site_from_environment"]
