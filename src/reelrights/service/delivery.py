@@ -7,7 +7,8 @@ on a connection of its own (released by the server when the process dies), on SQ
 lease row it renews every round (taken over :data:`LEASE_SECONDS` after its holder
 stopped renewing it; ``REELRIGHTS_LEASE_SECONDS``). No transaction is open while a
 webhook is called, so a slow or dead receiver never holds up a write; a delivery is marked
-done only after a 2xx answer, so a deliverer killed in between sends it again (receivers de-duplicate by the event ``id``).
+done only after a 2xx answer, so a deliverer killed in between sends it again (receivers
+de-duplicate by the event ``id``).
 
 A delivery is ``POST`` JSON ``{"id", "type", "at", "data"}`` with the headers
 ``X-Reelrights-Signature: sha256=<hex HMAC-SHA256 of the body with the webhook's
