@@ -196,11 +196,11 @@ class Cell:
     day: int  # ordinal
 
 
-def covers(item: Grant | Holdback, cell: Cell, until: int) -> bool:
+def covers(item: Grant | Holdback, cell: Cell, until: int, catalog: Catalog = CATALOG) -> bool:
     start = item.start.day.toordinal() if item.start and item.start.day else -(10**9)
     end = item.end.day.toordinal() + 1 if item.end and item.end.day else 10**9
     return (
-        cell.title in CATALOG.expand(item.titles)
+        cell.title in catalog.expand(item.titles)
         and bool(item.media & LEAF_BIT[cell.medium])
         and bool(item.territories & COUNTRY_BIT[cell.country])
         and item.languages.contains(cell.language)
@@ -218,7 +218,7 @@ def in_force_until(contract: Contract) -> int | None:
 
 
 def oracle(
-    book: list[Contract], licensor: str, exclusive: bool, cell: Cell
+    book: list[Contract], licensor: str, exclusive: bool, cell: Cell, catalog: Catalog = CATALOG
 ) -> tuple[str | None, str | None]:
     """(reason, contract) for one cell-day, straight from docs/semantics.md rules 1-4."""
     held_exclusively = held_shared = False
@@ -228,7 +228,7 @@ def oracle(
         if until is None:
             continue
         for g in c.grants:
-            if not covers(g, cell, until):
+            if not covers(g, cell, until, catalog):
                 continue
             if c.licensee == licensor and (c.licensor is None or g.sublicense):
                 if c.licensor is None or g.exclusive:
@@ -240,7 +240,7 @@ def oracle(
                     c.id
                 )
         for h in c.holdbacks:
-            if c.licensor == licensor and covers(h, cell, until):
+            if c.licensor == licensor and covers(h, cell, until, catalog):
                 blockers["holdback"].append(c.id)
     if not held_exclusively and not held_shared:
         return "not-held", None

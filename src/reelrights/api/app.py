@@ -23,6 +23,8 @@ from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
 from reelrights.api import schemas as s
+from reelrights.api.extract import add_routes as add_extract_routes
+from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
@@ -388,6 +390,8 @@ def create_app(service: Service) -> FastAPI:
             body.territories,
         )
 
+    app.include_router(search_router(service, _role("viewer"), RESPONSES))
+
     # -- sheets, export, changes -----------------------------------------------------------
 
     @app.post(
@@ -497,6 +501,8 @@ def create_app(service: Service) -> FastAPI:
             "offset": offset,
             "items": [c.to_json() for c in page],
         }
+
+    add_extract_routes(app, service, _role("viewer"), _role("editor"), RESPONSES)
 
     from reelrights.api.calendar import router as calendar_router
     from reelrights.api.events import router as events_router

@@ -1,6 +1,6 @@
 """``reelrights`` commands: demo, load, export, avails, contracts, titles, parties, history,
-check. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
-rejected for a rights conflict (the report on stdout)."""
+check, extract. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored),
+3 a write rejected for a rights conflict (the report on stdout)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ from reelrights.cli.common import (
     split_list,
 )
 from reelrights.cli.events import AlertDays, alert_days, webhooks_app, worker
+from reelrights.cli.extract import extract as extract_command
+from reelrights.cli.search import print_next
+from reelrights.cli.search import search as search_command
 from reelrights.domain.problems import Problem
 from reelrights.service import RightsConflict
 
@@ -48,6 +51,8 @@ app.add_typer(keys_app, name="keys")
 app.command(name="calendar")(calendar)
 app.add_typer(webhooks_app, name="webhooks")
 app.command(name="worker")(worker)
+app.command("extract")(extract_command)
+app.command("search")(search_command)
 
 
 @app.callback()
@@ -112,12 +117,36 @@ def avails(
             "--as-of", help="Answer from the book as recorded at this time (ISO date/time)."
         ),
     ] = None,
+    next_window: Annotated[
+        bool,
+        typer.Option(
+            "--next", help="Not now, when? The first window from --start where all of it is free."
+        ),
+    ] = False,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """Is this right available? Every unavailable part comes with its reason."""
     with service(db) as svc:
         languages = split_list(language) or None
+        if next_window:
+            if as_of:
+                fail([Problem("--next answers from the book as it is now", field="as-of")])
+            found = svc.next_window(
+                licensor,
+                split_list(title),
+                split_list(media),
+                split_list(territory),
+                start,
+                end,
+                languages,
+                exclusive,
+            )
+            if as_json:
+                emit_json(found.to_json())
+            else:
+                print_next(found, ", ".join(found.titles))
+            return
         moment = _moment(as_of) if as_of else None
         request = svc.request(
             licensor,

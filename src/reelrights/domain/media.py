@@ -8,10 +8,20 @@ bitwise one, so no code path loops over media.
 ['AVOD', 'EST', 'FVOD', 'SVOD', 'TVOD']
 >>> taxonomy.format(taxonomy.parse(["ALL_MEDIA except THEATRICAL, ONLINE"]))[:3]
 ['ADVERTISING', 'BASIC_TV', 'BRAND_LICENSING']
+>>> taxonomy.format(taxonomy.parse(["Subscription VOD", "pay tv"]))
+['PAY_TV', 'SVOD']
+>>> from reelrights.domain.problems import CodeError
+>>> try:
+...     taxonomy.code("SVODD")
+... except CodeError as error:
+...     print(str(error)[:59])
+unknown medium 'SVODD'; did you mean SVOD Subscription VOD,
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Mapping
 
 from reelrights.domain.problems import CodeError, parse_items
@@ -53,6 +63,46 @@ BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# What people call the media (and the groups) when they do not type the code.
+LABELS: dict[str, str] = {
+    "THEATRICAL": "Theatrical",
+    "NON_THEATRICAL": "Non-theatrical",
+    "EST": "Electronic sell-through",
+    "TVOD": "Transactional VOD",
+    "PHYSICAL": "Physical home video",
+    "SVOD": "Subscription VOD",
+    "AVOD": "Advertising VOD",
+    "FVOD": "Free VOD",
+    "PAY_TV": "Pay TV",
+    "FREE_TV": "Free TV",
+    "BASIC_TV": "Basic TV",
+    "MERCHANDISING": "Merchandising",
+    "BRAND_LICENSING": "Brand licensing",
+    "ECOMMERCE": "E-commerce",
+    "PUBLISHING": "Publishing",
+    "SOUNDTRACK": "Soundtrack",
+    "ADVERTISING": "Advertising",
+    "PROMOTION": "Promotion",
+    "REMAKE": "Remake rights",
+    "SEQUEL": "Sequel rights",
+    "ALL_MEDIA": "All media",
+    "HOME_ENTERTAINMENT": "Home entertainment",
+    "ONLINE": "Online",
+    "STREAMING": "Streaming",
+    "TELEVISION": "Television",
+    "ANCILLARY": "Ancillary",
+    "MARKETING": "Marketing",
+    "DERIVATIVE": "Derivative",
+}
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+_BY_LABEL: dict[str, str] = {_fold(label): code for code, label in LABELS.items()}
+
+
 def mask_of(leaves: Iterable[str]) -> int:
     """The bitmask of leaf codes (upper case, already valid)."""
     mask = 0
@@ -92,7 +142,27 @@ class MediaTaxonomy:
             return LEAF_BIT[key]
         if key in self.groups:
             return self.groups[key]
-        raise CodeError(f"unknown medium '{text.strip()}'")
+        folded = _fold(text)
+        snake = folded.upper().replace(" ", "_")
+        if snake in LEAF_BIT:
+            return LEAF_BIT[snake]
+        if snake in self.groups:
+            return self.groups[snake]
+        if folded in _BY_LABEL:
+            return self.code(_BY_LABEL[folded])
+        raise CodeError(f"unknown medium '{text.strip()}'{self._did_you_mean(text)}")
+
+    def _did_you_mean(self, text: str) -> str:
+        labels: dict[str, str] = {}
+        for code in (*LEAVES, *self.groups):
+            label = LABELS.get(code)
+            named = f"{code} {label}" if label else code
+            labels.setdefault(code.casefold(), named)
+            if label:
+                labels.setdefault(_fold(label), named)
+        near = difflib.get_close_matches(_fold(text), list(labels), n=8, cutoff=0.6)
+        found = list(dict.fromkeys(labels[n] for n in near))[:5]
+        return f"; did you mean {', '.join(found)}?" if found else ""
 
     def parse(self, items: str | Iterable[str]) -> int:
         """The mask of a list of codes; an item may read ``"GROUP except A, B"``.

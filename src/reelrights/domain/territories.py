@@ -13,10 +13,17 @@ are accepted too.
 ['HK', 'JP', 'KR', 'MO', 'TW']
 >>> geo.describe(geo.parse(["WORLD except cn, hk"]))
 'WORLD except CN, HK'
+>>> geo.format(geo.parse(["Hong Kong", "south korea", "DACH"]))
+['AT', 'CH', 'DE', 'HK', 'KR']
+>>> geo.code("Hong Kongg")
+Traceback (most recent call last):
+...
+reelrights.domain.problems.CodeError: unknown territory 'Hong Kongg'; did you mean HK Hong Kong?
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -69,6 +76,110 @@ def m49_regions() -> tuple[dict[str, int], dict[int, str]]:
     return by_name, by_number
 
 
+# The industry's usual territory groups, beside the M49 regions (docs/semantics.md rule 10
+# lists each by its countries). Region names inside a definition expand through M49.
+BUILTIN_GROUPS: dict[str, tuple[str, ...]] = {
+    "EU": (
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ),
+    "DACH": ("AT", "CH", "DE"),
+    "BENELUX": ("BE", "LU", "NL"),
+    "NORDICS": ("DK", "FI", "IS", "NO", "SE"),
+    "MENA": (
+        "AE",
+        "BH",
+        "DZ",
+        "EG",
+        "IL",
+        "IQ",
+        "IR",
+        "JO",
+        "KW",
+        "LB",
+        "LY",
+        "MA",
+        "OM",
+        "PS",
+        "QA",
+        "SA",
+        "SY",
+        "TN",
+        "YE",
+    ),
+    "CIS": ("AM", "AZ", "BY", "KG", "KZ", "MD", "RU", "TJ", "UZ"),
+    "ANZ": ("AU", "NZ"),
+    "GREATER_CHINA": ("CN", "HK", "MO", "TW"),
+    "NORTH_AMERICA": ("CA", "US"),
+    "LATAM": ("LATIN_AMERICA_AND_THE_CARIBBEAN",),
+    "EMEA": ("EUROPE", "AFRICA", "WESTERN_ASIA", "IR"),
+    "APAC": ("EASTERN_ASIA", "SOUTH_EASTERN_ASIA", "SOUTHERN_ASIA except IR", "OCEANIA"),
+}
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """English names of countries, folded (case and punctuation ignored), to alpha-2:
+    pycountry's name, common and official names, and "Korea, Republic of" read both ways."""
+    out: dict[str, str] = {}
+    for country in pycountry.countries:
+        names = [country.name]
+        names += [getattr(country, key, None) or "" for key in ("common_name", "official_name")]
+        if ", " in country.name:
+            head, _, tail = country.name.partition(", ")
+            names.append(f"{tail} {head}")
+        for name in names:
+            if name:
+                out.setdefault(_fold(name), country.alpha_2)
+    for alias, code in (("uk", "GB"), ("great britain", "GB"), ("usa", "US"), ("america", "US")):
+        out.setdefault(alias, code)
+    return out
+
+
+def country_name(code: str) -> str:
+    """A country's short English name (``HK`` -> ``Hong Kong``)."""
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+@cache
+def builtin_groups() -> dict[str, int]:
+    """The built-in groups as masks (they read M49 regions, so they are built once, late)."""
+    plain = Geography()
+    return {name: plain.parse(list(members)) for name, members in BUILTIN_GROUPS.items()}
+
+
 class Geography:
     """Countries, M49 regions and a deal book's custom groups (``territory_groups``)."""
 
@@ -85,13 +196,21 @@ class Geography:
         if key.upper() in COUNTRY_BIT or key.upper() == "WORLD":
             raise CodeError(f"territory group '{name}' would redefine a country code")
         mask = self.parse(list(members))
+        builtin = builtin_groups().get(_snake(key))
+        if builtin is not None and builtin != mask:
+            raise CodeError(
+                f"territory group '{name}' would redefine the built-in group {_snake(key)} "
+                f"({', '.join(countries_of(builtin))}) with other countries"
+            )
         if key in self.groups and self.groups[key] != mask:
             raise CodeError(f"territory group '{name}' is already defined with other members")
         self.groups[key] = mask
         return mask
 
     def code(self, text: str) -> int:
-        """The mask of one country, region (name or M49 number), custom group or WORLD."""
+        """The mask of one country (alpha-2 code or English name), region (name or M49
+        number), built-in or custom group, or WORLD. An unknown name is a
+        :class:`CodeError` that lists the closest matches."""
         raw = text.strip()
         upper = raw.upper()
         if upper in COUNTRY_BIT:
@@ -103,9 +222,28 @@ class Geography:
         by_name, by_number = m49_regions()
         if raw.isascii() and raw.isdigit() and int(raw) in by_number:
             return by_name[by_number[int(raw)]]
-        if _snake(raw) in by_name:
-            return by_name[_snake(raw)]
-        raise CodeError(f"unknown territory '{raw}'")
+        snake = _snake(raw)
+        if snake in BUILTIN_GROUPS:
+            return builtin_groups()[snake]
+        if snake in by_name:
+            return by_name[snake]
+        country = country_names().get(_fold(raw))
+        if country is not None:
+            return COUNTRY_BIT[country]
+        raise CodeError(f"unknown territory '{raw}'{self._did_you_mean(raw)}")
+
+    def _did_you_mean(self, raw: str) -> str:
+        names = country_names()
+        labels: dict[str, str] = {}
+        for name, code in names.items():
+            labels.setdefault(name, f"{code} {country_name(code)}")
+        for code in COUNTRY_BIT:
+            labels.setdefault(code.lower(), f"{code} {country_name(code)}")
+        for group in (*BUILTIN_GROUPS, *m49_regions()[0], *(g.upper() for g in self.groups)):
+            labels.setdefault(_fold(group.replace("_", " ")), group)
+        near = difflib.get_close_matches(_fold(raw), list(labels), n=8, cutoff=0.7)
+        found = list(dict.fromkeys(labels[n] for n in near))[:5]
+        return f"; did you mean {', '.join(found)}?" if found else ""
 
     def parse(self, items: str | Iterable[str]) -> int:
         """The mask of a list of codes; an item may read ``"WORLD except CN, HK"``."""
@@ -125,6 +263,9 @@ class Geography:
         missing = WORLD & ~mask
         if missing.bit_count() <= 12 and missing.bit_count() < mask.bit_count():
             return "WORLD except " + ", ".join(countries_of(missing))
+        for name, group in builtin_groups().items():
+            if group == mask:
+                return name
         if mask.bit_count() > 12:
             for name, region in m49_regions()[0].items():
                 if region == mask:

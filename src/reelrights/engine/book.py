@@ -575,6 +575,95 @@ class RightsBook:
             Box(frozenset((title,)), *box) for title, box in self._resolve_item(item, titles, until)
         ]
 
+    # -- rows for the avails search ------------------------------------------------------
+
+    def rows_touching(
+        self,
+        party: str,
+        titles: Collection[str] | None,
+        box: Box4,
+    ) -> dict[str, list[Row]]:
+        """``party``'s live shelved entries that share at least one cell-day with ``box``
+        (media, territories, languages, days), grouped by title id; ``titles`` narrows to
+        those ids (None: the whole shelf). The media and day tests run as numpy vector
+        operations over the shelf; territories and languages are tested once per distinct
+        interned mask among the survivors."""
+        shelf = self._shelves.get(party)
+        if shelf is None:
+            return {}
+        media, territories, languages, first, last = box
+        indexes = (
+            None
+            if titles is None
+            else [self._title_index[t] for t in titles if t in self._title_index]
+        )
+        cols = shelf.columns
+        if indexes is not None and len(indexes) <= 64:
+            bounds = np.searchsorted(cols[0], [b for t in sorted(indexes) for b in (t, t + 1)])
+            picked = np.concatenate(
+                [np.arange(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True)]
+                or [np.empty(0, np.intp)]
+            )
+        else:
+            picked = np.arange(len(cols[0]))
+        if len(picked):
+            keep = (
+                ((cols[3][picked] & media) != 0)
+                & (cols[6][picked] < last)
+                & (cols[7][picked] > first)
+            )
+            if self._dead:
+                keep &= ~np.isin(cols[1][picked], np.fromiter(self._dead, np.int32))
+            picked = picked[keep]
+        if len(picked):
+            x_index = cols[4][picked]
+            l_index = cols[5][picked]
+            masks, sets = self._territories, self._languages
+            x_seen = np.unique(x_index)
+            x_hit = np.fromiter((masks[i] & territories != 0 for i in x_seen.tolist()), bool)
+            l_seen = np.unique(l_index)
+            l_hit = np.fromiter((bool(sets[i] & languages) for i in l_seen.tolist()), bool)
+            keep = x_hit[np.searchsorted(x_seen, x_index)] & l_hit[np.searchsorted(l_seen, l_index)]
+            picked = picked[keep]
+        out: dict[str, list[Row]] = defaultdict(list)
+        wanted = None if titles is None or indexes is None else set(indexes)
+        title_ids = self._title_ids
+        if len(picked):
+            for row in zip(*(c[picked].tolist() for c in cols), strict=True):
+                if wanted is None or row[0] in wanted:
+                    out[title_ids[row[0]]].append(row)
+        if shelf.waiting:
+            groups = (
+                shelf.pending.values()
+                if indexes is None
+                else (shelf.pending.get(t, []) for t in indexes)
+            )
+            for group in groups:
+                for row in group:
+                    if (
+                        row[3] & media
+                        and row[6] < last
+                        and row[7] > first
+                        and self._territories[row[4]] & territories
+                        and self._languages[row[5]] & languages
+                        and row[1] not in self._dead
+                    ):
+                        out[title_ids[row[0]]].append(row)
+        return out
+
+    def box_of(self, row: Row) -> Box4:
+        """The (media, territories, languages, start, end) of a shelved entry."""
+        return self._box(row)
+
+    def contract_of(self, row: Row) -> str:
+        """The id of the contract a shelved entry comes from."""
+        return self._contract_ids[row[1]]
+
+    def has_available_cell(self, rows: list[Row], box: Box4, exclusive: bool) -> bool:
+        """Whether at least one cell-day of ``box`` is available on one title, given that
+        title's entries from :meth:`rows_touching`."""
+        return bool(self._partition(rows, [box], exclusive)[0])
+
     # -- avails ------------------------------------------------------------------------
 
     def avails(self, request: AvailsRequest) -> AvailsReport:

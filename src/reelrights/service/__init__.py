@@ -11,9 +11,11 @@ reports (nothing is stored either).
 :class:`Service` is one class made of one mixin per job, each in its own module:
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
-(avails, as-of, grid, check), :mod:`.calendar` (dates that matter), :mod:`.keys` (API
-keys), :mod:`.catalog` (listings and export) and :mod:`.feeds` (MovieLabs Avails feeds).
-New jobs add a module and a mixin.
+(avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
+:mod:`.names` (names instead of ids), :mod:`.calendar` (dates that matter), :mod:`.events`
+and :mod:`.delivery` (change events, webhooks, alerts), :mod:`.keys` (API keys),
+:mod:`.catalog` (listings and export) and :mod:`.feeds` (MovieLabs Avails feeds),
+:mod:`.extract` (deal news to draft contracts). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.delivery import BackgroundDelivery, Deliverer
 from reelrights.service.events import EVENT_TYPES, EventJobs, Webhook
+from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.questions import QuestionJobs
+from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
 
 __all__ = [
     "BULK_LOCKS",
@@ -35,13 +39,17 @@ __all__ = [
     "ROLES",
     "Acting",
     "ApiKey",
+    "ArticleDrafts",
     "BackgroundDelivery",
     "Deliverer",
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
+    "NextWindow",
     "Progress",
     "RightsConflict",
+    "SavedDrafts",
+    "SearchAnswer",
     "Service",
     "Webhook",
 ]
@@ -52,8 +60,10 @@ class Service(
     CalendarJobs,
     ContractJobs,
     QuestionJobs,
+    SearchJobs,
     KeyJobs,
     FeedJobs,
+    ExtractJobs,
     LoadingJobs,
     ListingJobs,
     ServiceBase,

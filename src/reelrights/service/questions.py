@@ -15,10 +15,10 @@ from reelrights.domain.territories import Geography, countries_of
 from reelrights.domain.titles import Catalog
 from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
 from reelrights.formats import sheet as sheets
-from reelrights.service.base import ServiceBase
+from reelrights.service.names import NameJobs
 
 
-class QuestionJobs(ServiceBase):
+class QuestionJobs(NameJobs):
     """Questions asked of the book; nothing here writes."""
 
     def request(
@@ -42,6 +42,9 @@ class QuestionJobs(ServiceBase):
             except CodeError as error:
                 problems.append(Problem(str(error), field=field_name))
                 return None
+            except InvalidInput as error:
+                problems.extend(error.problems)
+                return None
 
         media_mask = attempt("media", lambda: state.media.parse(list(media)))
         territory_mask = attempt("territory", lambda: state.geography.parse(list(territories)))
@@ -50,14 +53,11 @@ class QuestionJobs(ServiceBase):
         last = attempt("end", lambda: parse_date(end)) if end is not None else None
         if first and last and last < first:
             problems.append(Problem(f"end {last} is before start {first}", field="end"))
-        title_ids = [t for t in titles if t]
-        if not title_ids:
+        named = [t for t in titles if t and t.strip()]
+        if not named:
             problems.append(Problem("no titles given", field="title"))
-        for title_id in title_ids:
-            if title_id not in state.catalog:
-                problems.append(Problem(f"unknown title '{title_id}'", field="title"))
-        if licensor not in state.parties:
-            problems.append(Problem(f"unknown party '{licensor}'", field="licensor"))
+        title_ids = attempt("title", lambda: self.title_ids(named, "title")) or []
+        licensor = attempt("licensor", lambda: self.party_id(licensor, "licensor")) or licensor
         if problems:
             raise InvalidInput(problems)
         assert first is not None
@@ -143,6 +143,7 @@ class QuestionJobs(ServiceBase):
             licensor, [title], media, territories, start, end, exclusive=exclusive
         )
         report = self.avails(request)
+        licensor, title = request.licensor, next(iter(request.titles))
         cells: dict[tuple[str, str], dict[str, Any]] = {}
 
         def cell(medium: str, country: str) -> dict[str, Any]:

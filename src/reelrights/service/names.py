@@ -1,0 +1,131 @@
+"""Names instead of ids: parties by id or name, titles by id or exact name.
+
+A person types "Netflix" or "Parasite", not ``netflix-inc`` or ``tt6751668``. An id always
+wins; otherwise a name must match exactly one party or title (case and surrounding spaces
+ignored). An unknown or ambiguous name is a :class:`Problem` that lists the closest
+matches, so the CLI and the API can say "did you mean ...?".
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+from reelrights.domain.problems import InvalidInput, Problem
+from reelrights.domain.titles import Catalog, Title
+from reelrights.service.base import ServiceBase
+
+SUGGESTIONS = 5
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def closest(text: str, choices: Mapping[str, str]) -> list[str]:
+    """Up to five ``"id name"`` labels among ``choices`` ({id: name}) that look most like
+    ``text``, by id or by name, best first."""
+    wanted = _fold(text)
+    by_key: dict[str, set[str]] = {}
+    for key, name in choices.items():
+        for form in {_fold(key), _fold(name)}:
+            by_key.setdefault(form, set()).add(key)
+    out: list[str] = []
+    for form in difflib.get_close_matches(wanted, list(by_key), n=SUGGESTIONS * 2, cutoff=0.6):
+        for key in sorted(by_key[form]):
+            if key not in out:
+                out.append(key)
+    # Also anything that contains what was typed ("star wars" in a long title).
+    if len(wanted) >= 3:
+        for key, name in sorted(choices.items()):
+            if key not in out and (wanted in _fold(name) or wanted in _fold(key)):
+                out.append(key)
+    return [f"{key} {choices[key]}" if choices[key] != key else key for key in out[:SUGGESTIONS]]
+
+
+def unknown(what: str, text: str, choices: Mapping[str, str], field: str) -> Problem:
+    """The problem for a name that matches nothing, with the closest matches."""
+    near = closest(text, choices)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return Problem(f"unknown {what} '{text}'{hint}", field=field)
+
+
+def resolve(
+    what: str, text: str, choices: Mapping[str, str], field: str
+) -> tuple[str | None, Problem | None]:
+    """(the id that ``text`` names, None) or (None, the problem)."""
+    raw = text.strip()
+    if raw in choices:
+        return raw, None
+    folded = _fold(raw)
+    matches = sorted(key for key, name in choices.items() if _fold(name) == folded)
+    if not matches:
+        matches = sorted(key for key in choices if _fold(key) == folded)
+    if len(matches) == 1:
+        return matches[0], None
+    if len(matches) > 1:
+        listed = ", ".join(f"{key} {choices[key]}" for key in matches[:SUGGESTIONS])
+        return None, Problem(f"'{raw}' names several {what}s: {listed}; give the id", field=field)
+    return None, unknown(what, raw, choices, field)
+
+
+def title_label(catalog: Catalog, title: Title) -> str:
+    """A title as people know it: an episode under its series ("Kingdom · S1 E2"), a
+    season too ("Kingdom · S1"); a film or series is its name."""
+    if title.kind not in ("episode", "season") or not title.parent:
+        return title.name
+    parent = catalog.get(title.parent)
+    if parent is None:
+        return title.name
+    if title.kind == "season":
+        number = _number_of(title)
+        return f"{parent.name} · S{number}" if number else f"{parent.name} · {title.name}"
+    episode = _number_of(title)
+    if parent.kind == "season":
+        series = catalog.get(parent.parent) if parent.parent else None
+        season = _number_of(parent)
+        head = f"{series.name} · " if series is not None else ""
+        if season and episode:
+            return f"{head}S{season} E{episode}"
+        return f"{head}{f'S{season}' if season else parent.name} · {title.name}"
+    return f"{parent.name} · E{episode}" if episode else f"{parent.name} · {title.name}"
+
+
+def _number_of(title: Title) -> str | None:
+    """A season's or episode's number: ``extra.number``, else the last number in its name
+    ("Season 2", "Episode 13"), else none."""
+    given = title.extra.get("number")
+    if given is not None and str(given).strip():
+        return str(given).strip()
+    digits = [part for part in title.name.replace("#", " ").split() if part.isdigit()]
+    return str(int(digits[-1])) if digits else None
+
+
+class NameJobs(ServiceBase):
+    """Turn what a person typed into party and title ids (nothing here writes)."""
+
+    def party_id(self, text: str, field: str = "licensor") -> str:
+        """The id of the party ``text`` names (an id, or a name matching one party)."""
+        found, problem = resolve(
+            "party", text, {p.id: p.name for p in self._current().parties.values()}, field
+        )
+        if problem is not None:
+            raise InvalidInput([problem])
+        assert found is not None
+        return found
+
+    def title_ids(self, texts: Iterable[str], field: str = "title") -> list[str]:
+        """The ids of the titles ``texts`` name (ids, or exact names); every problem at once."""
+        catalog = self._current().catalog
+        choices = {t.id: t.name for t in catalog.titles.values()}
+        ids: list[str] = []
+        problems: list[Problem] = []
+        for text in texts:
+            found, problem = resolve("title", text, choices, field)
+            if problem is not None:
+                problems.append(problem)
+            elif found is not None:
+                ids.append(found)
+        if problems:
+            raise InvalidInput(problems)
+        return ids
