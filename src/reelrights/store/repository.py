@@ -491,8 +491,9 @@ class Reader(OutboxQueries):
         until: datetime | None = None,
         limit: int | None = None,
         newest_first: bool = True,
+        after: datetime | None = None,
     ) -> list[Change]:
-        """Entries of the change log, filtered."""
+        """Entries of the change log, filtered (``until`` inclusive, ``after`` exclusive)."""
         query = select(t.changes)
         if entity:
             query = query.where(t.changes.c.entity == entity)
@@ -500,6 +501,8 @@ class Reader(OutboxQueries):
             query = query.where(t.changes.c.entity_id == entity_id)
         if until is not None:
             query = query.where(t.changes.c.at <= until)
+        if after is not None:
+            query = query.where(t.changes.c.at > after)
         order = t.changes.c.id.desc() if newest_first else t.changes.c.id
         query = query.order_by(order)
         if limit:

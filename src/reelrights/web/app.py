@@ -39,6 +39,7 @@ from reelrights.domain.titles import KINDS
 from reelrights.service import Acting, ApiKey, BackgroundDelivery, RightsConflict, Service
 from reelrights.web.calendar import add_calendar_pages
 from reelrights.web.charts import STATES, build_grid, build_timeline
+from reelrights.web.events import add_webhook_pages
 from reelrights.web.extract import add_extract_pages
 
 HERE = Path(__file__).parent
@@ -686,6 +687,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         lambda key: allowed(key, "editor") and key.party is None,
         same_origin,
     )
+
+    add_webhook_pages(app, service, page, Signed, lambda key: allowed(key, "admin"), same_origin)
 
     @app.get("/ui/changes", response_class=HTMLResponse, include_in_schema=False)
     def changes(
