@@ -457,7 +457,7 @@ def _contract(
         tuple(grants),
         tuple(holdbacks),
         dict(data.get("extra") or {}),
-        tuple(options),
+        options=tuple(options),
     )
 
 

@@ -951,5 +951,5 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
         tuple(grants),
         tuple(holdbacks),
         dict(row.extra or {}),
-        tuple(options),
+        options=tuple(options),
     )
