@@ -119,3 +119,57 @@ def test_event_ids_are_stable_and_distinct() -> None:
         "titles": ["sequel"],
         "detail": "PAY_TV in US",
     }
+
+
+def test_a_fee_schedule_gives_payment_dues_until_a_termination() -> None:
+    from dataclasses import dataclass, field
+    from decimal import Decimal
+
+    from reelrights.domain.contracts import Contract, Money
+
+    @dataclass(frozen=True)
+    class Instalment:
+        due: date
+        amount: Decimal
+
+    @dataclass(frozen=True)
+    class Paid(Contract):  # a contract with money terms (rule 19), as the store gives it
+        payments: tuple[Instalment, ...] = field(default=())
+
+    s = Scenario(BOOK)
+    base = s.book.contracts["netflix-film"]
+    fields = {f: getattr(base, f) for f in ("id", "licensor", "licensee", "grants")}
+    paid = Paid(
+        **fields,
+        fee=Money(Decimal(2400000), "USD"),
+        payments=(
+            Instalment(date(2024, 5, 1), Decimal(1200000)),
+            Instalment(date(2025, 8, 1), Decimal(1200000)),
+        ),
+    )
+    events = calendar(
+        [paid], s.book.catalog, date(2024, 1, 1), date(2026, 12, 31), kinds=["payment-due"]
+    )
+    assert [(e.day.isoformat(), e.party, e.detail, e.id) for e in events] == [
+        (
+            "2024-05-01",
+            "netflix",
+            "1200000 USD to studio",
+            "netflix-film/payments[0]/payment-due/2024-05-01",
+        ),
+        (
+            "2025-08-01",
+            "netflix",
+            "1200000 USD to studio",
+            "netflix-film/payments[1]/payment-due/2025-08-01",
+        ),
+    ]
+    ended = Paid(**fields, status="terminated", terminated=date(2025, 1, 1), payments=paid.payments)
+    assert (
+        len(
+            calendar(
+                [ended], s.book.catalog, date(2024, 1, 1), date(2026, 12, 31), kinds=["payment-due"]
+            )
+        )
+        == 1
+    )

@@ -176,6 +176,23 @@ def _events(
                 ends, holdback.end is None, stop, holdback, catalog, describe
             ):
                 yield event(day, "holdback-end", contract.licensor, ids, detail, f"holdbacks[{i}]")
+        # A fee's schedule (rule 19): each instalment is due from the licensee, while the
+        # contract is in force. Read by name, so any contract carrying ``payments`` with
+        # ``due`` and ``amount`` gives its dues.
+        currency = getattr(contract, "money_currency", None) or (
+            contract.fee.currency if contract.fee else ""
+        )
+        for i, instalment in enumerate(getattr(contract, "payments", ())):
+            due = instalment.due
+            if stop is None or due <= stop:
+                yield event(
+                    due,
+                    "payment-due",
+                    contract.licensee,
+                    tuple(sorted({t for g in contract.grants for t in g.titles})),
+                    f"{instalment.amount} {currency} to {contract.licensor}".replace("  ", " "),
+                    f"payments[{i}]",
+                )
         for i, option in enumerate(contract.options):
             if stop is not None and option.exercise_by > stop:
                 continue  # lapsed with the contract
