@@ -246,7 +246,7 @@ def import_feeds(
                     "feeds",
                     {
                         "files": [name for name, _ in sources],
-                        "contracts": [c.id for c in ordered],
+                        "contracts": len({c.id for c in ordered}),
                         "titles": len(added_titles),
                         "parties": len(new_parties),
                     },
