@@ -405,3 +405,20 @@ def test_two_workers_deliver_each_event_once(db_url: str, receiver: Receiver) ->
         for worker in workers:
             assert worker.wait(timeout=20) == 0
         svc.close()
+
+
+def test_a_feed_import_gives_one_event_per_contract_and_one_for_the_import(
+    tmp_path: Path,
+) -> None:
+    from tests.formats.test_mddf import SAMPLES, VALID_XML
+
+    svc = Service(str(tmp_path / "feed.db"), actor="tester")
+    result = svc.import_feeds([SAMPLES / "xml" / VALID_XML[-1]])
+    found = svc.events(limit=10_000)
+    created = [e for e in found if e.type == "contract.created"]
+    assert len(created) == result.created + result.ownership > 0
+    (imported,) = [e for e in found if e.type == "feed.imported"]
+    assert imported.data["files"] == [str(SAMPLES / "xml" / VALID_XML[-1])]
+    assert imported.data["contracts"] == len(created)
+    assert found[-1] == imported  # the import's own event comes after its contracts'
+    svc.close()
