@@ -153,6 +153,22 @@ def test_the_api_takes_and_gives_options(tmp_path: Path) -> None:
     assert [(w["code"], w["holder"], w["territories"]) for w in asked["warnings"]] == [
         ("first-refusal", "hbo", ["GB"])
     ]
+    grid = client.post(
+        "/avails/grid",
+        json={
+            "licensor": "studio",
+            "title": "sequel",
+            "start": "2028-01-01",
+            "end": "2028-12-31",
+            "media": ["PAY_TV"],
+            "territories": ["GB", "FR"],
+        },
+        headers=headers,
+    ).json()
+    cells = {c["territory"]: c for c in grid["cells"]}
+    assert cells["GB"]["status"] == cells["FR"]["status"] == "available"
+    assert [(o["code"], o["holder"]) for o in cells["GB"]["options"]] == [("first-refusal", "hbo")]
+    assert cells["FR"]["options"] == [] and cells["GB"]["holds"] == []
     wrong = {**draft, "id": "x", "options": [{**draft["options"][0], "holder": "ghost"}]}
     refused = client.post("/contracts", json=wrong, headers=headers)
     assert refused.status_code == 422 and "ghost" in refused.text

@@ -250,6 +250,9 @@ class GridCell(BaseModel):
     windows: list[dict[str, Any]]
     reasons: list[dict[str, Any]]
     holds: list[dict[str, Any]]
+    options: list[dict[str, Any]] = Field(
+        [], description="First-negotiation and first-refusal options standing (rule 21)."
+    )
 
 
 class GridOut(BaseModel):

@@ -201,7 +201,14 @@ class QuestionJobs(NameJobs):
         def cell(medium: str, country: str) -> dict[str, Any]:
             return cells.setdefault(
                 (medium, country),
-                {"medium": medium, "territory": country, "windows": [], "reasons": [], "holds": []},
+                {
+                    "medium": medium,
+                    "territory": country,
+                    "windows": [],
+                    "reasons": [],
+                    "holds": [],
+                    "options": [],
+                },
             )
 
         def span(box: Any) -> dict[str, Any]:
@@ -226,9 +233,19 @@ class QuestionJobs(NameJobs):
         for warning in report.warnings:
             for medium in leaves_of(warning.box.media):
                 for country in countries_of(warning.box.territories):
-                    cell(medium, country)["holds"].append(
-                        {"contract": warning.contract, **span(warning.box)}
-                    )
+                    if warning.holder is None:
+                        cell(medium, country)["holds"].append(
+                            {"contract": warning.contract, **span(warning.box)}
+                        )
+                    else:  # rule 21: an option stands on these cells; it never blocks
+                        cell(medium, country)["options"].append(
+                            {
+                                "code": warning.code,
+                                "holder": warning.holder,
+                                "contract": warning.contract,
+                                **span(warning.box),
+                            }
+                        )
         for value in cells.values():
             free = value["windows"]
             if not value["reasons"]:
