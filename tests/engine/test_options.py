@@ -232,3 +232,37 @@ def test_option_warnings_match_the_oracle(contracts, request, today) -> None:
         assert found == option_oracle(contracts, request.licensor, asked.today, cell), cell
     plain = RightsBook(CATALOG, [replace(c, options=()) for c in contracts]).avails(asked)
     assert (plain.available, plain.unavailable) == (report.available, report.unavailable)
+
+
+def test_search_windows_carry_option_warnings_until_the_deadline() -> None:
+    from reelrights.engine.search import SearchRequest, search
+
+    s = scenario()
+    request = SearchRequest.of(
+        "studio",
+        s.media.parse(["SVOD"]),
+        s.geo.parse(["US"]),
+        date(2027, 1, 1),
+        date(2027, 12, 31),
+    )
+    found = {
+        t.title: t
+        for t in search(
+            s.book, replace(request, today=date(2026, 6, 30).toordinal()), ["film", "sequel"]
+        )
+    }
+    (warning,) = found["sequel"].warnings
+    assert warning.to_json() == {
+        "code": "first-negotiation",
+        "contract": "netflix-film",
+        "holder": "netflix",
+        "titles": ["sequel"],
+        "media": ["SVOD"],
+        "territories": ["US"],
+        "languages": "all",
+        "start": "2027-01-01",
+        "end": "2027-12-31",
+    }
+    assert found["film"].warnings == ()  # a renewal option never warns
+    after = search(s.book, replace(request, today=date(2026, 7, 1).toordinal()), ["sequel"])
+    assert after[0].warnings == () and after[0].windows == found["sequel"].windows

@@ -447,6 +447,17 @@ class RightsBook:
             else:
                 by_title.pop(title, None)
 
+    def option_warnings(
+        self,
+        licensor: str,
+        titles: Collection[str],
+        boxes_of: Callable[[str], list[Box4]],
+        today: int | None,
+    ) -> list[Warning]:
+        """Rule 21: the warnings of ``licensor``'s options that the boxes asked of each
+        title meet and that stand on ``today`` (all of them when None)."""
+        return self._option_warnings(licensor, titles, boxes_of, today, None)
+
     def _option_warnings(
         self,
         licensor: str,

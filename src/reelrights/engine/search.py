@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -43,7 +44,7 @@ from reelrights.domain.boxes import Box, compact
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.terms import FOREVER, from_end, to_end, to_start
 from reelrights.domain.titles import Catalog
-from reelrights.engine.avails import box_to_json
+from reelrights.engine.avails import Warning, box_to_json
 from reelrights.engine.book import (
     EXCLUSIVE,
     GIVES,
@@ -78,6 +79,9 @@ class SearchRequest:
     exclusive: bool = False
     match: str = "cover"
     min_days: int = 1
+    # The day the question is asked: options whose deadline has passed no longer warn
+    # (rule 21). None: none has passed.
+    today: int | None = None
 
     @staticmethod
     def of(
@@ -138,7 +142,7 @@ class TitleWindows:
 
     title: str
     windows: tuple[Window, ...]
-    warnings: tuple[Hold, ...] = ()
+    warnings: tuple[Hold | Warning, ...] = ()  # holds, then options (rule 21)
 
     @property
     def first_available(self) -> int | None:
@@ -342,9 +346,20 @@ def _windows(
             )
         ):
             continue
-        warnings = _holds_meeting(free, covered, days, box) if free else ()
+        warnings: tuple[Hold | Warning, ...] = ()
+        if free:
+            options = book.option_warnings(
+                request.licensor, covered, partial(_spans_of, box, free), request.today
+            )
+            options.sort(key=lambda w: (w.contract, w.code, w.holder or "", min(w.box.titles)))
+            warnings = (*_holds_meeting(free, covered, days, box), *options)
         out.append(TitleWindows(candidate, tuple(Window(s, e) for s, e in free), warnings))
     return out
+
+
+def _spans_of(box: Box4, free: list[Span], _title: str) -> list[Box4]:
+    """The box over each free window (what an option's warning is asked of)."""
+    return [(box[0], box[1], box[2], s, e) for s, e in free]
 
 
 def _holds_meeting(

@@ -9,8 +9,8 @@ range, a kind or a ``within`` that leaves no title to search.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from reelrights.domain.languages import LanguageSet
@@ -207,6 +207,8 @@ class SearchJobs(NameJobs):
     ) -> SearchAnswer:
         """Every candidate title that matches ``request``, sorted by id, with its windows."""
         among = self.search_candidates(kinds, within)
+        if request.today is None:  # rule 21: options warn through their deadline
+            request = replace(request, today=datetime.now(UTC).date().toordinal())
         state = self._current()
         with self._lock:
             found = search(state.book, request, among)
