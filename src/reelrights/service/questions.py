@@ -87,7 +87,12 @@ class QuestionJobs(NameJobs):
             moment = moment.replace(tzinfo=UTC)
         with self._lock, self.store.reading() as reader:
             state = self._fresh(reader)
-            later = reader.changes(entity="contract", after=moment, newest_first=False)
+            # by time only, so the index on ``at`` finds the few changes since the moment
+            later = [
+                c
+                for c in reader.changes(after=moment, newest_first=False)
+                if c.entity == "contract"
+            ]
             if not later:
                 return state.book.avails(request)
             before: dict[str, Any] = {}
