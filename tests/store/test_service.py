@@ -177,8 +177,15 @@ def test_execute_and_terminate_with_history_and_as_of(db_url: str) -> None:
     assert history[0].after["terminated"] == "2016-07-01"
     svc.create_key("viewer")  # keys are in the change log but no part of the book
     assert svc.book_as_of(datetime.now(UTC)).contracts["youku-draft"].status == "executed"
-    before_anything = svc.book_as_of(loaded_at - timedelta(days=1))
-    assert not before_anything.contracts
+    first_change = svc.history(limit=None)[-1].at
+    with pytest.raises(InvalidInput) as nothing:  # no book before its first change
+        svc.book_as_of(first_change - timedelta(microseconds=1))
+    assert str(nothing.value.problems[0]) == (
+        "as_of: nothing was recorded yet at "
+        f"{(first_change - timedelta(microseconds=1)).isoformat()}: "
+        f"the change log begins at {first_change.isoformat()}"
+    )
+    assert "tencent-online" in svc.book_as_of(first_change).contracts  # from then on, a book
     svc.close()
 
 
@@ -255,11 +262,9 @@ def test_export_loads_back_to_the_same_book(db_url: str, tmp_path) -> None:
 
 
 def test_reopening_an_old_database_upgrades_it(tmp_path) -> None:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
-    from reelrights.store.repository import MIGRATIONS, Store
+    from reelrights.store.repository import Store
 
     path = tmp_path / "old.db"
     old = Store(str(path), upgrade=False)
@@ -269,9 +274,16 @@ def test_reopening_an_old_database_upgrades_it(tmp_path) -> None:
         connection.commit()
     old.close()
     svc = Service(str(path))
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from reelrights.store.repository import MIGRATIONS
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert svc.store.revision() == ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None and head != "0001"
+    assert svc.store.revision() == head
     assert [p.id for p in svc.parties()] == ["a"]
     with svc.store.reading() as reader:
         assert reader.book_version() == 1

@@ -19,11 +19,13 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from pydantic_core import PydanticSerializationError
 from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
 from reelrights.api import schemas as s
 from reelrights.api.extract import add_routes as add_extract_routes
+from reelrights.api.money import money_router
 from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
@@ -295,7 +297,13 @@ def create_app(service: Service) -> FastAPI:
         return holdbacks_out
 
     def document(body: Any) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(body.model_dump_json(exclude_none=True))
+        try:
+            data: dict[str, Any] = json.loads(body.model_dump_json(exclude_none=True))
+        except (PydanticSerializationError, RecursionError):
+            # the deal-sheet parser allows far less nesting (docs/deal-sheet.md, "Limits")
+            raise InvalidInput(
+                [Problem("the contract is nested too deeply to be a deal sheet", field="body")]
+            ) from None
         return data
 
     @app.post(
@@ -471,9 +479,9 @@ def create_app(service: Service) -> FastAPI:
             "Content-Disposition": f'attachment; filename="avails.{format}"',
         }
         if exported.not_exportable:
-            headers["X-Not-Exportable-First"] = (
-                exported.not_exportable[0][:200].encode("ascii", "replace").decode()
-            )
+            # ids keep a pattern without control characters; a header never carries one
+            first = "".join(c if " " <= c < "\x7f" else "?" for c in exported.not_exportable[0])
+            headers["X-Not-Exportable-First"] = first[:200]
         return Response(
             exported.content,
             media_type=XML_TYPE if format == "xml" else XLSX_TYPE,
@@ -502,6 +510,7 @@ def create_app(service: Service) -> FastAPI:
             "items": [c.to_json() for c in page],
         }
 
+    app.include_router(money_router(service, _role), responses=RESPONSES)
     add_extract_routes(app, service, _role("viewer"), _role("editor"), RESPONSES)
 
     from reelrights.api.calendar import router as calendar_router

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import date as Day
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from reelrights.domain.ids import ID_PATTERN, MAX_ID_LENGTH, RULE
+
+Id = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN, description=f"An id: {RULE}."
+    ),
+]
+"""A party, title or contract id (docs/api.md, "Ids"): the one pattern of the domain."""
 
 Languages = Literal["all"] | list[str] | dict[str, list[str]]
 
@@ -16,9 +26,30 @@ class MoneyIn(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
 
 
+class InstalmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due: Day
+    amount: float | str
+
+
+class TierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upto: float | str | None = None
+    rate: float | str
+
+
+class ShareIn(BaseModel):
+    """A revenue-share entry: its media and territories (all if absent), a rate or tiers."""
+
+    model_config = ConfigDict(extra="forbid")
+    media: list[str] | None = None
+    territories: list[str] | None = None
+    rate: float | str | list[TierIn]
+
+
 class HoldbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    titles: list[str] = Field(min_length=1)
+    titles: list[Id] = Field(min_length=1)
     media: list[str] = Field(min_length=1)
     territories: list[str] = Field(min_length=1)
     languages: Languages = "all"
@@ -44,12 +75,15 @@ class ContractUpdate(BaseModel):
     """A new definition of a draft (its id and status stay)."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str | None = None
-    licensee: str = Field(min_length=1)
+    licensor: Id | None = None
+    licensee: Id
     signed: Day | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3)
     fee: MoneyIn | None = None
+    payments: list[InstalmentIn] | None = None
     minimum_guarantee: MoneyIn | None = None
-    revenue_share: float | None = None
+    revenue_share: float | str | list[ShareIn] | None = None
+    reporting: Literal["monthly", "quarterly", "half-yearly", "yearly"] | None = None
     grants: list[GrantIn] = []
     holdbacks: list[HoldbackIn] = []
     options: list[OptionIn] = []
@@ -59,7 +93,7 @@ class ContractUpdate(BaseModel):
 class ContractIn(ContractUpdate):
     """A contract as in a deal sheet (see docs/deal-sheet.md)."""
 
-    id: str = Field(min_length=1, max_length=200)
+    id: Id
     status: Literal["draft", "hold"] = "draft"
 
 
@@ -72,8 +106,8 @@ class AvailsIn(BaseModel):
     """The question of ``reelrights avails``."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str = Field(min_length=1)
-    titles: list[str] = Field(min_length=1)
+    licensor: Id
+    titles: list[Id] = Field(min_length=1)
     media: list[str] = Field(min_length=1)
     territories: list[str] = Field(min_length=1)
     languages: Languages = "all"
@@ -86,8 +120,8 @@ class GridIn(BaseModel):
     """Which media x territories are available for one title and term."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str = Field(min_length=1)
-    title: str = Field(min_length=1)
+    licensor: Id
+    title: Id
     start: Day
     end: Day | None = None
     exclusive: bool = False
@@ -158,9 +192,12 @@ class ContractOut(BaseModel):
     status: str
     signed: str | None = None
     terminated: str | None = None
+    currency: str | None = None
     fee: dict[str, Any] | None = None
+    payments: list[dict[str, Any]] | None = None
     minimum_guarantee: dict[str, Any] | None = None
-    revenue_share: str | None = None
+    revenue_share: str | list[dict[str, Any]] | None = None
+    reporting: str | None = None
     grants: list[dict[str, Any]] = []
     holdbacks: list[dict[str, Any]] = []
     options: list[dict[str, Any]] = []

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from reelrights import __version__
+from reelrights.cli import money as money_cli
 from reelrights.cli.calendar import calendar
 from reelrights.cli.common import (
     Db,
@@ -25,8 +26,10 @@ from reelrights.cli.common import (
     print_conflict,
     print_report,
     progress_bar,
+    require_database,
     service,
     split_list,
+    warm,
 )
 from reelrights.cli.events import AlertDays, alert_days, webhooks_app, worker
 from reelrights.cli.extract import extract as extract_command
@@ -55,13 +58,17 @@ app.command("extract")(extract_command)
 app.command("search")(search_command)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    context: typer.Context,
     db: Db = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
     if version:
         out.print(f"reelrights {__version__}")
+        raise typer.Exit(0)
+    if context.invoked_subcommand is None:  # `reelrights --db X` alone: say what there is
+        out.print(context.get_help())
         raise typer.Exit(0)
     options["db"] = db
 
@@ -76,7 +83,7 @@ def load(
     as_json: Json = False,
 ) -> None:
     """Validate deal sheets and load them, all or nothing."""
-    with service(db) as svc:
+    with service(db, create=True) as svc:
         try:
             with progress_bar(not as_json and err.is_terminal) as update:
                 result = svc.load(sheets, update)
@@ -148,6 +155,8 @@ def avails(
                 print_next(found, ", ".join(found.titles))
             return
         moment = _moment(as_of) if as_of else None
+        if moment is None:
+            warm(svc, err.is_terminal)
         request = svc.request(
             licensor,
             split_list(title),
@@ -208,7 +217,10 @@ def export(
         fail([Problem("--avails-xlsx writes a workbook: give --output FILE.xlsx", field="output")])
     with service(db) as svc:
         if avails_xml or avails_xlsx:
-            exported = svc.export_avails("xlsx" if avails_xlsx else "xml", avails_version)
+            with progress_bar(err.is_terminal) as update:
+                exported = svc.export_avails(
+                    "xlsx" if avails_xlsx else "xml", avails_version, update
+                )
             for note in exported.not_exportable:
                 err.print(f"[yellow]not exported:[/yellow] {note}", markup=True, soft_wrap=True)
             if output:
@@ -220,7 +232,8 @@ def export(
             else:
                 sys.stdout.buffer.write(exported.content)
             return
-        text = svc.export_sheet()
+        with progress_bar(err.is_terminal) as update:
+            text = svc.export_sheet(update)
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
@@ -245,7 +258,7 @@ def import_feeds(
     as_json: Json = False,
 ) -> None:
     """Check MovieLabs Avails feeds and import them, all or nothing."""
-    with service(db) as svc:
+    with service(db, create=True) as svc:
         try:
             with progress_bar(not as_json and err.is_terminal) as update:
                 result = svc.import_feeds(feeds, update, derive_ownership)
@@ -412,6 +425,7 @@ def contracts_execute(
 ) -> None:
     """Execute a draft or hold contract, if everything it grants is available."""
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         try:
             svc.execute(contract_id)
         except RightsConflict as conflict:
@@ -441,6 +455,7 @@ def contracts_terminate(
         except ValueError:
             fail([Problem(f"'{on}' is not a date (YYYY-MM-DD)", field="--date")])
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         svc.terminate(contract_id, day)
     if as_json:
         emit_json({"status": "terminated", "contract": contract_id, "terminated": day})
@@ -474,6 +489,7 @@ def history(
 def check(db: Db = None, as_json: Json = False) -> None:
     """List grants whose licensor no longer holds what they gave (broken chains)."""
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         broken = svc.check()
         if as_json:
             emit_json(
@@ -584,6 +600,7 @@ def serve(
 
     import uvicorn
 
+    require_database(db)
     target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target
@@ -595,7 +612,11 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        access_log=False,  # the API logs each request once, as one JSON line
     )
+
+
+money_cli.register(app)
 
 
 def main() -> None:

@@ -17,21 +17,21 @@ added to the given :class:`Geography` and :class:`MediaTaxonomy` before any gran
 ([], ['owns'])
 >>> bad = parse_sheet("contracts: [{id: x, licensee: y, grants: [{titles: [a], media: [SVODD],"
 ...                   " territories: [KR]}]}]", "bad.yaml", MediaTaxonomy(), Geography())
->>> print(*bad.problems)
-bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'
+>>> print(*bad.problems)  # doctest: +ELLIPSIS
+bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'...
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
-import pycountry
 import yaml
 
 from reelrights.domain.contracts import (
@@ -44,8 +44,18 @@ from reelrights.domain.contracts import (
     Option,
     Party,
 )
+from reelrights.domain.ids import id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import MediaTaxonomy
+from reelrights.domain.money import (
+    REPORTING,
+    Instalment,
+    ShareEntry,
+    Tier,
+    currency_code,
+    minor_unit,
+    parse_amount,
+)
 from reelrights.domain.problems import CodeError, Problem
 from reelrights.domain.terms import DateBound, parse_date
 from reelrights.domain.territories import COUNTRY_BIT, Geography
@@ -76,9 +86,12 @@ CONTRACT_FIELDS = {
     "status",
     "signed",
     "terminated",
+    "currency",
     "fee",
+    "payments",
     "minimum_guarantee",
     "revenue_share",
+    "reporting",
     "grants",
     "holdbacks",
     "options",
@@ -178,6 +191,27 @@ class _Reader:
             return None
         return text
 
+    def ident(self, value: Any, path: Path, required: bool = True) -> str | None:
+        """An id (of a party, title or contract, defined or referred to): text that keeps
+        the one id pattern of :mod:`reelrights.domain.ids`."""
+        text = self.text(value, path, required)
+        if text is None or (not text and not required):
+            return text
+        problem = id_problem(text)
+        if problem is not None:
+            self.problem(path, problem)
+            return None
+        return text
+
+    def idents(self, value: Any, path: Path) -> tuple[str, ...]:
+        """A list of ids (``None`` for none); each one checked, the bad ones left out."""
+        out = []
+        for i, item in enumerate(self.list_of(value, path) if value is not None else []):
+            found = self.ident(item, (*path, i))
+            if found is not None:
+                out.append(found)
+        return tuple(out)
+
     def convert(self, path: Path, make: Callable[[], Any]) -> Any:
         try:
             return make()
@@ -211,25 +245,33 @@ class _Reader:
         if data is None:
             return None
         amount = self.decimal(data.get("amount"), (*path, "amount"))
-        currency = self.text(data.get("currency"), (*path, "currency"))
-        if currency is not None:
-            currency = currency.upper()
-            if pycountry.currencies.get(alpha_3=currency) is None:
-                self.problem((*path, "currency"), f"unknown currency '{currency}' (ISO 4217)")
-                return None
+        currency = self.currency(data.get("currency"), (*path, "currency"), required=True)
         if amount is None or currency is None:
             return None
+        if amount < 0:
+            self.problem((*path, "amount"), "must not be negative")
+            return None
+        if _too_fine(amount, currency):
+            self.problem((*path, "amount"), f"finer than the minor unit of {currency}")
+            return None
         return Money(amount, currency)
+
+    def currency(self, value: Any, path: Path, required: bool = False) -> str | None:
+        text = self.text(value, path, required=required)
+        if text is None:
+            return None
+        code: str | None = self.convert(path, lambda: currency_code(text))
+        return code
 
     def decimal(self, value: Any, path: Path) -> Decimal | None:
         if value is None:
             self.problem(path, "missing")
             return None
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            self.problem(path, f"'{value}' is not a number")
+        if isinstance(value, dict | list):
+            self.problem(path, f"expected a number, got {_kind(value)}")
             return None
+        result: Decimal | None = self.convert(path, lambda: parse_amount(value))
+        return result
 
     def day(self, value: Any, path: Path) -> date | None:
         if value is None:
@@ -248,11 +290,127 @@ def _kind(value: Any) -> str:
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+MAX_SHEET_CHARS = 32 * 1024 * 1024
+"""The longest deal sheet read, in characters (a sheet of 10,000 contracts is about 10 MB)."""
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists (a deal sheet needs 7; ``extra`` a few more).
+Deeper documents would exhaust the recursion of the loaders and of everything after them."""
+MAX_ALIAS_NODES = 100_000
+"""How many values YAML aliases (``*name``) may add to a sheet, counted as expanded: an
+alias stands for everything its anchor holds, so ten nested aliases of ten can stand for
+ten billion values (the "billion laughs") in a few hundred bytes."""
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_document(text: str, file: str) -> Problem | None:
+    r"""The first limit a YAML or JSON text breaks (:data:`MAX_SHEET_CHARS`,
+    :data:`MAX_DEPTH`, :data:`MAX_ALIAS_NODES`), located, or None. Reads events or tokens
+    one at a time, so a hostile document is refused in memory proportional to its text.
+
+    >>> print(check_document("a: " + "[" * 100 + "]" * 100, "deep.yaml"))
+    deep.yaml:1: nested 65 levels deep; a deal sheet may nest at most 64
+    >>> bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\n" + "d: [" + "*c, " * 20000 + "]"
+    >>> print(check_document(bomb, "bomb.yaml"))  # doctest: +ELLIPSIS
+    bomb.yaml:4: YAML aliases expand to more than 100000 values; ...
+    """
+    if len(text) > MAX_SHEET_CHARS:
+        return Problem(
+            f"the sheet has {len(text):,} characters; a deal sheet may have at most "
+            f"{MAX_SHEET_CHARS:,} (split it into several sheets)",
+            file,
+        )
+    if file.lower().endswith(".json"):
+        return _check_json(text, file)
+    return _check_yaml(text, file)
+
+
+def _too_deep(file: str, line: int | None) -> Problem:
+    return Problem(
+        f"nested {MAX_DEPTH + 1} levels deep; a deal sheet may nest at most {MAX_DEPTH}",
+        file,
+        line,
+    )
+
+
+def _too_deep_at(data: Any) -> Path | None:
+    """The path of the first value nested deeper than :data:`MAX_DEPTH` in an already
+    parsed document (one that came as JSON through the API, say), found without
+    recursion; None when there is none."""
+    stack: list[tuple[Any, Path]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict | list):
+            if len(path) >= MAX_DEPTH:
+                return path
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(
+                (item, (*path, key if isinstance(key, int) else str(key))) for key, item in items
+            )
+    return None
+
+
+def _check_json(text: str, file: str) -> Problem | None:
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _too_deep(file, text.count("\n", 0, token.start()) + 1)
+        elif mark in "]}":
+            depth -= 1
+    return None
+
+
+def _line(event: Any) -> int | None:
+    mark = event.start_mark
+    return None if mark is None else int(mark.line) + 1
+
+
+def _check_yaml(text: str, file: str) -> Problem | None:
+    anchors: dict[str, int] = {}  # anchor -> how many values it stands for, expanded
+    open_nodes: list[list[Any]] = []  # [anchor, values so far] of each open mapping/list
+    added = 0
+
+    def count(value: int, anchor: str | None) -> None:
+        if anchor:
+            anchors[anchor] = value
+        if open_nodes:
+            open_nodes[-1][1] += value
+
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_nodes) >= MAX_DEPTH:
+                return _too_deep(file, _line(event))
+            open_nodes.append([event.anchor, 1])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, value = open_nodes.pop()
+            count(value, anchor)
+        elif isinstance(event, yaml.ScalarEvent):
+            count(1, event.anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            value = anchors.get(event.anchor or "", 1)
+            added += value
+            if added > MAX_ALIAS_NODES:
+                return Problem(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} values; a deal sheet "
+                    "may repeat at most that much through aliases (write the values out)",
+                    file,
+                    _line(event),
+                )
+            count(value, None)
+    return None
+
 
 def load_document(text: str, file: str) -> tuple[Any, Callable[[], dict[Path, int]], list[Problem]]:
     """The parsed document of a YAML or JSON text and a function giving its line map
-    (computed only when a problem needs a line), or a located syntax problem."""
+    (computed only when a problem needs a line), or a located problem: a syntax error or
+    a limit of :func:`check_document` broken."""
     try:
+        refused = check_document(text, file)
+        if refused is not None:
+            return None, dict, [refused]
         if file.lower().endswith(".json"):
             data = json.loads(text)
         else:
@@ -301,6 +459,10 @@ def parse_document(
     if data is None:
         read.problem((), "the sheet is empty")
         return sheet
+    deep = _too_deep_at(data)
+    if deep is not None:
+        read.problem(deep, f"nested more than {MAX_DEPTH} levels deep")
+        return sheet
     top = read.mapping(data, (), TOP_FIELDS)
     if top is None:
         return sheet
@@ -340,7 +502,7 @@ def _party(read: _Reader, raw: Any, path: Path) -> Party | None:
     data = read.mapping(raw, path, PARTY_FIELDS)
     if data is None:
         return None
-    pid = read.text(data.get("id"), (*path, "id"))
+    pid = read.ident(data.get("id"), (*path, "id"))
     name = read.text(data.get("name"), (*path, "name"), required=False)
     if pid is None:
         return None
@@ -351,7 +513,7 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
     data = read.mapping(raw, path, TITLE_FIELDS)
     if data is None:
         return None
-    tid = read.text(data.get("id"), (*path, "id"))
+    tid = read.ident(data.get("id"), (*path, "id"))
     name = read.text(data.get("name"), (*path, "name"))
     kind = (read.text(data.get("kind"), (*path, "kind"), required=False) or "film").lower()
     if kind not in KINDS:
@@ -375,10 +537,10 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
             parsed = read.day(day, where)
             if parsed:
                 releases[code] = parsed
-    members = tuple(str(m) for m in read.list_of(data.get("members") or [], (*path, "members")))
+    members = read.idents(data.get("members") or [], (*path, "members"))
     if members and kind != "collection":
         read.problem((*path, "members"), "only a collection has members")
-    parent = read.text(data.get("parent"), (*path, "parent"), required=False)
+    parent = read.ident(data.get("parent"), (*path, "parent"), required=False)
     if parent and kind not in ("season", "episode"):
         read.problem((*path, "parent"), "only a season or an episode has a parent")
     external = {str(k): str(v) for k, v in dict(data.get("external_ids") or {}).items()}
@@ -407,9 +569,9 @@ def _contract(
     data = read.mapping(raw, path, CONTRACT_FIELDS)
     if data is None:
         return None
-    cid = read.text(data.get("id"), (*path, "id"))
-    licensor = read.text(data.get("licensor"), (*path, "licensor"), required=False)
-    licensee = read.text(data.get("licensee"), (*path, "licensee"))
+    cid = read.ident(data.get("id"), (*path, "id"))
+    licensor = read.ident(data.get("licensor"), (*path, "licensor"), required=False)
+    licensee = read.ident(data.get("licensee"), (*path, "licensee"))
     status = (
         read.text(data.get("status"), (*path, "status"), required=False) or "executed"
     ).lower()
@@ -421,8 +583,6 @@ def _contract(
     terminated = read.day(data.get("terminated"), (*path, "terminated"))
     if terminated and status != "terminated":
         read.problem((*path, "terminated"), "a termination date needs status: terminated")
-    share = data.get("revenue_share")
-    revenue_share = read.decimal(share, (*path, "revenue_share")) if share is not None else None
     grants = []
     for i, item in enumerate(read.list_of(data.get("grants") or [], (*path, "grants"))):
         grant = _right(read, item, (*path, "grants", i), media, geography, True)
@@ -442,6 +602,29 @@ def _contract(
         read.problem((*path, "grants"), "a contract needs at least one grant, holdback or option")
     fee = read.money(data.get("fee"), (*path, "fee"))
     guarantee = read.money(data.get("minimum_guarantee"), (*path, "minimum_guarantee"))
+    currency = read.currency(data.get("currency"), (*path, "currency"))
+    money_currency = currency or (fee.currency if fee else None)
+    money_currency = money_currency or (guarantee.currency if guarantee else None)
+    for key, money in (("fee", fee), ("minimum_guarantee", guarantee)):
+        if money is not None and money_currency is not None and money.currency != money_currency:
+            read.problem(
+                (*path, key, "currency"),
+                f"{money.currency} differs from the contract currency {money_currency}",
+            )
+    payments = _payments(read, data.get("payments"), (*path, "payments"), fee, money_currency)
+    revenue_share = _revenue_share(
+        read, data.get("revenue_share"), (*path, "revenue_share"), media, geography
+    )
+    if revenue_share and money_currency is None:
+        read.problem((*path, "currency"), "a revenue share needs a contract currency")
+    reporting = (
+        read.text(data.get("reporting"), (*path, "reporting"), required=False) or "quarterly"
+    ).lower()
+    if reporting not in REPORTING:
+        read.problem(
+            (*path, "reporting"),
+            f"unknown reporting '{reporting}' (expected one of {', '.join(REPORTING)})",
+        )
     if cid is None or licensee is None:
         return None
     return Contract(
@@ -457,6 +640,9 @@ def _contract(
         tuple(grants),
         tuple(holdbacks),
         dict(data.get("extra") or {}),
+        currency,
+        payments,
+        reporting,
         options=tuple(options),
     )
 
@@ -507,6 +693,128 @@ def _option(
     )
 
 
+def _payments(
+    read: _Reader, raw: Any, path: Path, fee: Money | None, currency: str | None
+) -> tuple[Instalment, ...]:
+    """The fee's schedule: dated amounts that add up to the fee exactly."""
+    if raw is None:
+        return ()
+    out: list[Instalment] = []
+    complete = True
+    for i, item in enumerate(read.list_of(raw, path)):
+        where = (*path, i)
+        data = read.mapping(item, where, {"due", "amount"})
+        if data is None:
+            complete = False
+            continue
+        if data.get("due") is None:
+            read.problem((*where, "due"), "missing")
+        due = read.day(data.get("due"), (*where, "due"))
+        amount = read.decimal(data.get("amount"), (*where, "amount"))
+        if amount is not None and amount <= 0:
+            read.problem((*where, "amount"), "must be more than zero")
+            amount = None
+        if amount is not None and currency is not None and _too_fine(amount, currency):
+            read.problem((*where, "amount"), f"finer than the minor unit of {currency}")
+        if due is None or amount is None:
+            complete = False
+            continue
+        out.append(Instalment(due, amount))
+    if fee is None and out:
+        read.problem(path, "a payment schedule needs a fee")
+    elif fee is not None and complete and out:
+        total = sum((p.amount for p in out), Decimal(0))
+        if total != fee.amount:
+            read.problem(
+                path,
+                f"the payments add up to {total}, not to the fee of {fee.amount} {fee.currency}",
+            )
+    return tuple(out)
+
+
+def _too_fine(amount: Decimal, currency: str) -> bool:
+    exponent = amount.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and -exponent > minor_unit(currency)
+
+
+def _rate(read: _Reader, raw: Any, path: Path) -> Decimal | None:
+    rate = read.decimal(raw, path)
+    if rate is not None and not Decimal(0) <= rate <= Decimal(1):
+        read.problem(path, f"a rate is a fraction between 0 and 1, got {rate}")
+        return None
+    return rate
+
+
+def _revenue_share(
+    read: _Reader, raw: Any, path: Path, media: MediaTaxonomy, geography: Geography
+) -> tuple[ShareEntry, ...]:
+    """``revenue_share``: a plain rate (one entry for everything) or a list of entries
+    ``{media, territories, rate}`` whose rate may be tiers ``[{upto, rate}, ..., {rate}]``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        rate = _rate(read, raw, path)
+        return () if rate is None else (ShareEntry.flat(rate),)
+    out: list[ShareEntry] = []
+    for i, item in enumerate(raw):
+        where = (*path, i)
+        data = read.mapping(item, where, {"media", "territories", "rate"})
+        if data is None:
+            continue
+        media_mask: int | None = None
+        territory_mask: int | None = None
+        if data.get("media") is not None:
+            codes = read.list_of(data["media"], (*where, "media"))
+            media_mask = read.convert((*where, "media"), partial(media.parse, codes))
+        if data.get("territories") is not None:
+            places = read.list_of(data["territories"], (*where, "territories"))
+            territory_mask = read.convert((*where, "territories"), partial(geography.parse, places))
+        tiers = _tiers(read, data.get("rate"), (*where, "rate"))
+        if tiers:
+            out.append(ShareEntry(tiers, media_mask, territory_mask))
+    return tuple(out)
+
+
+def _tiers(read: _Reader, raw: Any, path: Path) -> tuple[Tier, ...]:
+    if raw is None:
+        read.problem(path, "missing")
+        return ()
+    if not isinstance(raw, list):
+        rate = _rate(read, raw, path)
+        return () if rate is None else (Tier(None, rate),)
+    tiers: list[Tier] = []
+    last: Decimal | None = None
+    for i, item in enumerate(raw):
+        where = (*path, i)
+        data = read.mapping(item, where, {"upto", "rate"})
+        if data is None:
+            return ()
+        rate = _rate(read, data.get("rate"), (*where, "rate"))
+        upto = None
+        is_last = i == len(raw) - 1
+        if data.get("upto") is not None:
+            upto = read.decimal(data.get("upto"), (*where, "upto"))
+            if upto is not None and last is not None and upto <= last:
+                read.problem((*where, "upto"), f"tiers must rise: {upto} is not above {last}")
+                return ()
+            if upto is not None and upto <= 0:
+                read.problem((*where, "upto"), "must be more than zero")
+                return ()
+            if is_last:
+                read.problem((*where, "upto"), "the last tier has no upto (it takes the rest)")
+                return ()
+            last = upto
+        elif not is_last:
+            read.problem((*where, "upto"), "missing (only the last tier takes the rest)")
+            return ()
+        if rate is None:
+            return ()
+        tiers.append(Tier(upto, rate))
+    if not tiers:
+        read.problem(path, "no tiers given")
+    return tuple(tiers)
+
+
 def _right(
     read: _Reader,
     raw: Any,
@@ -518,8 +826,10 @@ def _right(
     data = read.mapping(raw, path, GRANT_FIELDS if is_grant else RIGHT_FIELDS)
     if data is None:
         return None
-    titles = tuple(str(t) for t in read.list_of(data.get("titles"), (*path, "titles")))
-    if not titles and "titles" in data:
+    if data.get("titles") is None:
+        read.problem((*path, "titles"), "missing")
+    titles = read.idents(data.get("titles"), (*path, "titles"))
+    if not titles and data.get("titles") is not None:
         read.problem((*path, "titles"), "no titles given")
     media_mask = read.convert(
         (*path, "media"), lambda: media.parse(read.list_of(data.get("media"), (*path, "media")))
@@ -578,11 +888,43 @@ def render_territories(mask: int, geography: Geography) -> list[str]:
     return geography.format(mask)
 
 
+def _number(amount: Decimal) -> Any:
+    """An amount for a sheet: an integer where it is whole, else exact decimal text."""
+    return int(amount) if amount == int(amount) else str(amount)
+
+
 def _money(money: Money | None) -> dict[str, Any] | None:
     if money is None:
         return None
-    amount: Any = int(money.amount) if money.amount == int(money.amount) else str(money.amount)
-    return {"amount": amount, "currency": money.currency}
+    return {"amount": _number(money.amount), "currency": money.currency}
+
+
+def render_share(
+    entries: tuple[ShareEntry, ...], media: MediaTaxonomy, geography: Geography
+) -> Any:
+    """``revenue_share`` as a sheet writes it: a plain rate for one untiered entry that
+    matches everything, else the list of entries (rates as exact decimal text)."""
+    only = entries[0] if len(entries) == 1 else None
+    if only and only.media is None and only.territories is None and len(only.tiers) == 1:
+        return str(only.tiers[0].rate)
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        item: dict[str, Any] = {}
+        if entry.media is not None:
+            item["media"] = render_media(entry.media, media)
+        if entry.territories is not None:
+            item["territories"] = render_territories(entry.territories, geography)
+        if len(entry.tiers) == 1:
+            item["rate"] = str(entry.tiers[0].rate)
+        else:
+            item["rate"] = [
+                {"upto": _number(t.upto), "rate": str(t.rate)}
+                if t.upto is not None
+                else {"rate": str(t.rate)}
+                for t in entry.tiers
+            ]
+        out.append(item)
+    return out
 
 
 def render_right(
@@ -626,11 +968,18 @@ def render_contract(
     for key, value in (("signed", contract.signed), ("terminated", contract.terminated)):
         if value is not None:
             out[key] = value
-    for key, money in (("fee", contract.fee), ("minimum_guarantee", contract.minimum_guarantee)):
-        if money is not None:
-            out[key] = _money(money)
-    if contract.revenue_share is not None:
-        out["revenue_share"] = str(contract.revenue_share)
+    if contract.currency is not None:
+        out["currency"] = contract.currency
+    if contract.fee is not None:
+        out["fee"] = _money(contract.fee)
+    if contract.payments:
+        out["payments"] = [{"due": p.due, "amount": _number(p.amount)} for p in contract.payments]
+    if contract.minimum_guarantee is not None:
+        out["minimum_guarantee"] = _money(contract.minimum_guarantee)
+    if contract.revenue_share:
+        out["revenue_share"] = render_share(contract.revenue_share, media, geography)
+    if contract.reporting != "quarterly":
+        out["reporting"] = contract.reporting
     if contract.grants:
         out["grants"] = [render_right(g, media, geography) for g in contract.grants]
     if contract.holdbacks:
@@ -678,9 +1027,12 @@ def render_sheet(
     geography: Geography,
     territory_groups: Mapping[str, list[str]],
     media_groups: Mapping[str, list[str]],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> str:
     """A whole book as a YAML deal sheet that loads back to the same data. Ownership
-    records come first (the loading order applies them first anyway)."""
+    records come first (the loading order applies them first anyway). The contracts are
+    written a thousand at a time (the text is the same as one dump of them all), and
+    ``progress`` hears of each thousand."""
     ordered = sorted(contracts, key=lambda c: c.licensor is not None)
     document: dict[str, Any] = {
         "parties": [render_party(p) for p in parties],
@@ -690,8 +1042,25 @@ def render_sheet(
         document["territory_groups"] = {k: list(v) for k, v in territory_groups.items()}
     if media_groups:
         document["media_groups"] = {k: list(v) for k, v in media_groups.items()}
-    document["contracts"] = [render_contract(c, media, geography) for c in ordered]
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    if not ordered:
+        document["contracts"] = []
+        return _dump(document)
+    parts = [_dump(document), "contracts:\n"]
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        parts.append(_dump([render_contract(c, media, geography) for c in chunk]))
+        if progress:
+            progress("writing the deal sheet", start + len(chunk), len(ordered))
+    return "".join(parts)
+
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _dump(value: Any) -> str:
+    """YAML text as reelrights writes it (libyaml's emitter when installed: same text,
+    faster)."""
+    return str(yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100))
 
 
 def titles_in_order(titles: list[Title]) -> list[Title]:

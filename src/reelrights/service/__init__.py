@@ -14,13 +14,22 @@ reports (nothing is stored either).
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.calendar` (dates that matter), :mod:`.events`
 and :mod:`.delivery` (change events, webhooks, alerts), :mod:`.keys` (API keys),
-:mod:`.catalog` (listings and export) and :mod:`.feeds` (MovieLabs Avails feeds),
-:mod:`.extract` (deal news to draft contracts). New jobs add a module and a mixin.
+:mod:`.catalog` (listings and export), :mod:`.feeds` (MovieLabs Avails feeds),
+:mod:`.extract` (deal news to draft contracts), :mod:`.tables` (CSV and XLSX files safe
+against formula injection) and :mod:`.money` (exchange rates, sales, statements,
+payments). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
 
-from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.base import (
+    BULK_LOCKS,
+    Acting,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    missing_database,
+)
 from reelrights.service.calendar import CalendarJobs
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
@@ -30,13 +39,16 @@ from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
+from reelrights.service.money import MoneyJobs, SalesResult
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
+from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
     "BULK_LOCKS",
     "EVENT_TYPES",
     "ROLES",
+    "TABLE_KINDS",
     "Acting",
     "ApiKey",
     "ArticleDrafts",
@@ -48,16 +60,19 @@ __all__ = [
     "NextWindow",
     "Progress",
     "RightsConflict",
+    "SalesResult",
     "SavedDrafts",
     "SearchAnswer",
     "Service",
     "Webhook",
+    "missing_database",
 ]
 
 
 class Service(
     EventJobs,
     CalendarJobs,
+    MoneyJobs,
     ContractJobs,
     QuestionJobs,
     SearchJobs,
@@ -66,6 +81,7 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
+    TableJobs,
     ServiceBase,
 ):
     """reelrights on one database."""

@@ -131,6 +131,7 @@ def add_extract_pages(
             fields=FIELDS,
             problems=problems or [],
             can_save=can_save(key),
+            party_names=sorted({p.name for p in service.parties()}) if shown else [],
             http_status=http_status,
         )
 

@@ -20,11 +20,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from reelrights.domain.contracts import Contract, Grant, Holdback, Party
+from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Party
+from reelrights.domain.ids import fit_id, id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import mask_of as media_mask
+from reelrights.domain.money import currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
 from reelrights.domain.terms import DateBound
 from reelrights.domain.territories import COUNTRY_BIT, WORLD, countries_of
@@ -77,7 +80,8 @@ def slug(name: str) -> str:
 
 
 def contract_id(licensor: str, alid: str, licensee: str) -> str:
-    return f"avail:{licensor}:{alid}:{licensee}"
+    """The id of the contract an Avail becomes (the ALID made to fit the id pattern)."""
+    return fit_id(f"avail:{licensor}:{alid}:{licensee}")
 
 
 @dataclass
@@ -159,6 +163,11 @@ class _Importer:
         party_id = slug(name)
         if party_id in self.lookup.parties or party_id in self.out.parties:
             return party_id
+        problem = id_problem(party_id)
+        if problem is not None:
+            self.out.errors.append(
+                Problem(f"the party name '{name[:60]}...' cannot make a party id: {problem}")
+            )
         self.out.parties[party_id] = Party(party_id, name.strip())
         return party_id
 
@@ -173,18 +182,31 @@ class _Importer:
                 found = self.lookup.by_external.get((scheme, value))
                 if found:
                     return found
-        if content_id and self.known(content_id) is not None:
-            return content_id
+        if content_id and self.known(fit_id(content_id)) is not None:
+            return fit_id(content_id)
         return None
 
-    def add_title(self, title: Title) -> str:
+    def add_title(self, title: Title, where: Where | None) -> str | None:
+        """Add a title made from a feed's asset (its id is the content id made to fit the
+        id pattern); one whose id still does not fit is a located error."""
+        problem = id_problem(title.id)
+        if problem is not None:
+            self.out.errors.append(
+                _problem(f"the content id cannot be a title id: {problem}", where)
+            )
+            return None
         self.out.titles[title.id] = title
         for scheme, value in title.external_ids.items():
             self.lookup.by_external.setdefault((scheme, value), title.id)
         return title.id
 
     def container(
-        self, kind: str, content_id: str | None, name: str | None, parent: str | None
+        self,
+        kind: str,
+        content_id: str | None,
+        name: str | None,
+        parent: str | None,
+        where: Where | None,
     ) -> str | None:
         if not content_id:
             return None
@@ -193,12 +215,13 @@ class _Importer:
             return found
         return self.add_title(
             Title(
-                content_id,
+                fit_id(content_id),
                 name or content_id,
                 kind,
                 parent=parent,
                 external_ids={"contentID": content_id},
-            )
+            ),
+            where,
         )
 
     def asset_title(
@@ -211,7 +234,7 @@ class _Importer:
         external = {"contentID": asset.content_id, "ALID": avail.alid}
         if asset.eidr:
             external["eidr"] = asset.eidr
-        series = self.container("series", asset.series_id, asset.series_name, None)
+        series = self.container("series", asset.series_id, asset.series_name, None, asset.where)
         parent = None
         if asset.work_type == "Episode":
             parent = (
@@ -221,6 +244,7 @@ class _Importer:
                     asset.season_name
                     or (f"Season {asset.season_number}" if asset.season_number else None),
                     series,
+                    asset.where,
                 )
                 or series
             )
@@ -259,7 +283,7 @@ class _Importer:
                 kind = "special"
         name = asset.name or (f"Episode {asset.number}" if asset.number else asset.content_id)
         title = Title(
-            asset.content_id or f"md:cid:org:reelrights:{avail.alid}",
+            fit_id(asset.content_id or f"md:cid:org:reelrights:{avail.alid}"),
             name,
             kind,
             year=asset.year,
@@ -267,7 +291,7 @@ class _Importer:
             members=members,
             external_ids=external,
         )
-        return self.add_title(title)
+        return self.add_title(title, asset.where)
 
     def volume_title(self, avail: Avail, asset: Asset) -> str | None:
         found = self.find(asset.content_id, asset.eidr)
@@ -299,13 +323,14 @@ class _Importer:
         external = {"contentID": asset.content_id, "ALID": avail.alid}
         return self.add_title(
             Title(
-                asset.content_id,
+                fit_id(asset.content_id),
                 asset.name or asset.content_id,
                 "collection",
                 year=asset.year,
                 members=tuple(sorted(members)),
                 external_ids=external,
-            )
+            ),
+            asset.where,
         )
 
     # -- rights ------------------------------------------------------------------------
@@ -445,9 +470,16 @@ class _Importer:
                 if v not in (None, [], "")
             }
         }
+        delta_id = contract_id(licensor, avail.alid, licensee)
+        problem = id_problem(delta_id)
+        if problem is not None:
+            self.out.errors.append(
+                _problem(f"the ALID cannot make a contract id: {problem}", avail.where)
+            )
+            return
         self.out.deltas.append(
             Delta(
-                contract_id(licensor, avail.alid, licensee),
+                delta_id,
                 licensor,
                 licensee,
                 avail.entry_type or "Full Extract",
@@ -642,15 +674,77 @@ def apply_disposition(existing: Contract | None, delta: Delta) -> Contract | Non
         if existing is None:
             return None
         return replace(existing, status="terminated", terminated=None)
-    return Contract(
+    contract = Contract(
         delta.contract_id,
         delta.licensor,
         delta.licensee,
         status="executed",
+        fee=license_fee(grants),
         grants=tuple(grants),
         holdbacks=tuple(holdbacks),
         extra=delta.extra,
     )
+    if existing is not None:  # money terms the feed cannot say stay as they were
+        same_fee = contract.fee is None or contract.fee == existing.fee
+        contract = replace(
+            contract,
+            fee=existing.fee if contract.fee is None else contract.fee,
+            payments=existing.payments if same_fee else (),
+            minimum_guarantee=existing.minimum_guarantee,
+            revenue_share=existing.revenue_share,
+            currency=existing.currency,
+            reporting=existing.reporting,
+        )
+    return contract
+
+
+def license_fee(grants: Iterable[Grant]) -> Money | None:
+    """The contract fee an Avail states: the sum of its transactions' ``LicenseFee`` Money
+    terms when they share one currency (Avails has no term for a minimum guarantee or a
+    revenue share; those stay reelrights' own)."""
+    total, currencies = Decimal(0), set()
+    for grant in grants:
+        for info in transactions_of(grant):
+            for term in info.get("terms") or []:
+                if term.get("termName") != "LicenseFee" or term.get("element") != "Money":
+                    continue
+                money = term.get("money") or {}
+                try:
+                    total += parse_amount(money.get("amount"))
+                except CodeError:
+                    return None
+                currencies.add(str(money.get("currency") or ""))
+    if len(currencies) != 1 or total < 0:
+        return None
+    try:
+        return Money(total, currency_code(next(iter(currencies))))
+    except CodeError:
+        return None
+
+
+def _money_terms(contract: Contract, records: list[Avail], notes: list[str]) -> None:
+    """What a contract says about money, in its Avails records: a fee no transaction states
+    becomes a ``LicenseFee`` term on the first transaction; a minimum guarantee and a
+    revenue share have no Avails term and are listed as not exported."""
+    transactions = [t for r in records for t in r.transactions]
+    if contract.fee is not None and contract.fee.amount and transactions:
+        stated = any(term.name == "LicenseFee" for t in transactions for term in t.terms)
+        if not stated:
+            amount = contract.fee.amount
+            transactions[0].terms.append(
+                Term(
+                    "LicenseFee",
+                    "Money",
+                    format(amount, "f"),
+                    {"currency": contract.fee.currency},
+                )
+            )
+    for what, present in (
+        ("minimum guarantee", contract.minimum_guarantee is not None),
+        ("revenue share", bool(contract.revenue_share)),
+    ):
+        if present and transactions:
+            notes.append(f"contract {contract.id}: the {what} has no Avails term; not exported")
 
 
 # -- export ------------------------------------------------------------------------------
@@ -787,9 +881,11 @@ def contracts_to_avails(
     out: list[Avail] = []
     notes: list[str] = []
     exportable = media_mask(EXPORT_TYPES)
+    starts: list[tuple[Contract, int]] = []
     for contract in contracts:
         if contract.licensor is None or not contract.in_force():
             continue
+        starts.append((contract, len(out)))
         info = dict(contract.extra.get("avails") or {})
         rights = [*contract.grants, *offers_of(contract)]
         provider = None if contract.licensee == UNNAMED.id else party_name(contract.licensee)
@@ -875,6 +971,9 @@ def contracts_to_avails(
                             )
                         )
                 out.append(record)
+    ends = [start for _, start in starts[1:]] + ([len(out)] if starts else [])
+    for (contract, start), end in zip(starts, ends, strict=True):
+        _money_terms(contract, out[start:end], notes)
     return ExportResult(out, notes)
 
 

@@ -116,7 +116,7 @@ def split_sentences(text: str, tokens: list[Token]) -> list[Span]:
 
 # -- the words that announce deals -------------------------------------------------------------
 
-BUY, LICENSE, SELL, DEAL, BECOME, INVEST, COPRO, RETAIN, SALES = (
+BUY, LICENSE, SELL, DEAL, BECOME, INVEST, COPRO, RETAIN = (
     "buy",
     "license",
     "sell",
@@ -125,7 +125,6 @@ BUY, LICENSE, SELL, DEAL, BECOME, INVEST, COPRO, RETAIN, SALES = (
     "invest",
     "copro",
     "retain",
-    "sales",
 )
 
 _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -239,7 +238,6 @@ class Trigger:
     start: int
     end: int
     subject: Party | None
-    also: Party | None = None  # the second of "X and Y will co-produce"
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,27 +489,9 @@ class Reader:
         triggers = self._triggers(start, end)
         made: list[Found] = []
         for n, trigger in enumerate(triggers):
-            clause_start = (
-                start
-                if n == 0
-                else (
-                    trigger.subject.descriptor_start
-                    if trigger.subject and trigger.subject.descriptor_start >= 0
-                    else trigger.subject.start
-                    if trigger.subject
-                    else trigger.start
-                )
-            )
-            clause_end = end
-            if n + 1 < len(triggers):
-                nxt = triggers[n + 1]
-                clause_end = (
-                    nxt.subject.descriptor_start
-                    if nxt.subject and nxt.subject.descriptor_start >= 0
-                    else nxt.subject.start
-                    if nxt.subject
-                    else nxt.start
-                )
+            # a clause runs from its subject (with the words describing it) to the next one's
+            clause_start = start if n == 0 else _opening(trigger)
+            clause_end = _opening(triggers[n + 1]) if n + 1 < len(triggers) else end
             made.extend(self._clause(trigger, clause_start, clause_end, sentence, previous))
         if titles:
             self.titles_in_context = titles
@@ -562,7 +542,10 @@ class Reader:
             re.I,
         ):
             return []
-        if kind == INVEST and not re.search(r"\b(?:into|in exchange for|rights)\b", clause, re.I):
+        if kind == INVEST and not (
+            re.search(r"\b(?:into|in exchange for|rights)\b", clause, re.I)
+            or _MONEY_IN.match(self.text, trigger.end, end)  # "invested RMB 50 million in"
+        ):
             return []
 
         def parties_after(preposition: str) -> list[tuple[Party, int]]:
@@ -636,7 +619,15 @@ class Reader:
             titles = list(self.titles_in_context)
             inferred.add("titles")
         media = self._media(start, end)
-        stated = bool(titles) or has_rights or bool(media) or bool(_DEAL_NOUN.search(clause))
+        # licensing or selling to or from someone names a right by itself; other verbs need
+        # a title, the word "rights", a medium or a deal
+        stated = (
+            bool(titles)
+            or has_rights
+            or bool(media)
+            or bool(_DEAL_NOUN.search(clause))
+            or (kind in (LICENSE, SELL) and bool(froms or tos))
+        )
         if "titles" in inferred and not (has_rights or media or _DEAL_NOUN.search(clause)):
             stated = _TITLE_REFERENCE.search(clause) is not None
         if not stated:
@@ -933,6 +924,15 @@ class Reader:
                 found.cite("sentence", sentence)
 
 
+def _opening(trigger: Trigger) -> int:
+    """Where a trigger's clause opens: its subject's describing words, its subject, or the
+    trigger itself."""
+    subject = trigger.subject
+    if subject is None:
+        return trigger.start
+    return subject.descriptor_start if subject.descriptor_start >= 0 else subject.start
+
+
 def _without_repeats(deals: list[Found]) -> list[Found]:
     """One deal per deal reported: a headline and the paragraph under it, or a deal told
     twice, name the same licensee and titles; the fuller telling keeps its place and takes
@@ -1023,6 +1023,7 @@ _COUNT = re.compile(
     r"more than \d+|over \d+)\s+(?:[\w-]+\s+){0,2}?(?:countries|territories|markets|nations)\b",
     re.IGNORECASE,
 )
+_MONEY_IN = re.compile(r"\s*\S+\s?[\d.,]+\s?(?:million|billion|bn|m)?\s+in\b", re.I)
 _NON_EXCLUSIVE = re.compile(r"\bnon-?exclusive(?:ly)?\b", re.IGNORECASE)
 _EXCLUSIVE = re.compile(r"\bexclusive(?:ly)?\b", re.IGNORECASE)
 _MONEY = re.compile(
@@ -1144,7 +1145,7 @@ _DATE_RULES: tuple[tuple[re.Pattern[str], DateRule], ...] = (
     ),
     (
         re.compile(
-            rf"\b(?:starting|beginning|effective|commencing|from)\s+(?:on\s+|in\s+)?"
+            rf"\b(?:starting|starts|beginning|begins|effective|commencing|from)\s+(?:on\s+|in\s+)?"
             rf"(?P<a>{_DAY}|{_MONTH_YEAR})",
             re.I,
         ),

@@ -2,7 +2,7 @@
 ``option``, with the option's kind, its holder and its exercise deadline.
 
 Revision ID: 0005_options
-Revises: 0003
+Revises: 0004_money
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_options"
-down_revision = "0003"
+down_revision = "0004_money"
 branch_labels = None
 depends_on = None
 
