@@ -17,6 +17,7 @@ from reelrights.domain.titles import Catalog
 from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
 from reelrights.formats import sheet as sheets
 from reelrights.service.names import NameJobs
+from reelrights.store.repository import Reader
 
 
 class QuestionJobs(NameJobs):
@@ -86,6 +87,10 @@ class QuestionJobs(NameJobs):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         with self._lock, self.store.reading() as reader:
+            if not reader.changes(
+                until=moment, limit=1, newest_first=False, entities=BOOK_ENTITIES
+            ):
+                raise _nothing_recorded(reader, moment)
             state = self._fresh(reader)
             # by time only, so the index on ``at`` finds the few changes since the moment
             later = [
@@ -138,16 +143,10 @@ class QuestionJobs(NameJobs):
         (slow: questions take the wound-back index instead; this is their reference)."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        book_entities = ("party", "title", "contract", "territory_group", "media_group")
         with self.store.reading() as reader:
             entries = reader.changes(until=moment, newest_first=False)
-            if not any(change.entity in book_entities for change in entries):
-                first = reader.changes(newest_first=False, limit=1)
-                since = "the change log is empty"
-                if first:
-                    since = f"the change log begins at {first[0].at.isoformat()}"
-                message = f"nothing was recorded yet at {moment.isoformat()}: {since}"
-                raise InvalidInput([Problem(message, field="as_of")])
+            if not any(change.entity in BOOK_ENTITIES for change in entries):
+                raise _nothing_recorded(reader, moment)
         latest: dict[tuple[str, str], Any] = {}
         for change in entries:
             latest[(change.entity, change.entity_id)] = change.after
@@ -277,3 +276,16 @@ class QuestionJobs(NameJobs):
             "min_days": min_days,
             "cells": ordered,
         }
+
+
+BOOK_ENTITIES = ("party", "title", "contract", "territory_group", "media_group")
+
+
+def _nothing_recorded(reader: Reader, moment: datetime) -> InvalidInput:
+    """A time before the first recorded change has no book to answer from."""
+    first = reader.changes(newest_first=False, limit=1)
+    since = "the change log is empty"
+    if first:
+        since = f"the change log begins at {first[0].at.isoformat()}"
+    message = f"nothing was recorded yet at {moment.isoformat()}: {since}"
+    return InvalidInput([Problem(message, field="as_of")])

@@ -527,6 +527,7 @@ class Reader(OutboxQueries):
         limit: int | None = None,
         newest_first: bool = True,
         after: datetime | None = None,
+        entities: Sequence[str] | None = None,
     ) -> list[Change]:
         """Entries of the change log, filtered (``until`` inclusive, ``after`` exclusive)."""
         query = select(t.changes)
@@ -538,6 +539,8 @@ class Reader(OutboxQueries):
             query = query.where(t.changes.c.at <= until)
         if after is not None:
             query = query.where(t.changes.c.at > after)
+        if entities is not None:
+            query = query.where(t.changes.c.entity.in_(list(entities)))
         order = t.changes.c.id.desc() if newest_first else t.changes.c.id
         query = query.order_by(order)
         if limit:
