@@ -155,9 +155,11 @@ def test_uploads_store_all_or_show_every_problem(site, tmp_path: Path) -> None:
     sheet = b"titles: [{id: sw9, name: Nine, kind: film}]\n"
     good = browser.post("/ui/upload", files={"file": ("more.yaml", sheet)})
     assert good.status_code == 200 and "stored" in good.text
-    assert service.catalog().get("sw9") is not None
-    changes = [c for c in service.history("title", "sw9")]
-    assert changes and changes[0].key_id is not None
+    stored = service.catalog().get("sw9")
+    assert stored is not None and (stored.name, stored.kind) == ("Nine", "film")
+    changes = service.history("title", "sw9")
+    editor_key_id = keys["editor"].split("_")[1]  # rr_<id>_<secret>
+    assert [(c.action, c.key_id) for c in changes] == [("create", editor_key_id)]
 
 
 def test_errors_are_pages_for_people_and_json_for_the_api(site) -> None:
@@ -165,7 +167,7 @@ def test_errors_are_pages_for_people_and_json_for_the_api(site) -> None:
     viewer = client(service, keys["viewer"])
     page = viewer.post("/ui/contracts/youku-draft/execute")
     assert page.status_code == 403 and "text/html" in page.headers["content-type"]
-    assert "cannot execute" in page.text
+    assert "needs the editor role" in page.text
     api = viewer.get("/contracts/none", headers={"Authorization": f"Bearer {keys['viewer']}"})
     assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
 

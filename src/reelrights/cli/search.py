@@ -104,7 +104,7 @@ def print_search(answer: SearchAnswer, what: str) -> None:
     for found in answer.titles:
         windows = "\n".join(f"{_day(w.start)} → {_end(w.end)}" for w in found.windows) or "—"
         first = found.first_available
-        holds = ", ".join(sorted({h.contract for h in found.warnings}))
+        holds = ", ".join(sorted({h.contract or "" for h in found.warnings}))
         table.add_row(
             found.title,
             answer.labels[found.title],

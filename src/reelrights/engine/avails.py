@@ -99,11 +99,11 @@ class Unavailable:
 class Warning:
     """Part of a request that is flagged, not blocked: ``held-for-negotiation`` (a hold),
     or ``first-negotiation`` / ``first-refusal`` (an option, with the party that holds
-    it)."""
+    it); the contract is None only where it is hidden from the reader."""
 
     box: Box
     code: str
-    contract: str
+    contract: str | None
     holder: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -192,5 +192,5 @@ def build_report(
     if len(blocked) > 1:
         blocked.sort(key=lambda u: (_order(u.box), _RANK[u.reason], u.contract or ""))
     if len(flagged) > 1:
-        flagged.sort(key=lambda w: (w.contract, w.code, w.holder or "", _order(w.box)))
+        flagged.sort(key=lambda w: (w.contract or "", w.code, w.holder or "", _order(w.box)))
     return AvailsReport(tuple(free), tuple(blocked), tuple(flagged))

@@ -37,11 +37,13 @@ from reelrights.service.delivery import BackgroundDelivery, Deliverer
 from reelrights.service.events import EVENT_TYPES, EventJobs, Webhook
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
-from reelrights.service.keys import ROLES, ApiKey, KeyJobs
+from reelrights.service.keys import ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.money import MoneyJobs, SalesResult
+from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Permissions, Refused
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
+from reelrights.service.signin import TooManyAttempts
 from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
@@ -58,12 +60,16 @@ __all__ = [
     "ImportResult",
     "LoadResult",
     "NextWindow",
+    "NotFound",
+    "Permissions",
     "Progress",
+    "Refused",
     "RightsConflict",
     "SalesResult",
     "SavedDrafts",
     "SearchAnswer",
     "Service",
+    "TooManyAttempts",
     "Webhook",
     "missing_database",
 ]
@@ -81,6 +87,7 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
+    PermissionJobs,
     TableJobs,
     ServiceBase,
 ):

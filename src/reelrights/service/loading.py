@@ -25,6 +25,7 @@ from reelrights.service.base import (
     lock_keys,
 )
 from reelrights.service.events import contract_event
+from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Writer
 
 
@@ -68,7 +69,9 @@ class LoadingJobs(ServiceBase):
     def load_texts(
         self, texts: Sequence[tuple[str, str]], progress: Progress | None = None
     ) -> LoadResult:
-        """:meth:`load` for (file name, text) pairs."""
+        """:meth:`load` for (file name, text) pairs (an unbound editor's, when acting for a
+        key)."""
+        Permissions.of(self._who()).require_load("load deal sheets")
         media, geography = self.vocabularies()
         parsed = [sheets.parse_sheet(text, name, media, geography) for name, text in texts]
         problems = [p for s in parsed for p in s.problems]

@@ -46,6 +46,7 @@ from reelrights.engine.royalties import (
 from reelrights.formats import sales as sales_format
 from reelrights.formats import statement as statement_format
 from reelrights.service.base import ServiceBase
+from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Reader, Writer
 
 Progress = Callable[[str, int, int], None]
@@ -319,8 +320,7 @@ class MoneyJobs(ServiceBase):
     # -- statements ------------------------------------------------------------------------
 
     def _may_see(self, contract: Contract) -> bool:
-        party = self._who().party
-        return party is None or party in (contract.licensor, contract.licensee)
+        return Permissions.of(self._who()).may_read(contract)
 
     def _may_see_party(self, party: str) -> bool:
         who = self._who().party
