@@ -176,12 +176,20 @@ class Permissions:
 
         def hide(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return [
-                i if not i.get("contract") or readable(i["contract"]) else {**i, "contract": None}
+                i
+                if not i.get("contract") or readable(i["contract"])
+                else {**i, "contract": None} | ({"holder": None} if "holder" in i else {})
                 for i in items
             ]
 
         cells = [
-            {**c, "reasons": hide(c["reasons"]), "holds": hide(c["holds"])} for c in grid["cells"]
+            {
+                **c,
+                "reasons": hide(c["reasons"]),
+                "holds": hide(c["holds"]),
+                "options": hide(c.get("options", [])),
+            }
+            for c in grid["cells"]
         ]
         return {**grid, "cells": cells}
 
