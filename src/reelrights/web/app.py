@@ -42,6 +42,7 @@ from reelrights.service import TABLE_KINDS, Acting, ApiKey, RightsConflict, Serv
 from reelrights.service.permissions import Permissions
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.extract import add_extract_pages
+from reelrights.web.home import add_home_page
 from reelrights.web.money import add_money_pages
 from reelrights.web.problems import labelled
 
@@ -738,6 +739,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         items = service.history(entity or None, entity_id or None, limit=200)
         return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
 
+    add_home_page(app, service, page, Signed)
     add_money_pages(
         app, service, page, signed_in, lambda key, role, _what: require(key, role), same_origin
     )
