@@ -210,10 +210,11 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         offset: int = 0,
     ) -> HTMLResponse:
         catalog_ = service.catalog()
-        titles = sorted(catalog_.titles.values(), key=lambda t: (t.name.lower(), t.id))
-        if q:
-            needle = q.lower()
-            titles = [t for t in titles if needle in t.id.lower() or needle in t.name.lower()]
+        found = service.find_titles(q)
+        labels = {f.title.id: f.label for f in found}
+        titles = [f.title for f in found]
+        if not q:
+            titles.sort(key=lambda t: (labels[t.id].lower(), t.id))
         if kind:
             titles = [t for t in titles if t.kind == kind]
         if year.isdigit():
@@ -235,6 +236,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             "catalog.html",
             key,
             titles=shown,
+            labels=labels,
             total=len(titles),
             offset=offset,
             page_size=PAGE,
