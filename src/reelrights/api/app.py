@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
 from reelrights.api import schemas as s
+from reelrights.api.extract import add_routes as add_extract_routes
 from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
@@ -499,6 +500,7 @@ def create_app(service: Service) -> FastAPI:
             "items": [c.to_json() for c in page],
         }
 
+    add_extract_routes(app, service, _role("viewer"), _role("editor"), RESPONSES)
     return app
 
 

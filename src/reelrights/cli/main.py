@@ -1,6 +1,6 @@
 """``reelrights`` commands: demo, load, export, avails, contracts, titles, parties, history,
-check. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored), 3 a write
-rejected for a rights conflict (the report on stdout)."""
+check, extract. Exit codes (docs/cli.md): 0 answered or done, 1 bad input (nothing stored),
+3 a write rejected for a rights conflict (the report on stdout)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from reelrights.cli.common import (
     service,
     split_list,
 )
+from reelrights.cli.extract import extract as extract_command
 from reelrights.cli.search import print_next
 from reelrights.cli.search import search as search_command
 from reelrights.domain.problems import Problem
@@ -45,6 +46,7 @@ contracts_app = typer.Typer(
 app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.command("extract")(extract_command)
 app.command("search")(search_command)
 
 

@@ -13,7 +13,8 @@ reports (nothing is stored either).
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
-and export) and :mod:`.feeds` (MovieLabs Avails feeds). New jobs add a module and a mixin.
+and export) and :mod:`.feeds` (MovieLabs Avails feeds),
+:mod:`.extract` (deal news to draft contracts). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
+from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
@@ -32,12 +34,14 @@ __all__ = [
     "ROLES",
     "Acting",
     "ApiKey",
+    "ArticleDrafts",
     "ExportedFeed",
     "ImportResult",
     "LoadResult",
     "NextWindow",
     "Progress",
     "RightsConflict",
+    "SavedDrafts",
     "SearchAnswer",
     "Service",
 ]
@@ -49,6 +53,7 @@ class Service(
     SearchJobs,
     KeyJobs,
     FeedJobs,
+    ExtractJobs,
     LoadingJobs,
     ListingJobs,
     ServiceBase,

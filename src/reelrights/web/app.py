@@ -37,6 +37,7 @@ from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.domain.titles import KINDS
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
 from reelrights.web.charts import STATES, build_grid, build_timeline
+from reelrights.web.extract import add_extract_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
@@ -674,6 +675,15 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         return page(
             request, "upload.html", key, problems=[], result=result, conflict=None, name=name
         )
+
+    add_extract_pages(
+        app,
+        service,
+        page,
+        Signed,
+        lambda key: allowed(key, "editor") and key.party is None,
+        same_origin,
+    )
 
     @app.get("/ui/changes", response_class=HTMLResponse, include_in_schema=False)
     def changes(
