@@ -38,6 +38,7 @@ from reelrights.domain.titles import KINDS
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.extract import add_extract_pages
+from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
@@ -675,6 +676,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         return page(
             request, "upload.html", key, problems=[], result=result, conflict=None, name=name
         )
+
+    add_search_pages(app, service, page, Signed)
 
     add_extract_pages(
         app,
