@@ -73,9 +73,27 @@ def engine_pieces(report: AvailsReport) -> Iterable[Piece]:
 
 
 def baseline_pieces(answer: Answer) -> Iterable[Piece]:
-    for (medium, country, languages, start, end, reason, contract), titles in answer.items():
+    for (medium, country, languages, start, end, reason, contract, _), titles in answer.items():
         for title in titles:
             yield (title, medium, country, languages, start, end, (reason, contract))
+
+
+def engine_warnings(report: AvailsReport) -> Iterable[Piece]:
+    for warning in report.warnings:
+        box = warning.box
+        for title in box.titles:
+            for medium in leaves_of(box.media):
+                for country in countries_of(box.territories):
+                    label = (warning.code, warning.contract)
+                    yield (title, medium, country, box.languages, box.start, box.end, label)
+
+
+def baseline_warnings(answer: Answer) -> Iterable[Piece]:
+    for (medium, country, languages, start, end, _, _, holds), titles in answer.items():
+        for hold in holds:
+            for title in titles:
+                label = ("held-for-negotiation", hold)
+                yield (title, medium, country, languages, start, end, label)
 
 
 def canonical(pieces: Iterable[Piece], tags: set[str]) -> dict[tuple[Any, ...], list[Any]]:
@@ -99,10 +117,36 @@ def canonical(pieces: Iterable[Piece], tags: set[str]) -> dict[tuple[Any, ...], 
     return out
 
 
+def canonical_warnings(pieces: Iterable[Piece], tags: set[str]) -> dict[tuple[Any, ...], Any]:
+    """Per (title, medium, country, language atom, warning): the days it covers, merged.
+    Warnings may overlap one another (two holds on one cell), so each is kept apart."""
+    days: dict[tuple[Any, ...], list[tuple[int, int]]] = defaultdict(list)
+    atoms: list[str | None] = [*sorted(tags), None]
+    for title, medium, country, languages, start, end, label in pieces:
+        for atom in atoms:
+            if languages.contains(atom) if atom is not None else languages.negated:
+                days[(title, medium, country, atom, label)].append((start, end))
+    out: dict[tuple[Any, ...], list[tuple[int, int]]] = {}
+    for key, runs in days.items():
+        runs.sort()
+        merged = [runs[0]]
+        for start, end in runs[1:]:
+            if start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        out[key] = merged
+    return out
+
+
 def same_answer(report: AvailsReport, answer: Answer) -> bool:
+    """The same partition, reasons and contracts, and the same hold warnings."""
     ours, theirs = list(engine_pieces(report)), list(baseline_pieces(answer))
-    tags = {t for p in ours + theirs for t in p[3].codes}
-    return canonical(ours, tags) == canonical(theirs, tags)
+    warned, flagged = list(engine_warnings(report)), list(baseline_warnings(answer))
+    tags = {t for p in ours + theirs + warned + flagged for t in p[3].codes}
+    return canonical(ours, tags) == canonical(theirs, tags) and canonical_warnings(
+        warned, tags
+    ) == canonical_warnings(flagged, tags)
 
 
 # -- timing --------------------------------------------------------------------------------------

@@ -181,8 +181,10 @@ class Baseline:
         end: int,
         exclusive: bool,
     ) -> Answer:
-        """``{(medium, territory, languages, start, end, reason, contract): [titles]}``;
-        reason ``None`` for available."""
+        """``{(medium, territory, languages, start, end, reason, contract, holds): [titles]}``;
+        reason ``None`` for available; ``holds`` the sorted ids of the contracts on hold
+        from the licensor that pencil the piece in (each a ``held-for-negotiation``
+        warning, docs/semantics.md rule 7)."""
         expanded = sorted(self.catalog.expand(titles))
         media_codes = leaves_of(media)
         countries = countries_of(territories)
@@ -197,9 +199,8 @@ class Baseline:
                 for country in countries:
                     cell_rows = by_cell.get((code, m, COUNTRY[country]))
                     if not cell_rows:
-                        out[(medium, country, languages, start, end, "not-held", None)].append(
-                            title
-                        )
+                        key = (medium, country, languages, start, end, "not-held", None, ())
+                        out[key].append(title)
                         continue
                     for piece in _cut(cell_rows, licensor, languages, start, end, exclusive):
                         out[(medium, country, *piece)].append(title)
@@ -312,7 +313,7 @@ def _cut(
         if not atom:
             continue
         tag = next(iter(atom.codes)) if not atom.negated else None
-        previous: tuple[str | None, str | None] | None = None
+        previous: tuple[str | None, str | None, tuple[str, ...]] | None = None
         run_start = start
         for a in points[:-1]:
             label = _label(entries, licensor, exclusive, tag, a)
@@ -325,6 +326,28 @@ def _cut(
 
 
 def _label(
+    entries: list[tuple[tuple[Any, ...], LanguageSet]],
+    licensor: str,
+    exclusive: bool,
+    tag: str | None,
+    day: int,
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(reason, contract, holds) of one cell-day for one language atom."""
+    reason, contract = _reason(entries, licensor, exclusive, tag, day)
+    holds = sorted(
+        {
+            row[3]
+            for row, langs in entries
+            if row[9]
+            and row[4] == licensor
+            and row[11] <= day < row[12]
+            and (langs.contains(tag) if tag is not None else langs.negated)
+        }
+    )
+    return reason, contract, tuple(holds)
+
+
+def _reason(
     entries: list[tuple[tuple[Any, ...], LanguageSet]],
     licensor: str,
     exclusive: bool,

@@ -26,18 +26,22 @@ COUNTRIES = ("CN", "HK", "KR")
 LANGUAGES = ("en", "fr", "de")  # records name only en and fr: de stands for all others
 PARTIES = ("p", "q", "r")
 
-CATALOG = Catalog(
-    [
-        Title("a", "A"),
-        Title("b", "B"),
-        Title("c", "C"),
-        Title("ab", "AB", "collection", members=("a", "b")),
-    ]
-)
-
 
 def day(n: int) -> date:
     return BASE + timedelta(days=n)
+
+
+# Release dates for release-relative terms (docs/semantics.md rule 8): "a" is released on
+# day 6 but on day 14 in KR; "b" on day 10 everywhere; "c" only in HK (day 3), so a
+# relative term on "c" covers nothing in CN or KR.
+CATALOG = Catalog(
+    [
+        Title("a", "A", release=day(6), releases={"KR": day(14)}),
+        Title("b", "B", release=day(10)),
+        Title("c", "C", releases={"HK": day(3)}),
+        Title("ab", "AB", "collection", members=("a", "b")),
+    ]
+)
 
 
 def mask(codes: tuple[str, ...], bits: dict[str, int]) -> int:
@@ -61,10 +65,27 @@ language_sets = st.sampled_from(
 
 @st.composite
 def terms(draw: st.DrawFn) -> tuple[DateBound | None, DateBound | None]:
+    """Fixed days, open ends, and one term in four relative to the titles' releases
+    (``release-3d`` to ``release+2w``, either bound or both)."""
     start = draw(st.one_of(st.none(), st.integers(0, 34)))
     length = draw(st.one_of(st.none(), st.integers(0, 20)))
     first = None if start is None else DateBound(day(start))
     last = None if length is None else DateBound(day(min((start or 0) + length, 35)))
+    if draw(st.integers(0, 3)) == 0:
+        offset, unit = draw(
+            st.one_of(
+                st.tuples(st.integers(-3, 14), st.just("d")),
+                st.tuples(st.integers(0, 2), st.just("w")),
+            )
+        )
+        relative = DateBound(None, offset, unit)
+        length = draw(st.one_of(st.none(), st.integers(0, 14)))
+        span = (
+            None if length is None else DateBound(None, offset * (7 if unit == "w" else 1) + length)
+        )
+        first, last = draw(
+            st.sampled_from([(relative, span), (relative, last), (first, span), (relative, None)])
+        )
     return first, last
 
 
@@ -196,16 +217,38 @@ class Cell:
     day: int  # ordinal
 
 
+def days_of(
+    item: Grant | Holdback, title: str, country: str, catalog: Catalog = CATALOG
+) -> tuple[int, int] | None:
+    """The [first, last) day ordinals of an item's term for one title in one country: a
+    relative bound counts from the title's release there (its per-country release, else
+    its release); None when a relative bound has no release to count from."""
+    release, releases = catalog.release_of(title)
+    release = releases.get(country, release)
+    start, end = -(10**9), 10**9
+    if item.start is not None:
+        first = item.start.resolve(release)
+        if first is None:
+            return None
+        start = first.toordinal()
+    if item.end is not None:
+        last = item.end.resolve(release)
+        if last is None:
+            return None
+        end = last.toordinal() + 1
+    return start, end
+
+
 def covers(item: Grant | Holdback, cell: Cell, until: int, catalog: Catalog = CATALOG) -> bool:
-    start = item.start.day.toordinal() if item.start and item.start.day else -(10**9)
-    end = item.end.day.toordinal() + 1 if item.end and item.end.day else 10**9
-    return (
+    if not (
         cell.title in catalog.expand(item.titles)
         and bool(item.media & LEAF_BIT[cell.medium])
         and bool(item.territories & COUNTRY_BIT[cell.country])
         and item.languages.contains(cell.language)
-        and start <= cell.day < min(end, until)
-    )
+    ):
+        return False
+    term = days_of(item, cell.title, cell.country, catalog)
+    return term is not None and term[0] <= cell.day < min(term[1], until)
 
 
 def in_force_until(contract: Contract) -> int | None:
@@ -254,6 +297,19 @@ def oracle(
     return None, None
 
 
+def oracle_warnings(book: list[Contract], licensor: str, cell: Cell) -> set[str]:
+    """The holds that warn on one cell-day (docs/semantics.md rule 7): contracts on hold
+    from ``licensor`` whose grants or holdbacks cover the cell, whatever the request's
+    exclusivity and whatever the answer."""
+    return {
+        c.id
+        for c in book
+        if c.status == "hold"
+        and c.licensor == licensor
+        and any(covers(item, cell, 10**9) for item in (*c.grants, *c.holdbacks))
+    }
+
+
 def check_oracle(
     book: list[Contract], contract: Contract, grant: Grant, cell: Cell
 ) -> tuple[str | None, str | None]:
@@ -276,12 +332,11 @@ def check_oracle(
 
 
 def grant_cells(grant: Grant, until: int) -> list[Cell]:
-    """The cell-days a grant covers in the universe, clipped to ``until`` (an ordinal); day
-    -1 stands for every day before the universe's records begin."""
-    first = grant.start.day.toordinal() if grant.start and grant.start.day else 0
-    last = grant.end.day.toordinal() + 1 if grant.end and grant.end.day else 10**9
+    """The cell-days a grant covers in the universe, clipped to ``until`` (an ordinal), its
+    relative terms resolved per title and country; day -1 stands for every day before the
+    universe's records begin."""
     return [
-        Cell(t, m, c, lang, d)
+        cell
         for t in sorted(CATALOG.expand(grant.titles))
         for m in MEDIA
         if grant.media & LEAF_BIT[m]
@@ -289,7 +344,8 @@ def grant_cells(grant: Grant, until: int) -> list[Cell]:
         if grant.territories & COUNTRY_BIT[c]
         for lang in LANGUAGES
         if grant.languages.contains(lang)
-        for d in range(max(first, day(-1).toordinal()), min(last, until, day(DAYS).toordinal()))
+        for d in range(day(-1).toordinal(), day(DAYS).toordinal())
+        if covers(grant, cell := Cell(t, m, c, lang, d), until)
     ]
 
 

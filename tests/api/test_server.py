@@ -3,12 +3,14 @@ race to execute contracts selling the same exclusive right. Exactly one wins."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -98,3 +100,48 @@ def test_sixteen_clients_race_for_one_exclusive_right(pg_base_url: str) -> None:
     executed = [c.id for c in service.contracts(status="executed") if c.id.startswith("race")]
     assert len(executed) == 1
     service.close()
+
+
+def test_the_server_logs_each_request_once_and_no_migration_chatter(tmp_path: Path) -> None:
+    db = tmp_path / "served.db"
+    Service(str(db)).close()  # an up-to-date schema: starting the server migrates nothing
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reelrights.cli.main",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "REELRIGHTS_LOG": "INFO"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the server did not start")
+        assert httpx.get(f"{base}/version", timeout=5).status_code == 200
+        assert httpx.get(f"{base}/parties", timeout=5).status_code == 401
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    lines = output.splitlines()
+    requests = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [(r["path"], r["status"]) for r in requests][-2:] == [
+        ("/version", 200),
+        ("/parties", 401),
+    ]
+    assert len([line for line in lines if "/version" in line]) == 1  # no uvicorn access line
+    assert not [line for line in lines if "alembic" in line.lower() or "Context impl" in line]

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from reelrights import __version__
 from reelrights.cli.main import app
 from tests.store.test_service import BOOK
 
@@ -275,8 +278,10 @@ def test_as_of_answers_from_the_past(loaded: Path) -> None:
     assert run(loaded, "contracts", "terminate", "tencent-online")[0] == 0
     now = json.loads(run(loaded, *AVAILS, "--json")[1])
     assert now["status"] == "available"
-    past = json.loads(run(loaded, *AVAILS, "--json", "--as-of", "2000-01-01")[1])
-    assert past["status"] == "unavailable"  # nothing was on record then: not held
+    code, out, err = run(loaded, *AVAILS, "--json", "--as-of", "2000-01-01")
+    assert (code, out) == (1, "")  # nothing was on record then: no book to answer from
+    assert "nothing was recorded yet at 2000-01-01T23:59:59" in err
+    assert "the change log begins at" in err
     history = json.loads(run(loaded, "history", "--json")[1])
     loaded_at = next(c["at"] for c in history if c["action"] == "create")
     then = json.loads(run(loaded, *AVAILS, "--json", "--as-of", loaded_at)[1])
@@ -307,6 +312,76 @@ def test_demo_builds_tours_and_never_overwrites_other_data(tmp_path: Path, loade
     code, _, err = run(loaded, "demo")
     assert code == 1 and "never overwrites" in err
     assert digest(loaded) == before
+
+
+def test_the_demo_hints_work_pasted_as_printed(tmp_path: Path, monkeypatch: Any) -> None:
+    demo_db = tmp_path / "demo.db"
+    code, out, err = run(demo_db, "demo", "--titles", "60", "--contracts", "400")
+    assert code == 0, err
+    hints = [line.strip() for line in out.split("Ask your own questions")[1].splitlines()]
+    commands = [line for line in hints if line.startswith(("export ", "/", "reelrights"))]
+    assert commands[0] == f"export REELRIGHTS_DB={demo_db.resolve()}"
+    monkeypatch.setenv("REELRIGHTS_DB", commands[0].split("=", 1)[1])
+    monkeypatch.chdir(tmp_path)  # where a missing --db would create ./reelrights.db
+    ran = []
+    for command in commands[1:]:
+        args = shlex.split(command)[1:]
+        if args == ["serve"]:
+            continue  # it would not return; its database check is tested below
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (command, result.stderr)
+        ran.append(args[0])
+    assert ran == ["avails", "contracts", "titles", "avails", "keys"]
+    assert not (tmp_path / "reelrights.db").exists()
+    # The --as-of hint asks before Tencent's exclusive deal was recorded: SVOD in CN was
+    # free then, and is not now.
+    as_of = next(shlex.split(c)[1:] for c in commands if "--as-of" in c)
+    then = json.loads(runner.invoke(app, [*as_of, "--json"]).stdout)
+    now = json.loads(runner.invoke(app, [*as_of[:-2], "--json"]).stdout)
+    assert (then["status"], now["status"]) == ("available", "unavailable")
+    assert now["unavailable"][0]["contract"] == "disney-tencent-star-wars"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        AVAILS,
+        ("contracts", "list"),
+        ("contracts", "show", "x"),
+        ("titles",),
+        ("parties",),
+        ("history",),
+        ("check",),
+        ("export",),
+        ("keys", "create", "--role", "viewer"),
+        ("keys", "list"),
+        ("serve",),
+    ],
+)
+def test_reading_a_database_that_does_not_exist_says_how_to_make_one(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    missing = tmp_path / "nothing-here.db"
+    code, out, err = run(missing, *args)
+    assert (code, out) == (1, "")
+    assert f"no database at {missing}" in err
+    assert "reelrights demo" in err and "reelrights load" in err
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+
+
+def test_json_is_one_compact_line_on_a_pipe(loaded: Path) -> None:
+    for args in (AVAILS, ("parties",), ("contracts", "list"), ("history",)):
+        code, out, _ = run(loaded, *args, "--json")
+        assert code == 0
+        assert out.count("\n") == 1 and out.endswith("\n")
+        json.loads(out)
+
+
+def test_version_and_a_bare_db_option() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout) == (0, f"reelrights {__version__}\n")
+    result = runner.invoke(app, ["--db", "unused.db"])
+    assert result.exit_code == 0 and "Commands" in result.stdout
 
 
 # -- MovieLabs Avails ------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_the_evaluation_set_is_what_the_issue_asks_for() -> None:
     assert len(cases) - len(with_deals) >= 8
     assert any(len(c["deals"]) > 1 for c in cases)
     assert any(d["territories"] is None for c in with_deals for d in c["deals"])
-    assert {c["split"] for c in cases} == {"dev", "heldout"}
+    assert {c["split"] for c in cases} == {"dev", "heldout", "heldout-2"}
 
 
 def test_the_scorer_counts_a_wrong_answer_as_wrong() -> None:
@@ -319,3 +319,31 @@ def test_windows_line_ends_still_end_paragraphs() -> None:
         'Cineverse acquired North American rights to "Hollow Pines" from XYZ Films.\r\n'
     )
     assert [d["licensee"] for d in deals_of(text)] == ["Curzon", "Cineverse"]
+
+
+def test_a_licensing_verb_is_a_deal_and_money_invested_in_a_title_is_its_fee() -> None:
+    (hotstar,) = deals_of(
+        "Hotstar has licensed the HBO library from Warner Bros. Discovery for "
+        "India on an exclusive basis. The three-year agreement starts on April "
+        "1, 2026."
+    )
+    assert (hotstar["licensor"], hotstar["territories"], hotstar["exclusive"]) == (
+        "Warner Bros. Discovery",
+        ["IN"],
+        True,
+    )
+    assert (hotstar["start"], hotstar["end"]) == ("2026-04-01", "2029-03-31")  # 3 years
+    (bona,) = deals_of(
+        "Bona Film Group has invested RMB 50 million in the animated feature "
+        '"Moon Rabbit" from Base FX and will handle its merchandising in China.'
+    )
+    assert bona["fee"] == {"amount": "50000000", "currency": "CNY"}
+    assert (bona["licensor"], bona["media"], bona["territories"]) == (
+        "Base FX",
+        ["MERCHANDISING"],
+        ["CN"],
+    )
+
+
+def test_licensing_in_general_is_no_deal() -> None:
+    assert deals_of("Disney has licensed Marvel characters for decades, the report said.") == []

@@ -177,8 +177,15 @@ def test_execute_and_terminate_with_history_and_as_of(db_url: str) -> None:
     assert history[0].after["terminated"] == "2016-07-01"
     svc.create_key("viewer")  # keys are in the change log but no part of the book
     assert svc.book_as_of(datetime.now(UTC)).contracts["youku-draft"].status == "executed"
-    before_anything = svc.book_as_of(loaded_at - timedelta(days=1))
-    assert not before_anything.contracts
+    first_change = svc.history(limit=None)[-1].at
+    with pytest.raises(InvalidInput) as nothing:  # no book before its first change
+        svc.book_as_of(first_change - timedelta(microseconds=1))
+    assert str(nothing.value.problems[0]) == (
+        "as_of: nothing was recorded yet at "
+        f"{(first_change - timedelta(microseconds=1)).isoformat()}: "
+        f"the change log begins at {first_change.isoformat()}"
+    )
+    assert "tencent-online" in svc.book_as_of(first_change).contracts  # from then on, a book
     svc.close()
 
 

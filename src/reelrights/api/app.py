@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from pydantic_core import PydanticSerializationError
 from starlette.concurrency import run_in_threadpool
 
 from reelrights import __version__
@@ -293,7 +294,13 @@ def create_app(service: Service) -> FastAPI:
         return holdbacks_out
 
     def document(body: Any) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(body.model_dump_json(exclude_none=True))
+        try:
+            data: dict[str, Any] = json.loads(body.model_dump_json(exclude_none=True))
+        except (PydanticSerializationError, RecursionError):
+            # the deal-sheet parser allows far less nesting (docs/deal-sheet.md, "Limits")
+            raise InvalidInput(
+                [Problem("the contract is nested too deeply to be a deal sheet", field="body")]
+            ) from None
         return data
 
     @app.post(
@@ -469,9 +476,9 @@ def create_app(service: Service) -> FastAPI:
             "Content-Disposition": f'attachment; filename="avails.{format}"',
         }
         if exported.not_exportable:
-            headers["X-Not-Exportable-First"] = (
-                exported.not_exportable[0][:200].encode("ascii", "replace").decode()
-            )
+            # ids keep a pattern without control characters; a header never carries one
+            first = "".join(c if " " <= c < "\x7f" else "?" for c in exported.not_exportable[0])
+            headers["X-Not-Exportable-First"] = first[:200]
         return Response(
             exported.content,
             media_type=XML_TYPE if format == "xml" else XLSX_TYPE,

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import date as Day
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from reelrights.domain.ids import ID_PATTERN, MAX_ID_LENGTH, RULE
+
+Id = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN, description=f"An id: {RULE}."
+    ),
+]
+"""A party, title or contract id (docs/api.md, "Ids"): the one pattern of the domain."""
 
 Languages = Literal["all"] | list[str] | dict[str, list[str]]
 
@@ -18,7 +28,7 @@ class MoneyIn(BaseModel):
 
 class HoldbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    titles: list[str] = Field(min_length=1)
+    titles: list[Id] = Field(min_length=1)
     media: list[str] = Field(min_length=1)
     territories: list[str] = Field(min_length=1)
     languages: Languages = "all"
@@ -36,8 +46,8 @@ class ContractUpdate(BaseModel):
     """A new definition of a draft (its id and status stay)."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str | None = None
-    licensee: str = Field(min_length=1)
+    licensor: Id | None = None
+    licensee: Id
     signed: Day | None = None
     fee: MoneyIn | None = None
     minimum_guarantee: MoneyIn | None = None
@@ -50,7 +60,7 @@ class ContractUpdate(BaseModel):
 class ContractIn(ContractUpdate):
     """A contract as in a deal sheet (see docs/deal-sheet.md)."""
 
-    id: str = Field(min_length=1, max_length=200)
+    id: Id
     status: Literal["draft", "hold"] = "draft"
 
 
@@ -63,8 +73,8 @@ class AvailsIn(BaseModel):
     """The question of ``reelrights avails``."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str = Field(min_length=1)
-    titles: list[str] = Field(min_length=1)
+    licensor: Id
+    titles: list[Id] = Field(min_length=1)
     media: list[str] = Field(min_length=1)
     territories: list[str] = Field(min_length=1)
     languages: Languages = "all"
@@ -77,8 +87,8 @@ class GridIn(BaseModel):
     """Which media x territories are available for one title and term."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: str = Field(min_length=1)
-    title: str = Field(min_length=1)
+    licensor: Id
+    title: Id
     start: Day
     end: Day | None = None
     exclusive: bool = False

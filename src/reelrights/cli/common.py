@@ -17,7 +17,7 @@ from rich.table import Table
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.engine import AvailsReport
 from reelrights.engine.avails import box_to_json
-from reelrights.service import RightsConflict, Service
+from reelrights.service import RightsConflict, Service, missing_database
 
 out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
@@ -44,9 +44,28 @@ def fail(problems: list[Problem]) -> None:
     raise typer.Exit(1)
 
 
+def require_database(db: str | None) -> None:
+    """Exit 1 when ``db`` names a SQLite file that does not exist: a command that reads
+    would otherwise create an empty database and answer from it."""
+    missing = missing_database(db or options["db"])
+    if missing is not None:
+        fail(
+            [
+                Problem(
+                    f"no database at {missing}. Create one with `reelrights demo` or "
+                    "`reelrights load SHEET...`, or choose an existing one with --db PATH or "
+                    "REELRIGHTS_DB=PATH."
+                )
+            ]
+        )
+
+
 @contextmanager
-def service(db: str | None) -> Iterator[Service]:
-    """A service on the chosen database, turning input errors into exit 1."""
+def service(db: str | None, create: bool = False) -> Iterator[Service]:
+    """A service on the chosen database, turning input errors into exit 1. Only commands
+    that write (``create``) may create a database that does not exist yet."""
+    if not create:
+        require_database(db)
     try:
         svc = Service(db or options["db"])
     except Exception as error:  # a URL that does not connect, a file that is no database
@@ -61,7 +80,17 @@ def service(db: str | None) -> Iterator[Service]:
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """One JSON document on stdout: one compact line for a pipe or a file (one line per
+    answer, as tools expect), indented for a person at a terminal."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, indent=indent, default=str) + "\n")
+
+
+def warm(svc: Service, enabled: bool) -> None:
+    """Build the avails index now, with a progress bar on stderr when ``enabled`` (it
+    takes seconds on a large book, and the first question would wait for it silently)."""
+    with progress_bar(enabled) as update:
+        svc.warm(update)
 
 
 # -- rendering ------------------------------------------------------------------------------

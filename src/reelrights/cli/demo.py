@@ -5,6 +5,10 @@ The generated catalog is deterministic (a fixed seed) and conflict-free by const
 each title's world is cut into slots (a region × a media group), every license takes a
 slot of its own, sublicenses stay inside their parent's slot and term, and holdbacks only
 touch media that are never licensed (PHYSICAL).
+
+The change log tells a story too: the catalog and the ownership records are recorded on
+:data:`CATALOG_RECORDED`, and each news deal on the day it was signed, so ``--as-of`` can
+ask what was available before a deal was known (docs/semantics.md rule 12).
 """
 
 from __future__ import annotations
@@ -13,19 +17,21 @@ import json
 import random
 import shutil
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.console import Console
 
 from reelrights.cli.common import print_report, progress_bar
 from reelrights.domain.problems import InvalidInput
-from reelrights.service import RightsConflict, Service
+from reelrights.service import Acting, RightsConflict, Service
 
 DEMO_ACTOR = "reelrights demo"
 DEFAULT_DEMO_DB = "reelrights-demo.db"
+CATALOG_RECORDED = datetime(2013, 1, 2, 9, 0, tzinfo=UTC)  # before the first news deal
 
 REGIONS = (
     "EASTERN_ASIA",
@@ -346,41 +352,77 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
             f"{len(generated['contracts'])} contracts…"
         )
         try:
-            with progress_bar(err.is_terminal) as update:
-                result = service.load_texts(
-                    [("news_deals.yaml", news), ("generated.json", json.dumps(generated))], update
-                )
+            result = _load_with_history(service, news, generated, err)
         except (InvalidInput, RightsConflict) as error:  # pragma: no cover - a demo bug
             err.print(f"error: the demo data did not load: {error}")
             return 1
-        out.print(
-            f"loaded {result.parties} parties, {result.titles} titles, "
-            f"{result.contracts} contracts\n"
-        )
+        out.print(f"loaded {result[0]} parties, {result[1]} titles, {result[2]} contracts\n")
         for question, spec in TOUR:
             out.print(f"[bold cyan]?[/bold cyan] {question}")
             request = service.request(**spec)
             print_report(service, service.avails(request), "answer")
             out.print()
-        where = "" if target == DEFAULT_DEMO_DB else f" --db {target}"
         command = "reelrights"
         beside = Path(sys.executable).parent / "reelrights"
         if shutil.which("reelrights") is None and beside.exists():
             command = str(beside)  # the virtual environment is not active: say where it is
+        where = target if "://" in target else str(Path(target).resolve())
         out.print(
-            "Ask your own questions, for example:\n"
-            f"  {command}{where} avails --licensor walt-disney --title star-wars-saga "
+            "Ask your own questions of the demo database; first point reelrights at it:\n"
+            f"  export REELRIGHTS_DB={where}\n"
+            f"  {command} avails --licensor walt-disney --title star-wars-saga "
             "--media ONLINE --territory EASTERN_ASIA --start 2016-01-01 "
             "--end 2016-12-31\n"
-            f"  {command}{where} contracts list --party walt-disney\n"
-            f"  {command}{where} titles star\n"
+            f"  {command} contracts list --party walt-disney\n"
+            f"  {command} titles star\n"
+            "The change log records each news deal on the day it was signed: before "
+            "2015-11-20, Tencent's exclusive deal was not known yet:\n"
+            f"  {command} avails --licensor walt-disney --title star-wars-4 --media SVOD "
+            "--territory CN --start 2016-01-01 --end 2016-12-31 --as-of 2015-11-01\n"
             "See it in the browser: create a key, then serve the web UI on "
             "http://127.0.0.1:8000/ui/\n"
-            f"  {command}{where} keys create --role editor\n"
-            f"  {command}{where} serve\n"
-            f"(the demo database is {Path(target).resolve() if '://' not in target else target})",
+            f"  {command} keys create --role editor\n"
+            f"  {command} serve",
             soft_wrap=True,  # commands stay on one line, to be copied as they are
         )
         return 0
     finally:
         service.close()
+
+
+def _load_with_history(
+    service: Service, news_text: str, generated: dict[str, Any], err: Console
+) -> tuple[int, int, int]:
+    """Load the demo so that its change log reads like a history: the catalog, the
+    generated deals and the ownership records on :data:`CATALOG_RECORDED`, then each news
+    deal on the day it was signed (one without a date with the last of them). The
+    (parties, titles, contracts) loaded."""
+    news = yaml.safe_load(news_text)
+    deals = [c for c in news["contracts"] if c.get("licensor")]
+    catalog = {**news, "contracts": [c for c in news["contracts"] if not c.get("licensor")]}
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    last = max(c["signed"] for c in deals if c.get("signed"))
+    for deal in deals:
+        by_day.setdefault(deal.get("signed") or last, []).append(deal)
+    stages = [
+        (
+            CATALOG_RECORDED,
+            [("news_deals.yaml", _text(catalog)), ("generated.json", _text(generated))],
+        )
+    ]
+    for day in sorted(by_day):
+        stamp = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+        stages.append((stamp, [("news_deals.yaml", _text({"contracts": by_day[day]}))]))
+    parties = titles = contracts = 0
+    with progress_bar(err.is_terminal) as update:
+        for stamp, texts in stages:
+            with service.acting(Acting(DEMO_ACTOR, at=stamp)):
+                result = service.load_texts(texts, update)
+            parties += result.parties
+            titles += result.titles
+            contracts += result.contracts
+    return parties, titles, contracts
+
+
+def _text(document: dict[str, Any]) -> str:
+    return json.dumps(document, default=str)

@@ -24,8 +24,10 @@ from reelrights.cli.common import (
     print_conflict,
     print_report,
     progress_bar,
+    require_database,
     service,
     split_list,
+    warm,
 )
 from reelrights.cli.extract import extract as extract_command
 from reelrights.cli.search import print_next
@@ -50,13 +52,17 @@ app.command("extract")(extract_command)
 app.command("search")(search_command)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    context: typer.Context,
     db: Db = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
     if version:
         out.print(f"reelrights {__version__}")
+        raise typer.Exit(0)
+    if context.invoked_subcommand is None:  # `reelrights --db X` alone: say what there is
+        out.print(context.get_help())
         raise typer.Exit(0)
     options["db"] = db
 
@@ -71,7 +77,7 @@ def load(
     as_json: Json = False,
 ) -> None:
     """Validate deal sheets and load them, all or nothing."""
-    with service(db) as svc:
+    with service(db, create=True) as svc:
         try:
             with progress_bar(not as_json and err.is_terminal) as update:
                 result = svc.load(sheets, update)
@@ -143,6 +149,8 @@ def avails(
                 print_next(found, ", ".join(found.titles))
             return
         moment = _moment(as_of) if as_of else None
+        if moment is None:
+            warm(svc, err.is_terminal)
         request = svc.request(
             licensor,
             split_list(title),
@@ -203,7 +211,10 @@ def export(
         fail([Problem("--avails-xlsx writes a workbook: give --output FILE.xlsx", field="output")])
     with service(db) as svc:
         if avails_xml or avails_xlsx:
-            exported = svc.export_avails("xlsx" if avails_xlsx else "xml", avails_version)
+            with progress_bar(err.is_terminal) as update:
+                exported = svc.export_avails(
+                    "xlsx" if avails_xlsx else "xml", avails_version, update
+                )
             for note in exported.not_exportable:
                 err.print(f"[yellow]not exported:[/yellow] {note}", markup=True, soft_wrap=True)
             if output:
@@ -215,7 +226,8 @@ def export(
             else:
                 sys.stdout.buffer.write(exported.content)
             return
-        text = svc.export_sheet()
+        with progress_bar(err.is_terminal) as update:
+            text = svc.export_sheet(update)
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
@@ -240,7 +252,7 @@ def import_feeds(
     as_json: Json = False,
 ) -> None:
     """Check MovieLabs Avails feeds and import them, all or nothing."""
-    with service(db) as svc:
+    with service(db, create=True) as svc:
         try:
             with progress_bar(not as_json and err.is_terminal) as update:
                 result = svc.import_feeds(feeds, update, derive_ownership)
@@ -410,6 +422,7 @@ def contracts_execute(
 ) -> None:
     """Execute a draft or hold contract, if everything it grants is available."""
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         try:
             svc.execute(contract_id)
         except RightsConflict as conflict:
@@ -439,6 +452,7 @@ def contracts_terminate(
         except ValueError:
             fail([Problem(f"'{on}' is not a date (YYYY-MM-DD)", field="--date")])
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         svc.terminate(contract_id, day)
     if as_json:
         emit_json({"status": "terminated", "contract": contract_id, "terminated": day})
@@ -472,6 +486,7 @@ def history(
 def check(db: Db = None, as_json: Json = False) -> None:
     """List grants whose licensor no longer holds what they gave (broken chains)."""
     with service(db) as svc:
+        warm(svc, err.is_terminal)
         broken = svc.check()
         if as_json:
             emit_json(
@@ -577,6 +592,7 @@ def serve(
 
     import uvicorn
 
+    require_database(db)
     target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target
@@ -586,6 +602,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        access_log=False,  # the API logs each request once, as one JSON line
     )
 
 

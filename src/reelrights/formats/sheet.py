@@ -17,13 +17,14 @@ added to the given :class:`Geography` and :class:`MediaTaxonomy` before any gran
 ([], ['owns'])
 >>> bad = parse_sheet("contracts: [{id: x, licensee: y, grants: [{titles: [a], media: [SVODD],"
 ...                   " territories: [KR]}]}]", "bad.yaml", MediaTaxonomy(), Geography())
->>> print(*bad.problems)
-bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'
+>>> print(*bad.problems)  # doctest: +ELLIPSIS
+bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'...
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +36,7 @@ import pycountry
 import yaml
 
 from reelrights.domain.contracts import STATUSES, Contract, Grant, Holdback, Money, Party
+from reelrights.domain.ids import id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import MediaTaxonomy
 from reelrights.domain.problems import CodeError, Problem
@@ -169,6 +171,27 @@ class _Reader:
             return None
         return text
 
+    def ident(self, value: Any, path: Path, required: bool = True) -> str | None:
+        """An id (of a party, title or contract, defined or referred to): text that keeps
+        the one id pattern of :mod:`reelrights.domain.ids`."""
+        text = self.text(value, path, required)
+        if text is None or (not text and not required):
+            return text
+        problem = id_problem(text)
+        if problem is not None:
+            self.problem(path, problem)
+            return None
+        return text
+
+    def idents(self, value: Any, path: Path) -> tuple[str, ...]:
+        """A list of ids (``None`` for none); each one checked, the bad ones left out."""
+        out = []
+        for i, item in enumerate(self.list_of(value, path) if value is not None else []):
+            found = self.ident(item, (*path, i))
+            if found is not None:
+                out.append(found)
+        return tuple(out)
+
     def convert(self, path: Path, make: Callable[[], Any]) -> Any:
         try:
             return make()
@@ -239,11 +262,127 @@ def _kind(value: Any) -> str:
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+MAX_SHEET_CHARS = 32 * 1024 * 1024
+"""The longest deal sheet read, in characters (a sheet of 10,000 contracts is about 10 MB)."""
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists (a deal sheet needs 7; ``extra`` a few more).
+Deeper documents would exhaust the recursion of the loaders and of everything after them."""
+MAX_ALIAS_NODES = 100_000
+"""How many values YAML aliases (``*name``) may add to a sheet, counted as expanded: an
+alias stands for everything its anchor holds, so ten nested aliases of ten can stand for
+ten billion values (the "billion laughs") in a few hundred bytes."""
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_document(text: str, file: str) -> Problem | None:
+    r"""The first limit a YAML or JSON text breaks (:data:`MAX_SHEET_CHARS`,
+    :data:`MAX_DEPTH`, :data:`MAX_ALIAS_NODES`), located, or None. Reads events or tokens
+    one at a time, so a hostile document is refused in memory proportional to its text.
+
+    >>> print(check_document("a: " + "[" * 100 + "]" * 100, "deep.yaml"))
+    deep.yaml:1: nested 65 levels deep; a deal sheet may nest at most 64
+    >>> bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\n" + "d: [" + "*c, " * 20000 + "]"
+    >>> print(check_document(bomb, "bomb.yaml"))  # doctest: +ELLIPSIS
+    bomb.yaml:4: YAML aliases expand to more than 100000 values; ...
+    """
+    if len(text) > MAX_SHEET_CHARS:
+        return Problem(
+            f"the sheet has {len(text):,} characters; a deal sheet may have at most "
+            f"{MAX_SHEET_CHARS:,} (split it into several sheets)",
+            file,
+        )
+    if file.lower().endswith(".json"):
+        return _check_json(text, file)
+    return _check_yaml(text, file)
+
+
+def _too_deep(file: str, line: int | None) -> Problem:
+    return Problem(
+        f"nested {MAX_DEPTH + 1} levels deep; a deal sheet may nest at most {MAX_DEPTH}",
+        file,
+        line,
+    )
+
+
+def _too_deep_at(data: Any) -> Path | None:
+    """The path of the first value nested deeper than :data:`MAX_DEPTH` in an already
+    parsed document (one that came as JSON through the API, say), found without
+    recursion; None when there is none."""
+    stack: list[tuple[Any, Path]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict | list):
+            if len(path) >= MAX_DEPTH:
+                return path
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(
+                (item, (*path, key if isinstance(key, int) else str(key))) for key, item in items
+            )
+    return None
+
+
+def _check_json(text: str, file: str) -> Problem | None:
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _too_deep(file, text.count("\n", 0, token.start()) + 1)
+        elif mark in "]}":
+            depth -= 1
+    return None
+
+
+def _line(event: Any) -> int | None:
+    mark = event.start_mark
+    return None if mark is None else int(mark.line) + 1
+
+
+def _check_yaml(text: str, file: str) -> Problem | None:
+    anchors: dict[str, int] = {}  # anchor -> how many values it stands for, expanded
+    open_nodes: list[list[Any]] = []  # [anchor, values so far] of each open mapping/list
+    added = 0
+
+    def count(value: int, anchor: str | None) -> None:
+        if anchor:
+            anchors[anchor] = value
+        if open_nodes:
+            open_nodes[-1][1] += value
+
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_nodes) >= MAX_DEPTH:
+                return _too_deep(file, _line(event))
+            open_nodes.append([event.anchor, 1])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, value = open_nodes.pop()
+            count(value, anchor)
+        elif isinstance(event, yaml.ScalarEvent):
+            count(1, event.anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            value = anchors.get(event.anchor or "", 1)
+            added += value
+            if added > MAX_ALIAS_NODES:
+                return Problem(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} values; a deal sheet "
+                    "may repeat at most that much through aliases (write the values out)",
+                    file,
+                    _line(event),
+                )
+            count(value, None)
+    return None
+
 
 def load_document(text: str, file: str) -> tuple[Any, Callable[[], dict[Path, int]], list[Problem]]:
     """The parsed document of a YAML or JSON text and a function giving its line map
-    (computed only when a problem needs a line), or a located syntax problem."""
+    (computed only when a problem needs a line), or a located problem: a syntax error or
+    a limit of :func:`check_document` broken."""
     try:
+        refused = check_document(text, file)
+        if refused is not None:
+            return None, dict, [refused]
         if file.lower().endswith(".json"):
             data = json.loads(text)
         else:
@@ -292,6 +431,10 @@ def parse_document(
     if data is None:
         read.problem((), "the sheet is empty")
         return sheet
+    deep = _too_deep_at(data)
+    if deep is not None:
+        read.problem(deep, f"nested more than {MAX_DEPTH} levels deep")
+        return sheet
     top = read.mapping(data, (), TOP_FIELDS)
     if top is None:
         return sheet
@@ -331,7 +474,7 @@ def _party(read: _Reader, raw: Any, path: Path) -> Party | None:
     data = read.mapping(raw, path, PARTY_FIELDS)
     if data is None:
         return None
-    pid = read.text(data.get("id"), (*path, "id"))
+    pid = read.ident(data.get("id"), (*path, "id"))
     name = read.text(data.get("name"), (*path, "name"), required=False)
     if pid is None:
         return None
@@ -342,7 +485,7 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
     data = read.mapping(raw, path, TITLE_FIELDS)
     if data is None:
         return None
-    tid = read.text(data.get("id"), (*path, "id"))
+    tid = read.ident(data.get("id"), (*path, "id"))
     name = read.text(data.get("name"), (*path, "name"))
     kind = (read.text(data.get("kind"), (*path, "kind"), required=False) or "film").lower()
     if kind not in KINDS:
@@ -366,10 +509,10 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
             parsed = read.day(day, where)
             if parsed:
                 releases[code] = parsed
-    members = tuple(str(m) for m in read.list_of(data.get("members") or [], (*path, "members")))
+    members = read.idents(data.get("members") or [], (*path, "members"))
     if members and kind != "collection":
         read.problem((*path, "members"), "only a collection has members")
-    parent = read.text(data.get("parent"), (*path, "parent"), required=False)
+    parent = read.ident(data.get("parent"), (*path, "parent"), required=False)
     if parent and kind not in ("season", "episode"):
         read.problem((*path, "parent"), "only a season or an episode has a parent")
     external = {str(k): str(v) for k, v in dict(data.get("external_ids") or {}).items()}
@@ -409,9 +552,9 @@ def _contract(
     data = read.mapping(raw, path, CONTRACT_FIELDS)
     if data is None:
         return None
-    cid = read.text(data.get("id"), (*path, "id"))
-    licensor = read.text(data.get("licensor"), (*path, "licensor"), required=False)
-    licensee = read.text(data.get("licensee"), (*path, "licensee"))
+    cid = read.ident(data.get("id"), (*path, "id"))
+    licensor = read.ident(data.get("licensor"), (*path, "licensor"), required=False)
+    licensee = read.ident(data.get("licensee"), (*path, "licensee"))
     status = (
         read.text(data.get("status"), (*path, "status"), required=False) or "executed"
     ).lower()
@@ -468,8 +611,10 @@ def _right(
     data = read.mapping(raw, path, GRANT_FIELDS if is_grant else RIGHT_FIELDS)
     if data is None:
         return None
-    titles = tuple(str(t) for t in read.list_of(data.get("titles"), (*path, "titles")))
-    if not titles and "titles" in data:
+    if data.get("titles") is None:
+        read.problem((*path, "titles"), "missing")
+    titles = read.idents(data.get("titles"), (*path, "titles"))
+    if not titles and data.get("titles") is not None:
         read.problem((*path, "titles"), "no titles given")
     media_mask = read.convert(
         (*path, "media"), lambda: media.parse(read.list_of(data.get("media"), (*path, "media")))
@@ -627,9 +772,12 @@ def render_sheet(
     geography: Geography,
     territory_groups: Mapping[str, list[str]],
     media_groups: Mapping[str, list[str]],
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> str:
     """A whole book as a YAML deal sheet that loads back to the same data. Ownership
-    records come first (the loading order applies them first anyway)."""
+    records come first (the loading order applies them first anyway). The contracts are
+    written a thousand at a time (the text is the same as one dump of them all), and
+    ``progress`` hears of each thousand."""
     ordered = sorted(contracts, key=lambda c: c.licensor is not None)
     document: dict[str, Any] = {
         "parties": [render_party(p) for p in parties],
@@ -639,8 +787,25 @@ def render_sheet(
         document["territory_groups"] = {k: list(v) for k, v in territory_groups.items()}
     if media_groups:
         document["media_groups"] = {k: list(v) for k, v in media_groups.items()}
-    document["contracts"] = [render_contract(c, media, geography) for c in ordered]
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    if not ordered:
+        document["contracts"] = []
+        return _dump(document)
+    parts = [_dump(document), "contracts:\n"]
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        parts.append(_dump([render_contract(c, media, geography) for c in chunk]))
+        if progress:
+            progress("writing the deal sheet", start + len(chunk), len(ordered))
+    return "".join(parts)
+
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _dump(value: Any) -> str:
+    """YAML text as reelrights writes it (libyaml's emitter when installed: same text,
+    faster)."""
+    return str(yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100))
 
 
 def titles_in_order(titles: list[Title]) -> list[Title]:

@@ -13,13 +13,21 @@ reports (nothing is stored either).
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
-and export) and :mod:`.feeds` (MovieLabs Avails feeds),
-:mod:`.extract` (deal news to draft contracts). New jobs add a module and a mixin.
+and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
+contracts) and :mod:`.tables` (CSV and XLSX files safe against formula injection). New jobs
+add a module and a mixin.
 """
 
 from __future__ import annotations
 
-from reelrights.service.base import BULK_LOCKS, Acting, Progress, RightsConflict, ServiceBase
+from reelrights.service.base import (
+    BULK_LOCKS,
+    Acting,
+    Progress,
+    RightsConflict,
+    ServiceBase,
+    missing_database,
+)
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
@@ -28,10 +36,12 @@ from reelrights.service.keys import ROLES, ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
+from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
     "BULK_LOCKS",
     "ROLES",
+    "TABLE_KINDS",
     "Acting",
     "ApiKey",
     "ArticleDrafts",
@@ -44,6 +54,7 @@ __all__ = [
     "SavedDrafts",
     "SearchAnswer",
     "Service",
+    "missing_database",
 ]
 
 
@@ -56,6 +67,7 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
+    TableJobs,
     ServiceBase,
 ):
     """reelrights on one database."""

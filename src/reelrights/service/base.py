@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from reelrights.domain.contracts import Contract, Party
@@ -18,10 +18,23 @@ from reelrights.domain.media import MediaTaxonomy
 from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Catalog
 from reelrights.engine import ContractCheck, RightsBook
-from reelrights.store.repository import KeyRow, Reader, Store, Writer
+from reelrights.store.repository import KeyRow, Reader, Store, Writer, database_url
 
 Progress = Callable[[str, int, int], None]
 BULK_LOCKS = 2000
+
+
+def missing_database(url: str | None) -> str | None:
+    """The path of the SQLite file ``url`` names (``--db``, else ``REELRIGHTS_DB``, else
+    ``./reelrights.db``) when that file does not exist, else None. Opening it would create
+    an empty database: commands that only read say so instead (PostgreSQL: always None)."""
+    resolved = database_url(url)
+    if not resolved.startswith("sqlite:///"):
+        return None
+    path = resolved.removeprefix("sqlite:///").split("?", 1)[0]
+    if path in ("", ":memory:") or os.path.exists(path):
+        return None
+    return os.path.abspath(path)
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,7 @@ class Acting:
     actor: str
     key_id: str | None = None
     party: str | None = None
+    at: datetime | None = None  # record the changes as made at this time (the demo's past)
 
     @staticmethod
     def of_key(key: KeyRow) -> Acting:
@@ -145,7 +159,7 @@ class ServiceBase:
     ) -> Iterator[Writer]:
         who = self._who()
         with self._lock, self.store.writing(locks, whole_book=whole_book) as writer:
-            writer.key_id, writer.party_id = who.key_id, who.party
+            writer.key_id, writer.party_id, writer.at = who.key_id, who.party, who.at
             yield writer
 
     # -- the in-memory view --------------------------------------------------------------

@@ -11,7 +11,7 @@ from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Catalog, Title
 from reelrights.formats import sheet as sheets
-from reelrights.service.base import ServiceBase, json_safe
+from reelrights.service.base import Progress, ServiceBase, json_safe
 from reelrights.store.repository import Change
 
 
@@ -80,17 +80,24 @@ class ListingJobs(ServiceBase):
         with self.store.reading() as reader:
             return reader.counts()
 
-    def export_sheet(self) -> str:
+    def export_sheet(self, progress: Progress | None = None) -> str:
         """The whole book as one YAML deal sheet that loads back to the same data."""
         with self.store.reading() as reader:
             territory_groups, media_groups = reader.groups()
             media, geography = MediaTaxonomy(media_groups), Geography(territory_groups)
+            total = reader.counts()["contracts"] if progress else 0
+            contracts: list[Contract] = []
+            for batch in reader.stream_contracts():
+                contracts += batch
+                if progress:
+                    progress("reading contracts", len(contracts), total)
             return sheets.render_sheet(
                 reader.parties(),
                 reader.titles(),
-                reader.contracts(),
+                contracts,
                 media,
                 geography,
                 territory_groups,
                 media_groups,
+                progress,
             )

@@ -393,7 +393,12 @@ def export_avails(
     with service.store.reading() as reader:
         parties = {p.id: p for p in reader.parties()}
         catalog = reader.catalog()
-        contracts = [c for batch in reader.stream_contracts() for c in batch]
+        total = reader.counts()["contracts"] if progress else 0
+        contracts: list[Contract] = []
+        for batch in reader.stream_contracts():
+            contracts += batch
+            if progress:
+                progress("reading contracts", len(contracts), total)
         media = service.vocabularies()[0]
     exported = contracts_to_avails(
         contracts,
@@ -426,8 +431,14 @@ def export_avails(
                     )
                 ]
             )
+        if progress:
+            progress(f"writing Avails {version}", 0, 2)
         content, dropped = mddf.render_xml(exported.avails, version)
+        if progress:
+            progress(f"writing Avails {version}", 1, 2)  # then checking it against the schema
         problems = mddf.validate_xml(content, version)
+        if progress:
+            progress(f"writing Avails {version}", 2, 2)
         if problems:
             raise InvalidInput(
                 [
@@ -437,7 +448,11 @@ def export_avails(
             )
         notes = exported.not_exportable + [f"dropped {d}" for d in dropped]
     else:
+        if progress:
+            progress("writing the workbook", 0, 1)
         content = mddf.render_xlsx(exported.avails)
+        if progress:
+            progress("writing the workbook", 1, 1)
         notes = exported.not_exportable
     return ExportedFeed(content, len(exported.avails), transactions, notes)
 
@@ -456,7 +471,9 @@ class FeedJobs(ServiceBase):
         named = [s if isinstance(s, tuple) else (str(s), None) for s in sources]
         return import_feeds(self, named, progress, derive_ownership)
 
-    def export_avails(self, kind: str = "xml", version: str | None = None) -> ExportedFeed:
+    def export_avails(
+        self, kind: str = "xml", version: str | None = None, progress: Progress | None = None
+    ) -> ExportedFeed:
         """The book's in-force licenses as Avails XML (``kind="xml"``, of ``version``) or
         an EMA workbook (``kind="xlsx"``), with what Avails cannot say listed apart."""
-        return export_avails(self, kind, version or LATEST)
+        return export_avails(self, kind, version or LATEST, progress)

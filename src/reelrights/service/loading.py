@@ -46,7 +46,20 @@ class LoadingJobs(ServiceBase):
         texts = []
         for path in paths:
             try:
-                texts.append((str(path), Path(path).read_text(encoding="utf-8")))
+                # never more than the longest sheet could take, however big the file
+                with open(path, "rb") as handle:
+                    data = handle.read(4 * sheets.MAX_SHEET_CHARS + 1)
+                if len(data) > 4 * sheets.MAX_SHEET_CHARS:
+                    raise InvalidInput(
+                        [
+                            Problem(
+                                f"the file is over {4 * sheets.MAX_SHEET_CHARS:,} bytes; a deal "
+                                f"sheet may have at most {sheets.MAX_SHEET_CHARS:,} characters",
+                                str(path),
+                            )
+                        ]
+                    )
+                texts.append((str(path), data.decode("utf-8")))
             except (OSError, UnicodeDecodeError) as error:
                 raise InvalidInput([Problem(f"cannot read: {error}", str(path))]) from None
         return self.load_texts(texts, progress)

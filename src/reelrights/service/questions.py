@@ -77,8 +77,16 @@ class QuestionJobs(NameJobs):
         """The book as the change log recorded it at ``moment``."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
+        book_entities = ("party", "title", "contract", "territory_group", "media_group")
         with self.store.reading() as reader:
             entries = reader.changes(until=moment, newest_first=False)
+            if not any(change.entity in book_entities for change in entries):
+                first = reader.changes(newest_first=False, limit=1)
+                since = "the change log is empty"
+                if first:
+                    since = f"the change log begins at {first[0].at.isoformat()}"
+                message = f"nothing was recorded yet at {moment.isoformat()}: {since}"
+                raise InvalidInput([Problem(message, field="as_of")])
         latest: dict[tuple[str, str], Any] = {}
         for change in entries:
             latest[(change.entity, change.entity_id)] = change.after

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -144,12 +145,13 @@ class Store:
 
     def revision(self) -> str | None:
         """The schema revision of the database (``None`` for an empty one)."""
-        with self.engine.connect() as connection:
+        with _quiet_alembic(), self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     def upgrade(self, target: str = "head") -> None:
-        """Bring the schema to the newest revision (creates it in an empty database)."""
-        with self.engine.connect() as connection:
+        """Bring the schema to the newest revision (creates it in an empty database).
+        Alembic's log lines appear only when a migration runs."""
+        with _quiet_alembic(), self.engine.connect() as connection:
             config = self._alembic(connection)
             head = ScriptDirectory.from_config(config).get_current_head()
             current = MigrationContext.configure(connection).get_current_revision()
@@ -221,6 +223,19 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"not JSON: {value!r}")
+
+
+@contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    """Alembic's INFO lines ("Context impl SQLiteImpl.") silenced while the schema is only
+    looked at: a server start says nothing of migrations unless one runs."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _engine(url: str) -> Engine:
@@ -521,6 +536,7 @@ class Writer(Reader):
         self.version: int | None = None
         self.key_id: str | None = None  # who writes, for the change log
         self.party_id: str | None = None
+        self.at: datetime | None = None  # when the change log says this happened (now)
 
     def stamp(self) -> int:
         """This transaction's book version (taken on first use)."""
@@ -793,7 +809,7 @@ class Writer(Reader):
         """Append change-log entries, all stamped with the same time."""
         if not entries:
             return
-        stamp = at or datetime.now(UTC)
+        stamp = at or self.at or datetime.now(UTC)
         self.connection.execute(
             insert(t.changes),
             [

@@ -9,9 +9,9 @@ exactly as in the API, and every write is recorded under that key.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import openpyxl
 import pycountry
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.exception_handlers import http_exception_handler
@@ -35,7 +34,7 @@ from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.terms import from_end, from_start
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.domain.titles import KINDS
-from reelrights.service import Acting, ApiKey, RightsConflict, Service
+from reelrights.service import TABLE_KINDS, Acting, ApiKey, RightsConflict, Service
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.extract import add_extract_pages
 from reelrights.web.search import add_search_pages
@@ -385,7 +384,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         exclusive: bool = False,
         territories: str = "",
     ) -> Response:
-        if kind not in ("csv", "xlsx"):
+        if kind not in TABLE_KINDS:
             raise HTTPException(404, "the grid exports as .csv or .xlsx")
         licensor = key.party or licensor or owner_of(title)
         answer = grid_answer(key, title, licensor, start, end, exclusive, territories)
@@ -407,25 +406,11 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                     "; ".join(f"{w['start'] or ''}..{w['end'] or ''}" for w in c["windows"]),
                 ]
             )
-        name = f"avails-{title}-{start or 'from'}-{end or 'on'}"
-        if kind == "csv":
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
-            return Response(
-                buffer.getvalue(),
-                media_type="text/csv",
-                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-            )
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet("avails")
-        for row in rows:
-            sheet.append(row)
-        data = io.BytesIO()
-        book.save(data)
+        name = re.sub(r"[^A-Za-z0-9._:-]", "_", f"avails-{title}-{start or 'from'}-{end or 'on'}")
         return Response(
-            data.getvalue(),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            service.table_file(rows, kind, "avails"),
+            media_type=TABLE_KINDS[kind],
+            headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
         )
 
     # -- contracts and the deal form ---------------------------------------------------

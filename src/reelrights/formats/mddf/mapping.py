@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from reelrights.domain.contracts import Contract, Grant, Holdback, Party
+from reelrights.domain.ids import fit_id, id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import mask_of as media_mask
 from reelrights.domain.problems import CodeError, Problem
@@ -77,7 +78,8 @@ def slug(name: str) -> str:
 
 
 def contract_id(licensor: str, alid: str, licensee: str) -> str:
-    return f"avail:{licensor}:{alid}:{licensee}"
+    """The id of the contract an Avail becomes (the ALID made to fit the id pattern)."""
+    return fit_id(f"avail:{licensor}:{alid}:{licensee}")
 
 
 @dataclass
@@ -159,6 +161,11 @@ class _Importer:
         party_id = slug(name)
         if party_id in self.lookup.parties or party_id in self.out.parties:
             return party_id
+        problem = id_problem(party_id)
+        if problem is not None:
+            self.out.errors.append(
+                Problem(f"the party name '{name[:60]}...' cannot make a party id: {problem}")
+            )
         self.out.parties[party_id] = Party(party_id, name.strip())
         return party_id
 
@@ -173,18 +180,31 @@ class _Importer:
                 found = self.lookup.by_external.get((scheme, value))
                 if found:
                     return found
-        if content_id and self.known(content_id) is not None:
-            return content_id
+        if content_id and self.known(fit_id(content_id)) is not None:
+            return fit_id(content_id)
         return None
 
-    def add_title(self, title: Title) -> str:
+    def add_title(self, title: Title, where: Where | None) -> str | None:
+        """Add a title made from a feed's asset (its id is the content id made to fit the
+        id pattern); one whose id still does not fit is a located error."""
+        problem = id_problem(title.id)
+        if problem is not None:
+            self.out.errors.append(
+                _problem(f"the content id cannot be a title id: {problem}", where)
+            )
+            return None
         self.out.titles[title.id] = title
         for scheme, value in title.external_ids.items():
             self.lookup.by_external.setdefault((scheme, value), title.id)
         return title.id
 
     def container(
-        self, kind: str, content_id: str | None, name: str | None, parent: str | None
+        self,
+        kind: str,
+        content_id: str | None,
+        name: str | None,
+        parent: str | None,
+        where: Where | None,
     ) -> str | None:
         if not content_id:
             return None
@@ -193,12 +213,13 @@ class _Importer:
             return found
         return self.add_title(
             Title(
-                content_id,
+                fit_id(content_id),
                 name or content_id,
                 kind,
                 parent=parent,
                 external_ids={"contentID": content_id},
-            )
+            ),
+            where,
         )
 
     def asset_title(
@@ -211,7 +232,7 @@ class _Importer:
         external = {"contentID": asset.content_id, "ALID": avail.alid}
         if asset.eidr:
             external["eidr"] = asset.eidr
-        series = self.container("series", asset.series_id, asset.series_name, None)
+        series = self.container("series", asset.series_id, asset.series_name, None, asset.where)
         parent = None
         if asset.work_type == "Episode":
             parent = (
@@ -221,6 +242,7 @@ class _Importer:
                     asset.season_name
                     or (f"Season {asset.season_number}" if asset.season_number else None),
                     series,
+                    asset.where,
                 )
                 or series
             )
@@ -259,7 +281,7 @@ class _Importer:
                 kind = "special"
         name = asset.name or (f"Episode {asset.number}" if asset.number else asset.content_id)
         title = Title(
-            asset.content_id or f"md:cid:org:reelrights:{avail.alid}",
+            fit_id(asset.content_id or f"md:cid:org:reelrights:{avail.alid}"),
             name,
             kind,
             year=asset.year,
@@ -267,7 +289,7 @@ class _Importer:
             members=members,
             external_ids=external,
         )
-        return self.add_title(title)
+        return self.add_title(title, asset.where)
 
     def volume_title(self, avail: Avail, asset: Asset) -> str | None:
         found = self.find(asset.content_id, asset.eidr)
@@ -299,13 +321,14 @@ class _Importer:
         external = {"contentID": asset.content_id, "ALID": avail.alid}
         return self.add_title(
             Title(
-                asset.content_id,
+                fit_id(asset.content_id),
                 asset.name or asset.content_id,
                 "collection",
                 year=asset.year,
                 members=tuple(sorted(members)),
                 external_ids=external,
-            )
+            ),
+            asset.where,
         )
 
     # -- rights ------------------------------------------------------------------------
@@ -445,9 +468,16 @@ class _Importer:
                 if v not in (None, [], "")
             }
         }
+        delta_id = contract_id(licensor, avail.alid, licensee)
+        problem = id_problem(delta_id)
+        if problem is not None:
+            self.out.errors.append(
+                _problem(f"the ALID cannot make a contract id: {problem}", avail.where)
+            )
+            return
         self.out.deltas.append(
             Delta(
-                contract_id(licensor, avail.alid, licensee),
+                delta_id,
                 licensor,
                 licensee,
                 avail.entry_type or "Full Extract",

@@ -16,11 +16,11 @@ checked exactly like an XML feed, with every problem located at its sheet, row a
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from functools import cache
 from io import BytesIO
+from itertools import chain
 from typing import Any
 
 import openpyxl
@@ -33,6 +33,8 @@ from reelrights.formats.mddf import schema
 from reelrights.formats.mddf.checks import ERROR, AvailChecks
 from reelrights.formats.mddf.model import NEUTRAL, Asset, Avail, Term, Transaction, Where
 from reelrights.formats.mddf.xmlfeed import FeedRead, Progress, _Writer
+from reelrights.formats.table import xlsx_row
+from reelrights.formats.workbook import Row, Workbook, WorkbookError
 
 TEMPLATE = "1.9"
 XML_OF_TEMPLATE = {
@@ -234,10 +236,11 @@ class _RowReader:
     def error(self, row: int, key: str | None, message: str) -> None:
         self.feed.errors.append(Problem(message, self.feed.file, None, self.place(row, key)))
 
-    def cells(self, values: tuple[Any, ...], row: int) -> dict[str, str]:
+    def cells(self, values: Row, row: int) -> dict[str, str]:
         out: dict[str, str] = {}
         keys = self.sheet.key_at
-        for position, raw in enumerate(values):
+        for column, raw in sorted(values.items()):
+            position = column - 1
             if raw is None or position not in keys:
                 continue
             key = keys[position]
@@ -412,9 +415,9 @@ def _fragment(name: str, text: str, attributes: dict[str, str] | None = None) ->
     return etree.tostring(node, encoding="unicode")
 
 
-def _template_of(rows: list[tuple[Any, ...]], sheet: _Sheet) -> str:
-    if len(rows) > 2 and rows[2] and rows[2][0] is not None:
-        text = _cell_text(rows[2][0]) or ""
+def _template_of(rows: list[Row], sheet: _Sheet) -> str:
+    if len(rows) > 2 and rows[2].get(1) is not None:
+        text = _cell_text(rows[2][1]) or ""
         match = re.match(r"^v?(1\.\d(\.\d)?)$", text)
         if match:
             return match.group(1)
@@ -429,43 +432,67 @@ def _template_of(rows: list[tuple[Any, ...]], sheet: _Sheet) -> str:
     return "1.7"
 
 
-def _is_comment(values: tuple[Any, ...], index: int) -> bool:
-    filled = [v for v in values if v is not None and str(v).strip()]
+def _is_comment(values: Row, index: int) -> bool:
+    filled = [values[c] for c in sorted(values) if str(values[c]).strip()]
     if not filled:
         return True
     first = str(filled[0]).strip()
     if first.startswith("//"):
         return True
-    return index == 3 and re.match(r"^v?1\.\d(\.\d)?$", _cell_text(values[0]) or "") is not None
+    return index == 3 and re.match(r"^v?1\.\d(\.\d)?$", _cell_text(values.get(1)) or "") is not None
 
 
 def read_xlsx(path: str, source: Any = None, progress: Progress | None = None) -> FeedRead:
-    """Read and check one EMA Avails workbook (every sheet that is a feed)."""
+    """Read and check one EMA Avails workbook (every sheet that is a feed), streaming its
+    rows within the limits of :mod:`reelrights.formats.workbook`; a workbook past a limit,
+    or whose XML is broken, is one error naming the file and the part."""
     feed = FeedRead(file=path, kind="xlsx")
     try:
-        with warnings.catch_warnings():  # workbooks written by other tools lack a default style
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(
-                source if source is not None else path, read_only=True, data_only=True
-            )
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        feed.errors.append(Problem(f"not a readable .xlsx workbook: {error}", path))
-        return feed
+        with Workbook(path, source) as book:
+            _read_sheets(feed, book, progress)
+    except WorkbookError as error:
+        feed.errors.append(error.problem)
+        feed.avails.clear()
+    return feed
+
+
+def _head(rows: Iterator[tuple[int, Row]]) -> tuple[list[Row], Iterator[tuple[int, Row]]]:
+    """Rows 1 to 3 of a sheet (empty where absent) and the rows after them."""
+    head: list[Row] = [{}, {}, {}]
+    for number, values in rows:
+        if number > 3:
+            return head, chain([(number, values)], rows)
+        head[number - 1] = values
+    return head, iter(())
+
+
+def _dense(values: Row) -> tuple[Any, ...]:
+    """A header row as a tuple by column position (headers are at most MAX_COLUMNS wide)."""
+    if not values:
+        return ()
+    out: list[Any] = [None] * max(values)
+    for column, value in values.items():
+        out[column - 1] = value
+    return tuple(out)
+
+
+def _read_sheets(feed: FeedRead, book: Workbook, progress: Progress | None) -> None:
+    path = feed.file
     sheets = 0
     empty_templates: list[str] = []
+    read_rows = 0
     # Rows of one ALID and one asset are one Avail, across the workbook's sheets (an ALID
     # offered for two assets gives two Avails, which the disposition applies in turn).
     by_alid: dict[tuple[str, str, str], Avail] = {}
     origins: dict[int, tuple[_RowReader, int]] = {}
     assets_of: dict[tuple[str, str], list[str]] = {}
-    for worksheet in book.worksheets:
-        rows = worksheet.iter_rows(values_only=True)
-        head = [next(rows, ()), next(rows, ()), next(rows, ())]
+    for worksheet in book.worksheets():
+        head, rows = _head(worksheet.rows())
         if not head[0]:
             continue
-        sheet = _Sheet(worksheet.title, head[0], head[1])
+        sheet = _Sheet(worksheet.title, _dense(head[0]), _dense(head[1]))
         if not sheet.is_feed:
-            if any(str(g).strip() == "Avail" for g in head[0] if g):
+            if any(str(g).strip() == "Avail" for g in head[0].values() if g):
                 empty_templates.append(worksheet.title)
             continue
         sheets += 1
@@ -474,8 +501,7 @@ def read_xlsx(path: str, source: Any = None, progress: Progress | None = None) -
         feed.template = feed.template or template
         feed.version = feed.version or version
         reader = _RowReader(feed, sheet, version)
-        numbered = [(3, head[2])] + [(i, r) for i, r in enumerate(rows, start=4)]
-        for index, values in numbered:
+        for index, values in chain([(3, head[2])], rows):
             if not values or _is_comment(values, index):
                 continue
             cells = reader.cells(values, index)
@@ -539,17 +565,20 @@ def read_xlsx(path: str, source: Any = None, progress: Progress | None = None) -
             transaction.cells = {k: v for k, v in cells.items() if k not in USED}
             origins[id(transaction)] = (reader, index)
             avail.transactions.append(transaction)
-            if progress and index % 1000 == 0:
-                progress("reading rows", index, worksheet.max_row or 0)
+            read_rows += 1
+            if progress and read_rows % 1000 == 0:
+                progress(f"reading sheet {worksheet.title}", worksheet.done, worksheet.size)
     if feed.version is not None:
         _check(feed, list(by_alid.values()), feed.version, origins)
     feed.avails.extend(by_alid.values())
     if sheets == 0 and empty_templates:
-        feed.warnings.append(
+        # A template whose header lacks the transaction columns: its rows cannot be read as
+        # transactions, and reading none is never an empty success.
+        feed.errors.append(
             Problem(
-                f"sheet '{empty_templates[0]}' has Avails headers but no transaction columns "
-                "or rows; "
-                "nothing to import",
+                f"sheet '{empty_templates[0]}' has Avails headers but no AvailTrans:LicenseType "
+                "and AvailTrans:Territory columns in rows 1-2: no row can be read as a "
+                "transaction",
                 path,
             )
         )
@@ -561,7 +590,14 @@ def read_xlsx(path: str, source: Any = None, progress: Progress | None = None) -
                 path,
             )
         )
-    return feed
+    elif read_rows == 0 and not feed.errors:
+        feed.errors.append(
+            Problem(
+                "the workbook's Avails sheets have headers but no transaction rows: "
+                "nothing to import",
+                path,
+            )
+        )
 
 
 def _avail_type(work_type: str, cells: dict[str, str]) -> str:
@@ -770,7 +806,7 @@ def render_xlsx(avails: Iterable[Avail]) -> bytes:
                 ):
                     value = avail.assets[0].content_id  # the map lacks some work types
                 row.append(transaction.cells.get(column, value))
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 
 from reelrights.domain.problems import Problem
+from reelrights.formats import xmlsafe
 from reelrights.formats.mddf import schema
 from reelrights.formats.mddf.checks import ERROR, AvailChecks
 from reelrights.formats.mddf.model import NEUTRAL, Asset, Avail, Term, Transaction, Where
@@ -88,7 +89,7 @@ def to_neutral(text: str, version: str) -> str:
 def from_neutral(text: str, version: str) -> Any:
     for prefix, uri in schema.namespaces(version).items():
         text = text.replace(f'"{NEUTRAL[prefix]}"', f'"{uri}"')
-    return etree.fromstring(text)
+    return xmlsafe.parse_bytes(text)
 
 
 def _text(node: Any) -> str | None:
@@ -319,7 +320,7 @@ def read_xml(
 
     try:
         # The root says the version; then only Avail elements are read, one at a time.
-        for _, node in etree.iterparse(source if source is not None else path, events=("start",)):
+        for _, node in xmlsafe.iterparse(source if source is not None else path, events=("start",)):
             root_seen = True
             qname = etree.QName(node)
             root_line = node.sourceline
@@ -364,11 +365,10 @@ def read_xml(
         root_path = "/avails:AvailList" if qname.localname == "AvailList" else ""
         checks = AvailChecks(version, report, lambda n: (n.sourceline, place_of(n)))
         reader = _Reader(version)
-        events = etree.iterparse(
+        events = xmlsafe.iterparse(
             source if source is not None else path,
             events=("end",),
             tag=reader.a + "Avail",
-            huge_tree=True,
             remove_comments=True,
         )
         for _, node in events:
@@ -391,6 +391,9 @@ def read_xml(
                 progress(
                     f"reading {path.rsplit('/', 1)[-1]}", min(done, total or done), total or done
                 )
+    except xmlsafe.DoctypeRefused as error:
+        feed.errors.append(Problem(error.msg, path, error.position[0] or None))
+        return feed
     except etree.XMLSyntaxError as error:
         line = error.position[0] if error.position else None
         feed.errors.append(Problem(f"not well-formed XML: {error.msg}", path, line))
@@ -621,7 +624,7 @@ def render_xml(avails: Iterable[Avail], version: str = schema.LATEST) -> tuple[b
 def validate_xml(text: bytes, version: str) -> list[str]:
     """The XSD's complaints about a document (empty when it is valid)."""
     xsd = schema.xml_schema(version)
-    document = etree.fromstring(text)
+    document = xmlsafe.parse_bytes(text)
     if xsd.validate(document):
         return []
     log: Any = xsd.error_log

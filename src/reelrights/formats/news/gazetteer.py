@@ -142,6 +142,9 @@ PLACE_ALIASES: dict[str, tuple[str, ...]] = {
     "the world": ("WORLD",),
     "all territories": ("WORLD",),
     "north america": ("CA", "US"),
+    # the trade's "Australia and New Zealand" is the two countries, not the M49 region
+    # (which adds Christmas Island, the Cocos Islands, Heard and Norfolk Island)
+    "australia and new zealand": ("AU", "NZ"),
     "greater china": ("CN", "HK", "MO", "TW"),
     "the nordics": ("DK", "FI", "IS", "NO", "SE"),
     "nordics": ("DK", "FI", "IS", "NO", "SE"),
@@ -184,7 +187,6 @@ REGIONS: dict[str, str] = {
     "west africa": "WESTERN_AFRICA",
     "east africa": "EASTERN_AFRICA",
     "southern africa": "SOUTHERN_AFRICA",
-    "australia and new zealand": ("AUSTRALIA_AND_NEW_ZEALAND"),
 }
 
 # Adjectives of place, usable as a territory only right before the word "rights"

@@ -562,7 +562,10 @@ class Reader:
             re.I,
         ):
             return []
-        if kind == INVEST and not re.search(r"\b(?:into|in exchange for|rights)\b", clause, re.I):
+        if kind == INVEST and not (
+            re.search(r"\b(?:into|in exchange for|rights)\b", clause, re.I)
+            or _MONEY_IN.match(self.text, trigger.end, end)  # "invested RMB 50 million in"
+        ):
             return []
 
         def parties_after(preposition: str) -> list[tuple[Party, int]]:
@@ -636,7 +639,15 @@ class Reader:
             titles = list(self.titles_in_context)
             inferred.add("titles")
         media = self._media(start, end)
-        stated = bool(titles) or has_rights or bool(media) or bool(_DEAL_NOUN.search(clause))
+        # licensing or selling to or from someone names a right by itself; other verbs need
+        # a title, the word "rights", a medium or a deal
+        stated = (
+            bool(titles)
+            or has_rights
+            or bool(media)
+            or bool(_DEAL_NOUN.search(clause))
+            or (kind in (LICENSE, SELL) and bool(froms or tos))
+        )
         if "titles" in inferred and not (has_rights or media or _DEAL_NOUN.search(clause)):
             stated = _TITLE_REFERENCE.search(clause) is not None
         if not stated:
@@ -1023,6 +1034,7 @@ _COUNT = re.compile(
     r"more than \d+|over \d+)\s+(?:[\w-]+\s+){0,2}?(?:countries|territories|markets|nations)\b",
     re.IGNORECASE,
 )
+_MONEY_IN = re.compile(r"\s*\S+\s?[\d.,]+\s?(?:million|billion|bn|m)?\s+in\b", re.I)
 _NON_EXCLUSIVE = re.compile(r"\bnon-?exclusive(?:ly)?\b", re.IGNORECASE)
 _EXCLUSIVE = re.compile(r"\bexclusive(?:ly)?\b", re.IGNORECASE)
 _MONEY = re.compile(
@@ -1144,7 +1156,7 @@ _DATE_RULES: tuple[tuple[re.Pattern[str], DateRule], ...] = (
     ),
     (
         re.compile(
-            rf"\b(?:starting|beginning|effective|commencing|from)\s+(?:on\s+|in\s+)?"
+            rf"\b(?:starting|starts|beginning|begins|effective|commencing|from)\s+(?:on\s+|in\s+)?"
             rf"(?P<a>{_DAY}|{_MONTH_YEAR})",
             re.I,
         ),
