@@ -53,6 +53,7 @@ def test_reading_marks_each_field_and_stores_nothing(site) -> None:
     assert marks["fee"] == "USD 2.4 million"
     assert marks["territories"] == "China"  # from the sentence after the deal
     assert "matches kestrel" in page.text
+    assert '<option value="Kestrel Pictures">' in page.text  # the book's names, offered
     assert "Saving drafts needs an editor" in page.text  # a viewer reads, never saves
     assert service.counts() == before
 

@@ -165,7 +165,7 @@ def test_errors_are_pages_for_people_and_json_for_the_api(site) -> None:
     viewer = client(service, keys["viewer"])
     page = viewer.post("/ui/contracts/youku-draft/execute")
     assert page.status_code == 403 and "text/html" in page.headers["content-type"]
-    assert "cannot execute" in page.text
+    assert "needs the editor role" in page.text
     api = viewer.get("/contracts/none", headers={"Authorization": f"Bearer {keys['viewer']}"})
     assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
 
@@ -176,3 +176,33 @@ def test_signing_in_over_plain_http_away_from_loopback_is_explained(site) -> Non
     answer = browser.post("/ui/login", data={"key": keys["viewer"]})
     assert answer.status_code == 400 and "needs HTTPS" in answer.text
     assert "set-cookie" not in answer.headers
+
+
+def test_money_pages(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from reelrights.service import Service
+    from reelrights.web.app import create_site
+    from tests.store.test_money import BOOK, SALES
+
+    service = Service(str(tmp_path / "money.db"))
+    service.load_texts([("book.yaml", BOOK)])
+    _, editor = service.create_key("editor")
+    _, other = service.create_key("viewer", "iqiyi")
+    client = TestClient(create_site(service))
+    client.cookies.set("reelrights_key", editor)
+    form = client.get("/ui/sales")
+    assert form.status_code == 200 and "Import a sales report" in form.text
+    sent = client.post("/ui/sales", files={"file": ("q1.csv", SALES.encode(), "text/csv")})
+    assert sent.status_code == 200 and "no-exchange-rate" in sent.text and "no-grant" in sent.text
+    bad = client.post("/ui/sales", files={"file": ("b.csv", b"licensee,title\nx,y\n", "text/csv")})
+    assert bad.status_code == 422 and "missing column" in bad.text
+    page = client.get("/ui/contracts/sohu-svod/statement?period=2017-Q1")
+    assert page.status_code == 200 and "20000.00" in page.text  # 2 x 50000 USD at 20%
+    pdf = client.get("/ui/contracts/sohu-svod/statement.pdf?period=2017-Q1")
+    assert pdf.content.startswith(b"%PDF")
+    ledger = client.get("/ui/payments?today=2016-01-01")
+    assert "fee instalment 2 of 2" in ledger.text
+    client.cookies.set("reelrights_key", other)
+    assert client.get("/ui/contracts/sohu-svod/statement?period=2017-Q1").status_code == 404
+    assert "fee instalment" not in client.get("/ui/payments").text

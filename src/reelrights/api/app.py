@@ -1,12 +1,15 @@
-"""The FastAPI application: authentication, roles, party scoping, and the routes.
+"""The FastAPI application: authentication, request bodies, and the routes.
 
-Every request but ``/health`` and ``/version`` carries ``Authorization: Bearer KEY``. A key
-has a role (``admin`` > ``editor`` > ``viewer``) and may be bound to a party: such a key sees
-only contracts where its party is licensor or licensee, and asks avails only as that party.
-No key, a wrong key or a revoked one: 401; a key without the role: 403; another party's
-contract: 404, as if it did not exist.
+Every request but ``/health`` and ``/version`` carries ``Authorization: Bearer KEY``. Who
+may do what (roles ``admin`` > ``editor`` > ``viewer``, keys bound to a party) is decided
+by the service's permissions (:mod:`reelrights.service.permissions`), which the web UI
+asks too: this module only turns its answers into HTTP. No key, a wrong key or a revoked
+one: 401 (429 after too many wrong keys); a key without the right: 403; another party's
+contract: 404, as if it did not exist. A request body is read only after its key is
+checked, and only up to a limit (:mod:`reelrights.api.bodies`).
 """
 
+import inspect
 import io
 import json
 import logging
@@ -15,29 +18,36 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from pydantic_core import PydanticSerializationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from reelrights import __version__
 from reelrights.api import schemas as s
+from reelrights.api.bodies import BodyGuard, Gate, Scope
 from reelrights.api.extract import add_routes as add_extract_routes
+from reelrights.api.money import money_router
 from reelrights.api.search import search_router
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, RightsConflict, Service
+from reelrights.service.permissions import NotFound, Permissions, Refused
+from reelrights.service.signin import TooManyAttempts
 
 log = logging.getLogger("reelrights.api")
-RANK = {"viewer": 0, "editor": 1, "admin": 2}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": s.ErrorOut, "description": "A body that is not JSON"},
     401: {"model": s.ErrorOut, "description": "No key, a wrong key or a revoked key"},
     403: {"model": s.ErrorOut, "description": "The key's role or party does not allow it"},
+    413: {"model": s.ErrorOut, "description": "A request body over its limit"},
     422: {"model": s.ErrorOut, "description": "Bad input, with field-level messages"},
+    429: {"model": s.ErrorOut, "description": "Too many wrong keys lately: wait Retry-After"},
 }
+OPEN_PATHS = frozenset({"/health", "/version", "/openapi.json", "/docs", "/redoc"})
 
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
@@ -58,26 +68,48 @@ def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
     return out
 
 
-def _key_of(request: Request) -> ApiKey:
-    service: Service = request.app.state.service
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    row = service.verify_key(token.strip()) if scheme.lower() == "bearer" else None
+def client_address(scope: Scope) -> str | None:
+    """The address the request came from (a proxy's, behind one)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+def verified(service: Service, token: str, scope: Scope) -> ApiKey | None:
+    """The key row for ``token``, or None; too many wrong keys lately: 429."""
+    try:
+        return service.verify_key(token, client=client_address(scope))
+    except TooManyAttempts as refusal:
+        raise HTTPException(
+            429, str(refusal), headers={"Retry-After": str(refusal.retry_after)}
+        ) from None
+
+
+def _bearer_key(service: Service, scope: Scope, headers: Any) -> ApiKey:
+    """The API key of a request (from its Authorization header), or 401."""
+    state = scope.setdefault("state", {})
+    if state.get("key") is not None:  # checked already, before its body was read
+        key: ApiKey = state["key"]
+        return key
+    scheme, _, token = str(headers.get("authorization", "")).partition(" ")
+    row = verified(service, token.strip(), scope) if scheme.lower() == "bearer" else None
     if row is None:
         raise HTTPException(
             401,
             "a valid API key is needed: Authorization: Bearer KEY",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    request.state.key_id = row.id
+    state["key"], state["key_id"] = row, row.id
     return row
+
+
+def _key_of(request: Request) -> ApiKey:
+    return _bearer_key(request.app.state.service, request.scope, request.headers)
 
 
 def _role(needed: str) -> Callable[[Request], ApiKey]:
     def check(request: Request) -> ApiKey:
         key = _key_of(request)
-        if RANK[key.role] < RANK[needed]:
-            raise HTTPException(403, f"this needs the {needed} role; the key is {key.role}")
+        Permissions.of(key).require(needed)
         return key
 
     return check
@@ -85,12 +117,13 @@ def _role(needed: str) -> Callable[[Request], ApiKey]:
 
 XML_TYPE = "application/xml"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_FEED_BYTES = 512 * 1024 * 1024
 
 Viewer = Annotated[ApiKey, Depends(_role("viewer"))]
 Editor = Annotated[ApiKey, Depends(_role("editor"))]
 Admin = Annotated[ApiKey, Depends(_role("admin"))]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+Filter = Annotated[str | None, Query(max_length=s.MAX_ID)]
+PathId = Annotated[str, Path(max_length=s.MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 
 
@@ -103,6 +136,40 @@ def create_app(service: Service) -> FastAPI:
         "available, and why not.",
     )
     app.state.service = service
+
+    async def bearer_gate(scope: Scope) -> None:
+        await run_in_threadpool(_bearer_key, service, scope, Headers(scope=scope))
+
+    def gate_of(path: str) -> Gate | None:
+        """Who may send a body to ``path``: the web UI adds its own gates (see
+        ``app.state.gates``); every other path needs an API key."""
+        if path in OPEN_PATHS:
+            return None
+        for prefix, gate in app.state.gates:
+            if path.startswith(prefix):
+                return gate  # type: ignore[no-any-return]
+        return bearer_gate
+
+    app.state.gates = []
+    # Added before the logging middleware, so it sits inside it, next to the routes.
+    app.add_middleware(BodyGuard, gates=gate_of)
+
+    async def as_http(request: Request, error: HTTPException) -> Response:
+        """Answer with the handler of HTTPException (the web UI's pages under /ui/)."""
+        for kind in type(error).__mro__:
+            handler = app.exception_handlers.get(kind)
+            if handler is not None:
+                answer = handler(request, error)
+                return await answer if inspect.isawaitable(answer) else answer
+        raise error  # pragma: no cover - FastAPI always registers one
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, error: Refused) -> Response:
+        return await as_http(request, HTTPException(403, str(error)))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, error: NotFound) -> Response:
+        return await as_http(request, HTTPException(404, str(error)))
 
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, error: InvalidInput) -> JSONResponse:
@@ -142,27 +209,14 @@ def create_app(service: Service) -> FastAPI:
                     "path": request.url.path,
                     "status": response.status_code,
                     "ms": round((time.perf_counter() - started) * 1000, 2),
-                    "key": getattr(request.state, "key_id", None),
+                    "key": request.scope.get("state", {}).get("key_id"),
                 }
             )
         )
         return response
 
-    def unscoped(key: ApiKey, what: str) -> None:
-        if key.party is not None:
-            raise HTTPException(403, f"a key bound to party '{key.party}' cannot {what}")
-
-    def visible(key: ApiKey, contract: Contract) -> bool:
-        return key.party is None or key.party in (contract.licensor, contract.licensee)
-
     def contract_for(key: ApiKey, contract_id: str) -> Contract:
-        try:
-            contract = service.contract(contract_id)
-        except InvalidInput:
-            contract = None
-        if contract is None or not visible(key, contract):
-            raise HTTPException(404, f"no contract '{contract_id}'")
-        return contract
+        return service.readable_contract(key, contract_id)
 
     def contract_out(contract: Contract) -> dict[str, Any]:
         return service.render_contracts([contract])[0]
@@ -181,7 +235,7 @@ def create_app(service: Service) -> FastAPI:
 
     @app.get("/parties", response_model=s.PartyPage, responses=RESPONSES, tags=["catalog"])
     def parties(
-        _: Viewer, q: str | None = None, limit: Limit = 100, offset: Offset = 0
+        _: Viewer, q: Filter = None, limit: Limit = 100, offset: Offset = 0
     ) -> dict[str, Any]:
         found = [
             p for p in service.parties() if not q or q.lower() in (p.id + " " + p.name).lower()
@@ -208,8 +262,8 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/titles", response_model=s.TitlePage, responses=RESPONSES, tags=["catalog"])
     def titles(
         _: Viewer,
-        q: str | None = None,
-        kind: str | None = None,
+        q: Filter = None,
+        kind: Filter = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
@@ -230,7 +284,7 @@ def create_app(service: Service) -> FastAPI:
         responses={**RESPONSES, 404: {"model": s.ErrorOut}},
         tags=["catalog"],
     )
-    def title(_: Viewer, title_id: str) -> dict[str, Any]:
+    def title(_: Viewer, title_id: PathId) -> dict[str, Any]:
         catalog = service.catalog()
         found = catalog.get(title_id)
         if found is None:
@@ -244,15 +298,16 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/contracts", response_model=s.ContractPage, responses=RESPONSES, tags=["contracts"])
     def contracts(
         key: Viewer,
-        party: str | None = None,
-        status: str | None = None,
-        title: str | None = None,
+        party: Filter = None,
+        status: Filter = None,
+        title: Filter = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
-        if key.party is not None and party not in (None, key.party):
+        any_match, party = Permissions.of(key).contract_party(party)
+        if not any_match:
             return {"total": 0, "limit": limit, "offset": offset, "items": []}
-        total, page = service.contract_page(key.party or party, status, title, limit, offset)
+        total, page = service.contract_page(party, status, title, limit, offset)
         return {
             "total": total,
             "limit": limit,
@@ -266,7 +321,7 @@ def create_app(service: Service) -> FastAPI:
         responses={**RESPONSES, 404: {"model": s.ErrorOut}},
         tags=["contracts"],
     )
-    def contract(key: Viewer, contract_id: str) -> dict[str, Any]:
+    def contract(key: Viewer, contract_id: PathId) -> dict[str, Any]:
         return contract_out(contract_for(key, contract_id))
 
     @app.get(
@@ -275,7 +330,7 @@ def create_app(service: Service) -> FastAPI:
         responses={**RESPONSES, 404: {"model": s.ErrorOut}},
         tags=["contracts"],
     )
-    def grants(key: Viewer, contract_id: str) -> list[dict[str, Any]]:
+    def grants(key: Viewer, contract_id: PathId) -> list[dict[str, Any]]:
         grants_out: list[dict[str, Any]] = contract_out(contract_for(key, contract_id)).get(
             "grants", []
         )
@@ -287,7 +342,7 @@ def create_app(service: Service) -> FastAPI:
         responses={**RESPONSES, 404: {"model": s.ErrorOut}},
         tags=["contracts"],
     )
-    def holdbacks(key: Viewer, contract_id: str) -> list[dict[str, Any]]:
+    def holdbacks(key: Viewer, contract_id: PathId) -> list[dict[str, Any]]:
         holdbacks_out: list[dict[str, Any]] = contract_out(contract_for(key, contract_id)).get(
             "holdbacks", []
         )
@@ -311,12 +366,6 @@ def create_app(service: Service) -> FastAPI:
         tags=["contracts"],
     )
     def create_contract(key: Editor, body: s.ContractIn) -> dict[str, Any]:
-        if key.party is not None and key.party not in (body.licensor, body.licensee):
-            raise HTTPException(
-                403,
-                f"a key bound to party '{key.party}' can only create "
-                "contracts where that party is licensor or licensee",
-            )
         with service.acting(Acting.of_key(key)):
             return contract_out(service.create_contract(document(body)))
 
@@ -326,12 +375,8 @@ def create_app(service: Service) -> FastAPI:
         responses={**RESPONSES, 404: {"model": s.ErrorOut}},
         tags=["contracts"],
     )
-    def update_contract(key: Editor, contract_id: str, body: s.ContractUpdate) -> dict[str, Any]:
+    def update_contract(key: Editor, contract_id: PathId, body: s.ContractUpdate) -> dict[str, Any]:
         contract_for(key, contract_id)
-        if key.party is not None and key.party not in (body.licensor, body.licensee):
-            raise HTTPException(
-                403, f"a key bound to party '{key.party}' must stay a party to the contract"
-            )
         with service.acting(Acting.of_key(key)):
             return contract_out(service.update_draft(contract_id, document(body)))
 
@@ -341,7 +386,7 @@ def create_app(service: Service) -> FastAPI:
         responses={**RESPONSES, 404: {"model": s.ErrorOut}, 409: {"model": s.ConflictOut}},
         tags=["contracts"],
     )
-    def execute(key: Editor, contract_id: str) -> dict[str, Any]:
+    def execute(key: Editor, contract_id: PathId) -> dict[str, Any]:
         contract_for(key, contract_id)
         with service.acting(Acting.of_key(key)):
             return contract_out(service.execute(contract_id))
@@ -352,22 +397,16 @@ def create_app(service: Service) -> FastAPI:
         responses={**RESPONSES, 404: {"model": s.ErrorOut}},
         tags=["contracts"],
     )
-    def terminate(key: Editor, contract_id: str, body: s.TerminateIn) -> dict[str, Any]:
+    def terminate(key: Editor, contract_id: PathId, body: s.TerminateIn) -> dict[str, Any]:
         contract_for(key, contract_id)
         with service.acting(Acting.of_key(key)):
             return contract_out(service.terminate(contract_id, body.date))
 
     # -- avails ----------------------------------------------------------------------------
 
-    def as_party(key: ApiKey, licensor: str) -> None:
-        if key.party is not None and key.party != licensor:
-            raise HTTPException(
-                403, f"a key bound to party '{key.party}' asks avails only as that party"
-            )
-
     @app.post("/avails", response_model=s.AvailsOut, responses=RESPONSES, tags=["avails"])
     def avails(key: Viewer, body: s.AvailsIn) -> dict[str, Any]:
-        as_party(key, body.licensor)
+        Permissions.of(key).require_asking_as(body.licensor)
         request = service.request(
             body.licensor,
             body.titles,
@@ -378,12 +417,12 @@ def create_app(service: Service) -> FastAPI:
             body.languages,
             body.exclusive,
         )
-        return service.avails(request).to_json()
+        return service.redact_report(key, service.avails(request)).to_json()
 
     @app.post("/avails/grid", response_model=s.GridOut, responses=RESPONSES, tags=["avails"])
     def grid(key: Viewer, body: s.GridIn) -> dict[str, Any]:
-        as_party(key, body.licensor)
-        return service.grid(
+        Permissions.of(key).require_asking_as(body.licensor)
+        answer = service.grid(
             body.licensor,
             body.title,
             body.start,
@@ -394,6 +433,7 @@ def create_app(service: Service) -> FastAPI:
             body.media,
             body.territories,
         )
+        return service.redact_grid(key, answer)
 
     app.include_router(search_router(service, _role("viewer"), RESPONSES))
 
@@ -407,7 +447,6 @@ def create_app(service: Service) -> FastAPI:
         tags=["sheets"],
     )
     def upload(key: Editor, body: s.SheetIn) -> dict[str, Any]:
-        unscoped(key, "load deal sheets")
         with service.acting(Acting.of_key(key)):
             result = service.load_texts([(body.filename, body.content)])
         return {
@@ -441,14 +480,10 @@ def create_app(service: Service) -> FastAPI:
     ) -> dict[str, Any]:
         """Check a MovieLabs Avails XML feed or EMA spreadsheet (the request body) and
         import it, all or nothing."""
-        unscoped(key, "import Avails feeds")
-        body = await request.body()
+        Permissions.of(key).require_unbound("import Avails feeds")
+        body = await request.body()  # at most MAX_FEED_BYTES: see api.bodies
         if not body:
             raise InvalidInput([Problem("the request body is empty: send the feed", field="body")])
-        if len(body) > MAX_FEED_BYTES:
-            raise InvalidInput(
-                [Problem(f"a feed may be at most {MAX_FEED_BYTES} bytes", field="body")]
-            )
         with service.acting(Acting.of_key(key)):
             result = await run_in_threadpool(service.import_feeds, [(filename, io.BytesIO(body))])
         return {"status": "imported", **result.to_json()}
@@ -469,7 +504,7 @@ def create_app(service: Service) -> FastAPI:
     ) -> Response:
         """The book's licenses as Avails XML or an EMA workbook; what Avails cannot say is
         counted in the ``X-Not-Exportable`` header and listed in ``X-Not-Exportable-First``."""
-        unscoped(key, "export the whole book")
+        Permissions.of(key).require_unbound("export the whole book")
         exported = service.export_avails(format, version)
         headers = {
             "X-Not-Exportable": str(len(exported.not_exportable)),
@@ -485,19 +520,26 @@ def create_app(service: Service) -> FastAPI:
             headers=headers,
         )
 
-    @app.get("/export", response_class=PlainTextResponse, responses=RESPONSES, tags=["sheets"])
-    def export(key: Viewer) -> str:
-        unscoped(key, "export the whole book")
-        return service.export_sheet()
+    @app.get(
+        "/export",
+        response_class=Response,
+        responses={**RESPONSES, 200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+        tags=["sheets"],
+    )
+    def export(key: Viewer) -> Response:
+        """The whole book as one YAML deal sheet (errors are JSON, as everywhere)."""
+        Permissions.of(key).require_unbound("export the whole book")
+        return PlainTextResponse(service.export_sheet())
 
     @app.get("/changes", response_model=s.ChangePage, responses=RESPONSES, tags=["changes"])
     def changes(
-        _: Admin,
-        entity: str | None = None,
-        entity_id: str | None = None,
+        key: Admin,
+        entity: Filter = None,
+        entity_id: Filter = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
+        Permissions.of(key).require_changes()
         found = service.history(entity, entity_id, limit=None)
         page = found[offset : offset + limit]
         return {
@@ -507,6 +549,7 @@ def create_app(service: Service) -> FastAPI:
             "items": [c.to_json() for c in page],
         }
 
+    app.include_router(money_router(service, _role), responses=RESPONSES)
     add_extract_routes(app, service, _role("viewer"), _role("editor"), RESPONSES)
     return app
 

@@ -1,14 +1,40 @@
-"""Request and response schemas of the REST API (pydantic)."""
+"""Request and response schemas of the REST API (pydantic).
+
+Every text field of a request has a bounded length (a longer one is a 422 naming the
+field, and the value is not echoed back): ids and names :data:`MAX_ID` characters, codes
+(media, territories, languages, groups, relative dates) :data:`MAX_CODE`, lists
+:data:`MAX_ITEMS` entries, grants and holdbacks :data:`MAX_RIGHTS` per contract (a larger
+deal is a deal sheet: ``POST /sheets``). Dates are calendar dates written ``YYYY-MM-DD``:
+a number (seconds since 1970 to pydantic) is refused.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date as Day
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from reelrights.domain.ids import ID_PATTERN, MAX_ID_LENGTH, RULE
 
+MAX_ID = MAX_ID_LENGTH
+MAX_CODE = 100
+MAX_ITEMS = 1000
+MAX_RIGHTS = 200
+
+
+def _iso_day(value: Any) -> Any:
+    """Only a ``YYYY-MM-DD`` text (or a date) is a date: never a number or a timestamp."""
+    if isinstance(value, Day) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+IsoDay = Annotated[Day, BeforeValidator(_iso_day)]
 Id = Annotated[
     str,
     Field(
@@ -17,23 +43,51 @@ Id = Annotated[
 ]
 """A party, title or contract id (docs/api.md, "Ids"): the one pattern of the domain."""
 
-Languages = Literal["all"] | list[str] | dict[str, list[str]]
+Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
+Codes = Annotated[list[Code], Field(min_length=1, max_length=MAX_ITEMS)]
+Ids = Annotated[list[Id], Field(min_length=1, max_length=MAX_ITEMS)]
+Languages = (
+    Literal["all"]
+    | Annotated[list[Code], Field(max_length=MAX_ITEMS)]
+    | Annotated[dict[Code, Annotated[list[Code], Field(max_length=MAX_ITEMS)]], Field(max_length=4)]
+)
 
 
 class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: float | str
+    amount: float | Annotated[str, Field(max_length=MAX_CODE)]
     currency: str = Field(min_length=3, max_length=3)
+
+
+class InstalmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due: Day
+    amount: float | str
+
+
+class TierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upto: float | str | None = None
+    rate: float | str
+
+
+class ShareIn(BaseModel):
+    """A revenue-share entry: its media and territories (all if absent), a rate or tiers."""
+
+    model_config = ConfigDict(extra="forbid")
+    media: list[str] | None = None
+    territories: list[str] | None = None
+    rate: float | str | list[TierIn]
 
 
 class HoldbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    titles: list[Id] = Field(min_length=1)
-    media: list[str] = Field(min_length=1)
-    territories: list[str] = Field(min_length=1)
+    titles: Ids
+    media: Codes
+    territories: Codes
     languages: Languages = "all"
-    start: str | None = None
-    end: str | None = None
+    start: Code | None = None
+    end: Code | None = None
     extra: dict[str, Any] | None = None
 
 
@@ -48,12 +102,15 @@ class ContractUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     licensor: Id | None = None
     licensee: Id
-    signed: Day | None = None
+    signed: IsoDay | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3)
     fee: MoneyIn | None = None
+    payments: list[InstalmentIn] | None = None
     minimum_guarantee: MoneyIn | None = None
-    revenue_share: float | None = None
-    grants: list[GrantIn] = []
-    holdbacks: list[HoldbackIn] = []
+    revenue_share: float | str | list[ShareIn] | None = None
+    reporting: Literal["monthly", "quarterly", "half-yearly", "yearly"] | None = None
+    grants: list[GrantIn] = Field([], max_length=MAX_RIGHTS)
+    holdbacks: list[HoldbackIn] = Field([], max_length=MAX_RIGHTS)
     extra: dict[str, Any] | None = None
 
 
@@ -66,7 +123,7 @@ class ContractIn(ContractUpdate):
 
 class TerminateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date: Day | None = Field(None, description="In force until the day before; none: void.")
+    date: IsoDay | None = Field(None, description="In force until the day before; none: void.")
 
 
 class AvailsIn(BaseModel):
@@ -74,12 +131,12 @@ class AvailsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     licensor: Id
-    titles: list[Id] = Field(min_length=1)
-    media: list[str] = Field(min_length=1)
-    territories: list[str] = Field(min_length=1)
+    titles: Ids
+    media: Codes
+    territories: Codes
     languages: Languages = "all"
-    start: Day
-    end: Day | None = None
+    start: IsoDay
+    end: IsoDay | None = None
     exclusive: bool = False
 
 
@@ -89,11 +146,11 @@ class GridIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     licensor: Id
     title: Id
-    start: Day
-    end: Day | None = None
+    start: IsoDay
+    end: IsoDay | None = None
     exclusive: bool = False
-    media: list[str] = ["ALL_MEDIA"]
-    territories: list[str] = ["WORLD"]
+    media: Codes = ["ALL_MEDIA"]
+    territories: Codes = ["WORLD"]
     match: Literal["cover", "overlap"] = "cover"
     min_days: int = Field(1, ge=1, le=100_000)
 
@@ -120,7 +177,7 @@ class UnavailableOut(BoxOut):
 
 class WarningOut(BoxOut):
     code: str
-    contract: str
+    contract: str | None
 
 
 class AvailsOut(BaseModel):
@@ -160,9 +217,12 @@ class ContractOut(BaseModel):
     status: str
     signed: str | None = None
     terminated: str | None = None
+    currency: str | None = None
     fee: dict[str, Any] | None = None
+    payments: list[dict[str, Any]] | None = None
     minimum_guarantee: dict[str, Any] | None = None
-    revenue_share: str | None = None
+    revenue_share: str | list[dict[str, Any]] | None = None
+    reporting: str | None = None
     grants: list[dict[str, Any]] = []
     holdbacks: list[dict[str, Any]] = []
     extra: dict[str, Any] | None = None

@@ -5,13 +5,14 @@ as that party."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date as Day
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelrights.api.schemas import IsoDay
 from reelrights.service import ApiKey, Service
+from reelrights.service.permissions import Permissions
 
 Languages = Literal["all"] | list[str] | dict[str, list[str]]
 
@@ -24,8 +25,8 @@ class SearchIn(BaseModel):
     media: list[str] = Field(min_length=1, max_length=100)
     territories: list[str] = Field(min_length=1, max_length=300)
     languages: Languages = "all"
-    start: Day
-    end: Day | None = None
+    start: IsoDay
+    end: IsoDay | None = None
     exclusive: bool = False
     match: Literal["cover", "overlap"] = "cover"
     min_days: int | None = Field(None, ge=1, le=1_000_000)
@@ -68,8 +69,8 @@ class NextIn(BaseModel):
     media: list[str] = Field(min_length=1, max_length=100)
     territories: list[str] = Field(min_length=1, max_length=300)
     languages: Languages = "all"
-    start: Day
-    end: Day | None = None
+    start: IsoDay
+    end: IsoDay | None = None
     exclusive: bool = False
 
 
@@ -90,10 +91,7 @@ def search_router(
 
     def as_party(key: ApiKey, licensor: str) -> str:
         party = service.party_id(licensor, "licensor")
-        if key.party is not None and key.party != party:
-            raise HTTPException(
-                403, f"a key bound to party '{key.party}' asks avails only as that party"
-            )
+        Permissions.of(key).require_asking_as(party)
         return party
 
     @router.post("/avails/search", response_model=SearchOut, responses=responses)

@@ -26,6 +26,7 @@ import yaml
 from rich.console import Console
 
 from reelrights.cli.common import print_report, progress_bar
+from reelrights.cli.demo_money import show_money
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import Acting, RightsConflict, Service
 
@@ -367,6 +368,7 @@ def run_demo(db: str | None, n_titles: int, n_contracts: int, out: Console, err:
         if shutil.which("reelrights") is None and beside.exists():
             command = str(beside)  # the virtual environment is not active: say where it is
         where = target if "://" in target else str(Path(target).resolve())
+        show_money(service, out, f"{command} --db {where}")
         out.print(
             "Ask your own questions of the demo database; first point reelrights at it:\n"
             f"  export REELRIGHTS_DB={where}\n"

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from reelrights import __version__
+from reelrights.cli import money as money_cli
 from reelrights.cli.common import (
     Db,
     Json,
@@ -604,6 +605,9 @@ def serve(
         log_level="info",
         access_log=False,  # the API logs each request once, as one JSON line
     )
+
+
+money_cli.register(app)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
+from reelrights.domain.money import Instalment, ShareEntry
 from reelrights.domain.terms import FOREVER, DateBound, from_end, to_start
 
 STATUSES = ("draft", "hold", "executed", "terminated")
@@ -84,10 +85,30 @@ class Contract:
     terminated: date | None = None
     fee: Money | None = None
     minimum_guarantee: Money | None = None
-    revenue_share: Decimal | None = None
+    revenue_share: tuple[ShareEntry, ...] = ()
     grants: tuple[Grant, ...] = ()
     holdbacks: tuple[Holdback, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    currency: str | None = None  # the contract currency; None: the fee's, else the MG's
+    payments: tuple[Instalment, ...] = ()  # the fee's schedule
+    reporting: str = "quarterly"  # how often it is statemented (docs/semantics.md rule 17)
+
+    @property
+    def money_currency(self) -> str | None:
+        """The currency amounts owed under this contract are stated in."""
+        if self.currency is not None:
+            return self.currency
+        for money in (self.fee, self.minimum_guarantee):
+            if money is not None:
+                return money.currency
+        return None
+
+    def share_of(self, medium_bit: int, country_bit: int) -> int | None:
+        """The index of the first ``revenue_share`` entry that rates this cell."""
+        for index, entry in enumerate(self.revenue_share):
+            if entry.covers(medium_bit, country_bit):
+                return index
+        return None
 
     @property
     def rights(self) -> tuple[Grant | Holdback, ...]:

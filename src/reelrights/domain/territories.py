@@ -174,6 +174,18 @@ def country_name(code: str) -> str:
 
 
 @cache
+def _country_labels() -> dict[str, str]:
+    """Every folded country name and code, with the label a suggestion shows (built once:
+    an unknown territory must cost little, whatever a request sends)."""
+    labels: dict[str, str] = {}
+    for name, code in country_names().items():
+        labels.setdefault(name, f"{code} {country_name(code)}")
+    for code in COUNTRY_BIT:
+        labels.setdefault(code.lower(), f"{code} {country_name(code)}")
+    return labels
+
+
+@cache
 def builtin_groups() -> dict[str, int]:
     """The built-in groups as masks (they read M49 regions, so they are built once, late)."""
     plain = Geography()
@@ -233,12 +245,7 @@ class Geography:
         raise CodeError(f"unknown territory '{raw}'{self._did_you_mean(raw)}")
 
     def _did_you_mean(self, raw: str) -> str:
-        names = country_names()
-        labels: dict[str, str] = {}
-        for name, code in names.items():
-            labels.setdefault(name, f"{code} {country_name(code)}")
-        for code in COUNTRY_BIT:
-            labels.setdefault(code.lower(), f"{code} {country_name(code)}")
+        labels = dict(_country_labels())
         for group in (*BUILTIN_GROUPS, *m49_regions()[0], *(g.upper() for g in self.groups)):
             labels.setdefault(_fold(group.replace("_", " ")), group)
         near = difflib.get_close_matches(_fold(raw), list(labels), n=8, cutoff=0.7)

@@ -91,11 +91,12 @@ class Unavailable:
 
 @dataclass(frozen=True, slots=True)
 class Warning:
-    """Part of a request that is available but flagged (``held-for-negotiation``)."""
+    """Part of a request that is available but flagged (``held-for-negotiation``); the
+    contract is None only where it is hidden from the reader."""
 
     box: Box
     code: str
-    contract: str
+    contract: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,5 +178,5 @@ def build_report(
     if len(blocked) > 1:
         blocked.sort(key=lambda u: (_order(u.box), _RANK[u.reason], u.contract or ""))
     if len(flagged) > 1:
-        flagged.sort(key=lambda w: (w.contract, _order(w.box)))
+        flagged.sort(key=lambda w: (w.contract or "", _order(w.box)))
     return AvailsReport(tuple(free), tuple(blocked), tuple(flagged))

@@ -28,17 +28,25 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
-import pycountry
 import yaml
 
 from reelrights.domain.contracts import STATUSES, Contract, Grant, Holdback, Money, Party
 from reelrights.domain.ids import id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import MediaTaxonomy
+from reelrights.domain.money import (
+    REPORTING,
+    Instalment,
+    ShareEntry,
+    Tier,
+    currency_code,
+    minor_unit,
+    parse_amount,
+)
 from reelrights.domain.problems import CodeError, Problem
 from reelrights.domain.terms import DateBound, parse_date
 from reelrights.domain.territories import COUNTRY_BIT, Geography
@@ -71,9 +79,12 @@ CONTRACT_FIELDS = {
     "status",
     "signed",
     "terminated",
+    "currency",
     "fee",
+    "payments",
     "minimum_guarantee",
     "revenue_share",
+    "reporting",
     "grants",
     "holdbacks",
     "extra",
@@ -225,25 +236,33 @@ class _Reader:
         if data is None:
             return None
         amount = self.decimal(data.get("amount"), (*path, "amount"))
-        currency = self.text(data.get("currency"), (*path, "currency"))
-        if currency is not None:
-            currency = currency.upper()
-            if pycountry.currencies.get(alpha_3=currency) is None:
-                self.problem((*path, "currency"), f"unknown currency '{currency}' (ISO 4217)")
-                return None
+        currency = self.currency(data.get("currency"), (*path, "currency"), required=True)
         if amount is None or currency is None:
             return None
+        if amount < 0:
+            self.problem((*path, "amount"), "must not be negative")
+            return None
+        if _too_fine(amount, currency):
+            self.problem((*path, "amount"), f"finer than the minor unit of {currency}")
+            return None
         return Money(amount, currency)
+
+    def currency(self, value: Any, path: Path, required: bool = False) -> str | None:
+        text = self.text(value, path, required=required)
+        if text is None:
+            return None
+        code: str | None = self.convert(path, lambda: currency_code(text))
+        return code
 
     def decimal(self, value: Any, path: Path) -> Decimal | None:
         if value is None:
             self.problem(path, "missing")
             return None
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            self.problem(path, f"'{value}' is not a number")
+        if isinstance(value, dict | list):
+            self.problem(path, f"expected a number, got {_kind(value)}")
             return None
+        result: Decimal | None = self.convert(path, lambda: parse_amount(value))
+        return result
 
     def day(self, value: Any, path: Path) -> date | None:
         if value is None:
@@ -566,8 +585,6 @@ def _contract(
     terminated = read.day(data.get("terminated"), (*path, "terminated"))
     if terminated and status != "terminated":
         read.problem((*path, "terminated"), "a termination date needs status: terminated")
-    share = data.get("revenue_share")
-    revenue_share = read.decimal(share, (*path, "revenue_share")) if share is not None else None
     grants = []
     for i, item in enumerate(read.list_of(data.get("grants") or [], (*path, "grants"))):
         grant = _right(read, item, (*path, "grants", i), media, geography, True)
@@ -582,6 +599,29 @@ def _contract(
         read.problem((*path, "grants"), "a contract needs at least one grant or holdback")
     fee = read.money(data.get("fee"), (*path, "fee"))
     guarantee = read.money(data.get("minimum_guarantee"), (*path, "minimum_guarantee"))
+    currency = read.currency(data.get("currency"), (*path, "currency"))
+    money_currency = currency or (fee.currency if fee else None)
+    money_currency = money_currency or (guarantee.currency if guarantee else None)
+    for key, money in (("fee", fee), ("minimum_guarantee", guarantee)):
+        if money is not None and money_currency is not None and money.currency != money_currency:
+            read.problem(
+                (*path, key, "currency"),
+                f"{money.currency} differs from the contract currency {money_currency}",
+            )
+    payments = _payments(read, data.get("payments"), (*path, "payments"), fee, money_currency)
+    revenue_share = _revenue_share(
+        read, data.get("revenue_share"), (*path, "revenue_share"), media, geography
+    )
+    if revenue_share and money_currency is None:
+        read.problem((*path, "currency"), "a revenue share needs a contract currency")
+    reporting = (
+        read.text(data.get("reporting"), (*path, "reporting"), required=False) or "quarterly"
+    ).lower()
+    if reporting not in REPORTING:
+        read.problem(
+            (*path, "reporting"),
+            f"unknown reporting '{reporting}' (expected one of {', '.join(REPORTING)})",
+        )
     if cid is None or licensee is None:
         return None
     return Contract(
@@ -597,7 +637,132 @@ def _contract(
         tuple(grants),
         tuple(holdbacks),
         dict(data.get("extra") or {}),
+        currency,
+        payments,
+        reporting,
     )
+
+
+def _payments(
+    read: _Reader, raw: Any, path: Path, fee: Money | None, currency: str | None
+) -> tuple[Instalment, ...]:
+    """The fee's schedule: dated amounts that add up to the fee exactly."""
+    if raw is None:
+        return ()
+    out: list[Instalment] = []
+    complete = True
+    for i, item in enumerate(read.list_of(raw, path)):
+        where = (*path, i)
+        data = read.mapping(item, where, {"due", "amount"})
+        if data is None:
+            complete = False
+            continue
+        if data.get("due") is None:
+            read.problem((*where, "due"), "missing")
+        due = read.day(data.get("due"), (*where, "due"))
+        amount = read.decimal(data.get("amount"), (*where, "amount"))
+        if amount is not None and amount <= 0:
+            read.problem((*where, "amount"), "must be more than zero")
+            amount = None
+        if amount is not None and currency is not None and _too_fine(amount, currency):
+            read.problem((*where, "amount"), f"finer than the minor unit of {currency}")
+        if due is None or amount is None:
+            complete = False
+            continue
+        out.append(Instalment(due, amount))
+    if fee is None and out:
+        read.problem(path, "a payment schedule needs a fee")
+    elif fee is not None and complete and out:
+        total = sum((p.amount for p in out), Decimal(0))
+        if total != fee.amount:
+            read.problem(
+                path,
+                f"the payments add up to {total}, not to the fee of {fee.amount} {fee.currency}",
+            )
+    return tuple(out)
+
+
+def _too_fine(amount: Decimal, currency: str) -> bool:
+    exponent = amount.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and -exponent > minor_unit(currency)
+
+
+def _rate(read: _Reader, raw: Any, path: Path) -> Decimal | None:
+    rate = read.decimal(raw, path)
+    if rate is not None and not Decimal(0) <= rate <= Decimal(1):
+        read.problem(path, f"a rate is a fraction between 0 and 1, got {rate}")
+        return None
+    return rate
+
+
+def _revenue_share(
+    read: _Reader, raw: Any, path: Path, media: MediaTaxonomy, geography: Geography
+) -> tuple[ShareEntry, ...]:
+    """``revenue_share``: a plain rate (one entry for everything) or a list of entries
+    ``{media, territories, rate}`` whose rate may be tiers ``[{upto, rate}, ..., {rate}]``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        rate = _rate(read, raw, path)
+        return () if rate is None else (ShareEntry.flat(rate),)
+    out: list[ShareEntry] = []
+    for i, item in enumerate(raw):
+        where = (*path, i)
+        data = read.mapping(item, where, {"media", "territories", "rate"})
+        if data is None:
+            continue
+        media_mask: int | None = None
+        territory_mask: int | None = None
+        if data.get("media") is not None:
+            codes = read.list_of(data["media"], (*where, "media"))
+            media_mask = read.convert((*where, "media"), partial(media.parse, codes))
+        if data.get("territories") is not None:
+            places = read.list_of(data["territories"], (*where, "territories"))
+            territory_mask = read.convert((*where, "territories"), partial(geography.parse, places))
+        tiers = _tiers(read, data.get("rate"), (*where, "rate"))
+        if tiers:
+            out.append(ShareEntry(tiers, media_mask, territory_mask))
+    return tuple(out)
+
+
+def _tiers(read: _Reader, raw: Any, path: Path) -> tuple[Tier, ...]:
+    if raw is None:
+        read.problem(path, "missing")
+        return ()
+    if not isinstance(raw, list):
+        rate = _rate(read, raw, path)
+        return () if rate is None else (Tier(None, rate),)
+    tiers: list[Tier] = []
+    last: Decimal | None = None
+    for i, item in enumerate(raw):
+        where = (*path, i)
+        data = read.mapping(item, where, {"upto", "rate"})
+        if data is None:
+            return ()
+        rate = _rate(read, data.get("rate"), (*where, "rate"))
+        upto = None
+        is_last = i == len(raw) - 1
+        if data.get("upto") is not None:
+            upto = read.decimal(data.get("upto"), (*where, "upto"))
+            if upto is not None and last is not None and upto <= last:
+                read.problem((*where, "upto"), f"tiers must rise: {upto} is not above {last}")
+                return ()
+            if upto is not None and upto <= 0:
+                read.problem((*where, "upto"), "must be more than zero")
+                return ()
+            if is_last:
+                read.problem((*where, "upto"), "the last tier has no upto (it takes the rest)")
+                return ()
+            last = upto
+        elif not is_last:
+            read.problem((*where, "upto"), "missing (only the last tier takes the rest)")
+            return ()
+        if rate is None:
+            return ()
+        tiers.append(Tier(upto, rate))
+    if not tiers:
+        read.problem(path, "no tiers given")
+    return tuple(tiers)
 
 
 def _right(
@@ -673,11 +838,43 @@ def render_territories(mask: int, geography: Geography) -> list[str]:
     return geography.format(mask)
 
 
+def _number(amount: Decimal) -> Any:
+    """An amount for a sheet: an integer where it is whole, else exact decimal text."""
+    return int(amount) if amount == int(amount) else str(amount)
+
+
 def _money(money: Money | None) -> dict[str, Any] | None:
     if money is None:
         return None
-    amount: Any = int(money.amount) if money.amount == int(money.amount) else str(money.amount)
-    return {"amount": amount, "currency": money.currency}
+    return {"amount": _number(money.amount), "currency": money.currency}
+
+
+def render_share(
+    entries: tuple[ShareEntry, ...], media: MediaTaxonomy, geography: Geography
+) -> Any:
+    """``revenue_share`` as a sheet writes it: a plain rate for one untiered entry that
+    matches everything, else the list of entries (rates as exact decimal text)."""
+    only = entries[0] if len(entries) == 1 else None
+    if only and only.media is None and only.territories is None and len(only.tiers) == 1:
+        return str(only.tiers[0].rate)
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        item: dict[str, Any] = {}
+        if entry.media is not None:
+            item["media"] = render_media(entry.media, media)
+        if entry.territories is not None:
+            item["territories"] = render_territories(entry.territories, geography)
+        if len(entry.tiers) == 1:
+            item["rate"] = str(entry.tiers[0].rate)
+        else:
+            item["rate"] = [
+                {"upto": _number(t.upto), "rate": str(t.rate)}
+                if t.upto is not None
+                else {"rate": str(t.rate)}
+                for t in entry.tiers
+            ]
+        out.append(item)
+    return out
 
 
 def render_right(
@@ -718,11 +915,18 @@ def render_contract(
     for key, value in (("signed", contract.signed), ("terminated", contract.terminated)):
         if value is not None:
             out[key] = value
-    for key, money in (("fee", contract.fee), ("minimum_guarantee", contract.minimum_guarantee)):
-        if money is not None:
-            out[key] = _money(money)
-    if contract.revenue_share is not None:
-        out["revenue_share"] = str(contract.revenue_share)
+    if contract.currency is not None:
+        out["currency"] = contract.currency
+    if contract.fee is not None:
+        out["fee"] = _money(contract.fee)
+    if contract.payments:
+        out["payments"] = [{"due": p.due, "amount": _number(p.amount)} for p in contract.payments]
+    if contract.minimum_guarantee is not None:
+        out["minimum_guarantee"] = _money(contract.minimum_guarantee)
+    if contract.revenue_share:
+        out["revenue_share"] = render_share(contract.revenue_share, media, geography)
+    if contract.reporting != "quarterly":
+        out["reporting"] = contract.reporting
     if contract.grants:
         out["grants"] = [render_right(g, media, geography) for g in contract.grants]
     if contract.holdbacks:

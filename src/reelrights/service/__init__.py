@@ -14,8 +14,9 @@ reports (nothing is stored either).
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
 and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
-contracts) and :mod:`.tables` (CSV and XLSX files safe against formula injection). New jobs
-add a module and a mixin.
+contracts), :mod:`.tables` (CSV and XLSX files safe against formula injection) and
+:mod:`.money` (exchange rates, sales, statements, payments). New jobs add a module and a
+mixin.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
-from reelrights.service.keys import ROLES, ApiKey, KeyJobs
+from reelrights.service.keys import ApiKey, KeyJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
+from reelrights.service.money import MoneyJobs, SalesResult
+from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Permissions, Refused
 from reelrights.service.questions import QuestionJobs
 from reelrights.service.search import NextWindow, SearchAnswer, SearchJobs
+from reelrights.service.signin import TooManyAttempts
 from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
@@ -49,16 +53,22 @@ __all__ = [
     "ImportResult",
     "LoadResult",
     "NextWindow",
+    "NotFound",
+    "Permissions",
     "Progress",
+    "Refused",
     "RightsConflict",
+    "SalesResult",
     "SavedDrafts",
     "SearchAnswer",
     "Service",
+    "TooManyAttempts",
     "missing_database",
 ]
 
 
 class Service(
+    MoneyJobs,
     ContractJobs,
     QuestionJobs,
     SearchJobs,
@@ -67,6 +77,7 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
+    PermissionJobs,
     TableJobs,
     ServiceBase,
 ):

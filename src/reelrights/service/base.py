@@ -18,6 +18,7 @@ from reelrights.domain.media import MediaTaxonomy
 from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Catalog
 from reelrights.engine import ContractCheck, RightsBook
+from reelrights.service.signin import SignInLimiter
 from reelrights.store.repository import KeyRow, Reader, Store, Writer, database_url
 
 Progress = Callable[[str, int, int], None]
@@ -39,17 +40,19 @@ def missing_database(url: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Acting:
-    """Who is acting: a name for the change log, and the API key and party behind it."""
+    """Who is acting: a name for the change log, and the API key, party and role behind
+    it (without a key: the operator, who may do everything)."""
 
     actor: str
     key_id: str | None = None
     party: str | None = None
+    role: str = "admin"
     at: datetime | None = None  # record the changes as made at this time (the demo's past)
 
     @staticmethod
     def of_key(key: KeyRow) -> Acting:
         """A request made with an API key (from the REST API or the web UI)."""
-        return Acting(f"key:{key.id}", key.id, key.party)
+        return Acting(f"key:{key.id}", key.id, key.party, key.role)
 
 
 _acting: ContextVar[Acting | None] = ContextVar("reelrights_acting", default=None)
@@ -133,6 +136,7 @@ class ServiceBase:
         self._state: IndexState | None = None
         self._lock = threading.RLock()
         self._verified: dict[str, str] = {}
+        self._sign_ins = SignInLimiter()
         self._dirty = False  # a load changed the in-memory catalog or groups before failing
 
     def close(self) -> None:

@@ -13,10 +13,12 @@ from reelrights.formats import sheet as sheets
 from reelrights.service.base import RightsConflict, json_safe, lock_keys
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.loading import LoadingJobs
+from reelrights.service.permissions import PermissionJobs, Permissions
 
 
-class ContractJobs(LoadingJobs, ListingJobs):
-    """Creating, changing, checking, executing and terminating contracts."""
+class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
+    """Creating, changing, checking, executing and terminating contracts; when acting for
+    a key, only as :mod:`.permissions` allows."""
 
     def execute(self, contract_id: str) -> Contract:
         """Execute a draft or hold contract, if all its grants are available."""
@@ -32,6 +34,7 @@ class ContractJobs(LoadingJobs, ListingJobs):
             current = reader.contract(contract_id)
         if current is None:
             raise InvalidInput([Problem(f"unknown contract '{contract_id}'", field="contract")])
+        self._require_writable(current)
         allowed = {"executed": ("draft", "hold"), "terminated": ("executed", "terminated")}
         if current.status not in allowed[status]:
             raise InvalidInput(
@@ -99,16 +102,24 @@ class ContractJobs(LoadingJobs, ListingJobs):
         grant by grant, with the avails report of each: nothing is stored. A stored
         contract of the same id is left out of the book while it is checked."""
         contract = self._one_contract({**document, "status": "executed"}, "contract")
+        who = self._who()
+        # Only for a deal the key could store: else it would ask avails as another party.
+        Permissions.of(who).require_write(contract.licensor, contract.licensee)
         state = self._current()
         for role, party in (("licensor", contract.licensor), ("licensee", contract.licensee)):
             if party is not None and party not in state.parties:
                 raise InvalidInput([Problem(f"unknown party '{party}'", field=role)])
         with self._lock:
-            return state.book.check(contract)
+            check = state.book.check(contract)
+        return self.redact_check(who, check)
 
     def create_contract(self, document: dict[str, Any]) -> Contract:
         """Store a new contract from its deal-sheet mapping, as a draft unless it says
         ``hold`` (executing is a separate step, see :meth:`execute`)."""
+        Permissions.of(self._who()).require_write(
+            document.get("licensor") or None, document.get("licensee")
+        )
+        self._require_free_id(str(document.get("id", "")))
         document = {**document, "status": document.get("status") or "draft"}
         if document["status"] not in ("draft", "hold"):
             raise InvalidInput(
@@ -119,12 +130,17 @@ class ContractJobs(LoadingJobs, ListingJobs):
                 ]
             )
         contract = self._one_contract(document, "contract")
-        self.load_sheets([sheets.DealSheet("contract", contracts=[contract])])
+        try:
+            self.load_sheets([sheets.DealSheet("contract", contracts=[contract])])
+        except InvalidInput:
+            self._require_free_id(contract.id)  # created meanwhile by another party
+            raise
         return self.contract(contract.id)
 
     def update_draft(self, contract_id: str, document: dict[str, Any]) -> Contract:
         """Replace a draft's definition (its id and status stay)."""
         current = self.contract(contract_id)
+        self._require_writable(current)
         if current.status != "draft":
             raise InvalidInput(
                 [
@@ -136,6 +152,7 @@ class ContractJobs(LoadingJobs, ListingJobs):
                 ]
             )
         updated = self._one_contract({**document, "id": contract_id, "status": "draft"}, "contract")
+        Permissions.of(self._who()).require_write(updated.licensor, updated.licensee)
         with self._writing(sorted(lock_keys([current, updated]))) as writer:
             state = self._fresh(writer)
             before = state.version

@@ -24,6 +24,7 @@ from reelrights.formats import sheet as sheets
 from reelrights.formats.news import MAX_ARTICLE_BYTES, Extraction, extract_deals, read_article
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
+from reelrights.service.permissions import Permissions
 from reelrights.store.repository import database_url
 
 # The fields of a proposed deal (rule 23's JSON), in order.
@@ -122,7 +123,9 @@ class ExtractJobs(LoadingJobs, ListingJobs):
 
     def save_drafts(self, deals: Sequence[dict[str, Any]]) -> SavedDrafts:
         """Store deals (rule 23's JSON form, as corrected by a person) as draft contracts
-        with the parties and titles they need, all or nothing."""
+        with the parties and titles they need, all or nothing (when acting for a key, an
+        unbound editor's)."""
+        Permissions.of(self._who()).require_load("save drafts")
         if not deals:
             raise InvalidInput([Problem("no deal to save", field="deals")])
         document, _ = self.draft_sheet(deals)

@@ -39,6 +39,7 @@ from reelrights.formats.mddf.mapping import (
     with_offers,
 )
 from reelrights.service.base import Progress, RightsConflict, ServiceBase
+from reelrights.service.permissions import Permissions
 
 OWNER_PREFIX = "avail-owner"
 LATEST = mddf.LATEST
@@ -467,7 +468,9 @@ class FeedJobs(ServiceBase):
         derive_ownership: bool = True,
     ) -> ImportResult:
         """Read, check and store Avails XML feeds and EMA spreadsheets, all or nothing
-        (a path, or a (name, binary file object) pair per feed); see :func:`import_feeds`."""
+        (a path, or a (name, binary file object) pair per feed); see :func:`import_feeds`.
+        When acting for a key, an unbound editor's."""
+        Permissions.of(self._who()).require_load("import Avails feeds")
         named = [s if isinstance(s, tuple) else (str(s), None) for s in sources]
         return import_feeds(self, named, progress, derive_ownership)
 

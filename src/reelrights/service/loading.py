@@ -24,6 +24,7 @@ from reelrights.service.base import (
     json_safe,
     lock_keys,
 )
+from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Writer
 
 
@@ -67,7 +68,9 @@ class LoadingJobs(ServiceBase):
     def load_texts(
         self, texts: Sequence[tuple[str, str]], progress: Progress | None = None
     ) -> LoadResult:
-        """:meth:`load` for (file name, text) pairs."""
+        """:meth:`load` for (file name, text) pairs (an unbound editor's, when acting for a
+        key)."""
+        Permissions.of(self._who()).require_load("load deal sheets")
         media, geography = self.vocabularies()
         parsed = [sheets.parse_sheet(text, name, media, geography) for name, text in texts]
         problems = [p for s in parsed for p in s.problems]

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from reelrights.domain import media as media_codes
 from reelrights.domain import territories as territory_codes
 from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Party
 from reelrights.domain.languages import LanguageSet
+from reelrights.domain.money import Instalment, ShareEntry, Tier
 from reelrights.domain.terms import DateBound
 from reelrights.domain.titles import Catalog, Title
 from reelrights.store import tables as t
@@ -423,6 +425,17 @@ class Reader:
                 rights_by_contract.setdefault(right.contract_id, []).append(right)
         return [_contract_of(r, rights_by_contract.get(r.id, [])) for r in rows]
 
+    def contracts_licensed_to(self, party: str) -> list[Contract]:
+        """The contracts where ``party`` is the licensee, in stored order."""
+        rows = list(
+            self.connection.execute(
+                select(t.contracts)
+                .where(t.contracts.c.licensee_id == party)
+                .order_by(t.contracts.c.seq)
+            )
+        )
+        return self._with_rights(rows)
+
     def contract_page(
         self,
         party: str | None = None,
@@ -508,6 +521,99 @@ class Reader:
     def actors(self) -> set[str]:
         """Everyone who ever changed the book."""
         return set(self.connection.scalars(select(t.changes.c.actor).distinct()))
+
+    # -- money ---------------------------------------------------------------------------
+
+    def rates(self) -> list[tuple[date, str, str, Decimal]]:
+        """Every stored exchange rate: (day, from, to, rate)."""
+        return [
+            (r.day, r.source, r.target, Decimal(r.rate))
+            for r in self.connection.execute(
+                select(t.fx_rates).order_by(
+                    t.fx_rates.c.source, t.fx_rates.c.target, t.fx_rates.c.day
+                )
+            )
+        ]
+
+    def known_sales(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """Which of these sales-line ids are stored, with their contract (None: unmatched)."""
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(list(ids), 900):
+            for row in self.connection.execute(
+                select(t.sales_lines.c.id, t.sales_lines.c.contract_id).where(
+                    t.sales_lines.c.id.in_(chunk)
+                )
+            ):
+                found[row.id] = row.contract_id
+        return found
+
+    def next_sales_seq(self) -> int:
+        return (
+            int(
+                self.connection.scalar(select(func.coalesce(func.max(t.sales_lines.c.seq), 0))) or 0
+            )
+            + 1
+        )
+
+    def sales_of(self, contract_id: str, until: date | None = None) -> list[Any]:
+        """The matched sales lines of a contract (rows), those ending by ``until``."""
+        query = select(*_RATED).where(t.sales_lines.c.contract_id == contract_id)
+        if until is not None:
+            query = query.where(t.sales_lines.c.period_end <= until)
+        return list(self.connection.execute(query))
+
+    def stream_sales(self, until: date | None = None, batch: int = 20_000) -> Iterator[Any]:
+        """Every matched sales line ending by ``until``, grouped by contract (rows)."""
+        query = (
+            select(t.sales_lines.c.contract_id, *_RATED)
+            .where(t.sales_lines.c.contract_id.is_not(None))
+            .order_by(t.sales_lines.c.contract_id)
+        )
+        if until is not None:
+            query = query.where(t.sales_lines.c.period_end <= until)
+        result = self.connection.execution_options(yield_per=batch).execute(query)
+        yield from result
+
+    def unmatched_sales(self, limit: int | None = None) -> list[Any]:
+        query = (
+            select(t.sales_lines)
+            .where(t.sales_lines.c.contract_id.is_(None))
+            .order_by(t.sales_lines.c.seq)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.connection.execute(query))
+
+    def sales_counts(self) -> tuple[int, int]:
+        """(matched, unmatched) sales lines stored."""
+        matched = self.connection.scalar(
+            select(func.count()).where(t.sales_lines.c.contract_id.is_not(None))
+        )
+        unmatched = self.connection.scalar(
+            select(func.count()).where(t.sales_lines.c.contract_id.is_(None))
+        )
+        return int(matched or 0), int(unmatched or 0)
+
+    def contracts_with_sales(self) -> list[str]:
+        return list(
+            self.connection.scalars(
+                select(t.sales_lines.c.contract_id)
+                .where(t.sales_lines.c.contract_id.is_not(None))
+                .distinct()
+                .order_by(t.sales_lines.c.contract_id)
+            )
+        )
+
+    def payments(self, contract_ids: Iterable[str] | None = None) -> list[Any]:
+        """Recorded payments (rows), in the order they were made."""
+        query = select(t.payments).order_by(t.payments.c.day, t.payments.c.id)
+        if contract_ids is None:
+            return list(self.connection.execute(query))
+        return [
+            row
+            for chunk in _chunks(list(set(contract_ids)))
+            for row in self.connection.execute(query.where(t.payments.c.contract_id.in_(chunk)))
+        ]
 
     def counts(self) -> dict[str, int]:
         """How many parties, titles, contracts and rights are stored."""
@@ -623,7 +729,7 @@ class Writer(Reader):
                 "fee_currency",
                 "mg_amount",
                 "mg_currency",
-                "revenue_share",
+                "money",
                 "extra",
             ),
             [
@@ -640,7 +746,7 @@ class Writer(Reader):
                     c.fee.currency if c.fee else None,
                     number(c.minimum_guarantee.amount if c.minimum_guarantee else None),
                     c.minimum_guarantee.currency if c.minimum_guarantee else None,
-                    number(c.revenue_share),
+                    _money_terms(c, document),
                     document(dict(c.extra)),
                 )
                 for offset, c in enumerate(contracts, start=1)
@@ -749,7 +855,7 @@ class Writer(Reader):
                 mg_currency=contract.minimum_guarantee.currency
                 if contract.minimum_guarantee
                 else None,
-                revenue_share=contract.revenue_share,
+                money=_money_terms(contract, lambda v: v),
                 extra=dict(contract.extra),
             )
         )
@@ -770,6 +876,104 @@ class Writer(Reader):
         )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
         self._add_rights([contract])
+
+    def add_rates(self, quotes: Sequence[tuple[date, str, str, Decimal]]) -> int:
+        """Store exchange rates; a rate for a (from, to, day) already stored replaces it."""
+        keys = {(q[1], q[2], q[0]) for q in quotes}
+        for source, target, day in keys:
+            self.connection.execute(
+                delete(t.fx_rates).where(
+                    t.fx_rates.c.source == source,
+                    t.fx_rates.c.target == target,
+                    t.fx_rates.c.day == day,
+                )
+            )
+        unique = {(q[1], q[2], q[0]): q for q in quotes}
+        if unique:
+            self.connection.execute(
+                insert(t.fx_rates),
+                [
+                    {"source": src, "target": dst, "day": day, "rate": str(rate)}
+                    for day, src, dst, rate in unique.values()
+                ],
+            )
+        return len(unique)
+
+    def start_sales_file(self) -> None:
+        """Forget the lines counted by :meth:`sales_occurrences` (a new file begins)."""
+        if self.connection.dialect.name == "sqlite":
+            self.connection.exec_driver_sql(
+                "CREATE TEMP TABLE IF NOT EXISTS sales_seen (key TEXT PRIMARY KEY, n INTEGER)"
+            )
+        else:
+            self.connection.exec_driver_sql(
+                "CREATE TEMP TABLE IF NOT EXISTS sales_seen (key TEXT PRIMARY KEY, n INTEGER)"
+                " ON COMMIT DROP"
+            )
+        self.connection.exec_driver_sql("DELETE FROM sales_seen")
+
+    def sales_occurrences(self, keys: list[str]) -> list[int]:
+        """For each key (a normalised line, in file order), how many lines with the same
+        key came before it in the current file. The counts live in a temporary table, so
+        memory stays flat however long the file."""
+        mark = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
+        counts: dict[str, int] = {}
+        unique = list(dict.fromkeys(keys))
+        for chunk in _chunks(unique, 900):
+            marks = ", ".join([mark] * len(chunk))
+            for key, n in self.connection.exec_driver_sql(
+                f"SELECT key, n FROM sales_seen WHERE key IN ({marks})", tuple(chunk)
+            ):
+                counts[key] = int(n)
+        known = set(counts)
+        out = []
+        for key in keys:
+            n = counts.get(key, 0)
+            out.append(n)
+            counts[key] = n + 1
+        updates = [(counts[k], k) for k in unique if k in known]
+        if updates:
+            self.connection.exec_driver_sql(
+                f"UPDATE sales_seen SET n = {mark} WHERE key = {mark}", updates
+            )
+        fresh = [(k, counts[k]) for k in unique if k not in known]
+        if fresh:
+            self.connection.exec_driver_sql(
+                f"INSERT INTO sales_seen (key, n) VALUES ({mark}, {mark})", fresh
+            )
+        return out
+
+    def add_sales(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert sales lines: tuples in the order of :data:`SALES_COLUMNS`."""
+        self._bulk(t.sales_lines, SALES_COLUMNS, self._sales_rows(rows))
+
+    def _sales_rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        _, truth, _ = self._adapters()
+        return [(*r[:-1], truth(bool(r[-1]))) for r in rows]
+
+    def rematch_sales(self, rows: list[tuple[Any, ...]]) -> None:
+        """Replace stored (unmatched) lines with a new reading of the same lines."""
+        for chunk in _chunks([r[0] for r in rows], 900):
+            self.connection.execute(delete(t.sales_lines).where(t.sales_lines.c.id.in_(chunk)))
+        self._bulk(t.sales_lines, SALES_COLUMNS, self._sales_rows(rows))
+
+    def add_payment(
+        self, contract_id: str, day: date, amount: Decimal, currency: str, note: str | None
+    ) -> int:
+        return int(
+            self.connection.execute(
+                insert(t.payments)
+                .values(
+                    contract_id=contract_id,
+                    day=day,
+                    amount=str(amount),
+                    currency=currency,
+                    note=note,
+                    created=datetime.now(UTC),
+                )
+                .returning(t.payments.c.id)
+            ).scalar_one()
+        )
 
     def add_key(self, key: KeyRow) -> None:
         self.connection.execute(
@@ -829,6 +1033,47 @@ class Writer(Reader):
         )
 
 
+SALES_COLUMNS = (
+    "id",
+    "seq",
+    "file",
+    "line",
+    "licensee",
+    "title",
+    "medium",
+    "territory",
+    "period_start",
+    "period_end",
+    "units",
+    "gross",
+    "currency",
+    "contract_hint",
+    "contract_id",
+    "reason",
+    "candidates",
+    "gross_converted",
+    "fx_rate",
+    "fx_date",
+    "fx_inverse",
+)
+_RATED = (
+    t.sales_lines.c.title,
+    t.sales_lines.c.medium,
+    t.sales_lines.c.territory,
+    t.sales_lines.c.period_start,
+    t.sales_lines.c.period_end,
+    t.sales_lines.c.gross,
+    t.sales_lines.c.currency,
+    t.sales_lines.c.gross_converted,
+    t.sales_lines.c.seq,
+    t.sales_lines.c.line,
+    t.sales_lines.c.file,
+    t.sales_lines.c.fx_rate,
+    t.sales_lines.c.fx_date,
+    t.sales_lines.c.fx_inverse,
+)
+
+
 def _key_of(row: Any) -> KeyRow:
     return KeyRow(
         row.id,
@@ -856,12 +1101,23 @@ def _money(amount: Any, currency: str | None) -> Money | None:
     return Money(Decimal(amount).normalize() if Decimal(amount) != 0 else Decimal(0), currency)
 
 
+@lru_cache(maxsize=4096)
+def _media_mask(codes: str | None) -> int:
+    """The mask of a stored comma-separated list (many rights repeat the same lists)."""
+    return media_codes.mask_of(codes.split(",")) if codes else 0
+
+
+@lru_cache(maxsize=4096)
+def _territory_mask(codes: str | None) -> int:
+    return territory_codes.mask_of(codes.split(",")) if codes else 0
+
+
 def _contract_of(row: Any, rights: list[Any]) -> Contract:
     grants: list[Grant] = []
     holdbacks: list[Holdback] = []
     for r in rights:
-        media = media_codes.mask_of(r.media.split(",")) if r.media else 0
-        territories = territory_codes.mask_of(r.territories.split(",")) if r.territories else 0
+        media = _media_mask(r.media)
+        territories = _territory_mask(r.territories)
         languages = LanguageSet.parse(r.languages)
         start = DateBound.parse(r.start) if r.start else None
         end = DateBound.parse(r.end) if r.end else None
@@ -885,7 +1141,13 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
                     tuple(r.titles), media, territories, languages, start, end, dict(r.extra or {})
                 )
             )
-    share = Decimal(row.revenue_share).normalize() if row.revenue_share is not None else None
+    money = row.money or {}
+    if "revenue_share" in money:
+        shares = tuple(_share_of(e) for e in money["revenue_share"])
+    elif row.revenue_share is not None:  # stored before 0004_money: one plain rate
+        shares = (ShareEntry.flat(Decimal(row.revenue_share).normalize()),)
+    else:
+        shares = ()
     return Contract(
         row.id,
         row.licensor_id,
@@ -895,8 +1157,53 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
         row.terminated,
         _money(row.fee_amount, row.fee_currency),
         _money(row.mg_amount, row.mg_currency),
-        share,
+        shares,
         tuple(grants),
         tuple(holdbacks),
         dict(row.extra or {}),
+        money.get("currency"),
+        tuple(Instalment(date.fromisoformat(d), Decimal(a)) for d, a in money.get("payments", [])),
+        money.get("reporting", "quarterly"),
+    )
+
+
+def _money_terms(contract: Contract, document: Callable[[Any], Any]) -> Any:
+    """The ``money`` column: the money terms that are not one amount, or ``None``."""
+    if not (
+        contract.currency
+        or contract.payments
+        or contract.revenue_share
+        or contract.reporting != "quarterly"
+    ):
+        return None
+    return document(
+        {
+            "currency": contract.currency,
+            "payments": [[p.due.isoformat(), str(p.amount)] for p in contract.payments],
+            "revenue_share": [
+                {
+                    "media": None if e.media is None else ",".join(media_codes.leaves_of(e.media)),
+                    "territories": None
+                    if e.territories is None
+                    else ",".join(territory_codes.countries_of(e.territories)),
+                    "tiers": [
+                        [None if x.upto is None else str(x.upto), str(x.rate)] for x in e.tiers
+                    ],
+                }
+                for e in contract.revenue_share
+            ],
+            "reporting": contract.reporting,
+        }
+    )
+
+
+def _share_of(data: dict[str, Any]) -> ShareEntry:
+    media = data.get("media")
+    territories = data.get("territories")
+    return ShareEntry(
+        tuple(Tier(None if u is None else Decimal(u), Decimal(r)) for u, r in data["tiers"]),
+        None if media is None else (media_codes.mask_of(media.split(",")) if media else 0),
+        None
+        if territories is None
+        else (territory_codes.mask_of(territories.split(",")) if territories else 0),
     )

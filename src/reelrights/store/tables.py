@@ -83,9 +83,10 @@ contracts = Table(
     Column("fee_currency", String(3)),
     Column("mg_amount", Numeric(20, 4)),
     Column("mg_currency", String(3)),
-    Column("revenue_share", Numeric(9, 4)),
+    Column("revenue_share", Numeric(9, 4)),  # before 0004_money; now inside ``money``
     Column("extra", JSON, nullable=False, default=dict),
     Column("version", BigInteger, nullable=False, default=1, index=True),
+    Column("money", JSON),  # currency, payments, revenue_share entries, reporting
 )
 
 rights = Table(
@@ -153,4 +154,55 @@ api_keys = Table(
     Column("note", Text),
     Column("created", DateTime(timezone=True), nullable=False),
     Column("revoked", DateTime(timezone=True)),
+)
+
+# -- money (0004_money): amounts are exact decimal text ------------------------------------
+
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("source", String(3), primary_key=True),
+    Column("target", String(3), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("rate", String(60), nullable=False),
+)
+
+sales_lines = Table(
+    "sales_lines",
+    metadata,
+    Column("id", String(64), primary_key=True),  # hash of the normalised line + occurrence
+    Column("seq", BigInteger, nullable=False),  # the order lines were reported in
+    Column("file", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("licensee", String(200), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("medium", String(60), nullable=False),
+    Column("territory", String(60), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("units", String(60)),
+    Column("gross", String(60), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("contract_hint", String(200)),
+    Column("contract_id", String(200)),  # None: unmatched, see reason
+    Column("reason", String(40)),
+    Column("candidates", Text),
+    Column("gross_converted", String(60)),
+    Column("fx_rate", String(60)),
+    Column("fx_date", Date),
+    Column("fx_inverse", Boolean, nullable=False, default=False),
+    Index("ix_sales_lines_contract", "contract_id", "period_end"),
+    Index("ix_sales_lines_reason", "reason"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contract_id", String(200), nullable=False, index=True),
+    Column("day", Date, nullable=False),
+    Column("amount", String(60), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("note", Text),
+    Column("created", DateTime(timezone=True), nullable=False),
 )

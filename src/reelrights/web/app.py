@@ -4,7 +4,9 @@ deal form checked live, uploads and the change log, served beside the REST API.
 Pages are rendered on the server (Jinja2) with a little plain JavaScript for the live
 deal check; no build step. A user signs in with an API key, kept in an http-only,
 SameSite=Strict cookie; the key's role and party decide what each page shows and allows,
-exactly as in the API, and every write is recorded under that key.
+by asking the same permissions as the API (:mod:`reelrights.service.permissions`), and
+every write is recorded under that key. Every form post, signing in and out included,
+must come from these pages (Origin check); wrong keys are counted as in the API.
 """
 
 from __future__ import annotations
@@ -26,22 +28,25 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
-from reelrights.api.app import create_app
+from reelrights.api.app import create_app, verified
+from reelrights.api.bodies import Scope
 from reelrights.domain.contracts import Contract
 from reelrights.domain.media import LEAVES
-from reelrights.domain.problems import InvalidInput, Problem
-from reelrights.domain.terms import from_end, from_start
+from reelrights.domain.problems import CodeError, InvalidInput, Problem
+from reelrights.domain.terms import from_end, from_start, parse_date
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.domain.titles import KINDS
 from reelrights.service import TABLE_KINDS, Acting, ApiKey, RightsConflict, Service
+from reelrights.service.permissions import Permissions
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.extract import add_extract_pages
+from reelrights.web.money import add_money_pages
 from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
-ROLES = {"viewer": 0, "editor": 1, "admin": 2}
 PAGE = 100
 SUB_REGIONS = [15, 202, 419, 21, 30, 34, 35, 143, 145, 151, 154, 39, 155, 53, 54, 57, 61]
 """UN M49 sub-regions the grid groups countries by (collapsible)."""
@@ -71,10 +76,22 @@ class NotSignedIn(Exception):
     """The page needs a key: go to the sign-in page."""
 
 
+def cookie_key(service: Service, scope: Scope) -> ApiKey | None:
+    """The key in the sign-in cookie, or None (429 after too many wrong keys)."""
+    state = scope.setdefault("state", {})
+    if state.get("key") is None:
+        request = Request(scope)
+        row = verified(service, request.cookies.get(COOKIE, ""), scope)
+        if row is None:
+            return None
+        state["key"], state["key_id"] = row, row.id
+    key: ApiKey = state["key"]
+    return key
+
+
 def signed_in(request: Request) -> ApiKey:
     """The key of the signed-in user (from the cookie), or off to the sign-in page."""
-    service: Service = request.app.state.web_service
-    key = service.verify_key(request.cookies.get(COOKIE, ""))
+    key = cookie_key(request.app.state.web_service, request.scope)
     if key is None:
         raise NotSignedIn()
     return key
@@ -96,29 +113,36 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     app.state.web_service = service
     app.add_middleware(GZipMiddleware, minimum_size=2000)
 
-    def allowed(key: ApiKey, role: str) -> bool:
-        return ROLES[key.role] >= ROLES[role]
+    async def cookie_gate(scope: Scope) -> None:
+        """A form or upload is read only from a signed-in user."""
+        if await run_in_threadpool(cookie_key, service, scope) is None:
+            raise HTTPException(401, "sign in first: /ui/login")
 
-    def require(key: ApiKey, role: str, what: str) -> None:
-        if not allowed(key, role):
-            raise HTTPException(403, f"a {key.role} key cannot {what}")
+    # Signing in and out need no key; every other page body does (see api.bodies).
+    app.state.gates[:0] = [("/ui/login", None), ("/ui/logout", None), ("/ui/", cookie_gate)]
+
+    def require(key: ApiKey, role: str) -> None:
+        Permissions.of(key).require(role)
 
     def same_origin(request: Request) -> None:
         """Forms post only from these pages (the cookie is SameSite=Strict as well)."""
         origin = request.headers.get("origin")
-        if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        cross = request.headers.get("sec-fetch-site") == "cross-site"
+        if cross or (origin and origin.rstrip("/") != str(request.base_url).rstrip("/")):
             raise HTTPException(403, "cross-site form post refused")
 
     def page(
         request: Request, template: str, key: ApiKey | None, http_status: int = 200, **context: Any
     ) -> HTMLResponse:
+        may = Permissions.of(key) if key is not None else None
         return templates.TemplateResponse(
             request,
             template,
             {
                 "key": key,
-                "can_edit": key is not None and allowed(key, "editor") and key.party is None,
-                "is_admin": key is not None and allowed(key, "admin"),
+                "can_edit": may is not None and may.has("editor"),
+                "can_upload": may is not None and may.has("editor") and may.party is None,
+                "is_admin": may is not None and may.may_read_changes(),
                 "today": date.today(),
                 **context,
             },
@@ -156,7 +180,18 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     def login(
         request: Request, key: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/ui/"
     ) -> Response:
-        row = service.verify_key(key.strip())
+        same_origin(request)
+        try:
+            row = verified(service, key.strip(), request.scope)
+        except HTTPException as refusal:  # too many wrong keys lately
+            return page(
+                request,
+                "login.html",
+                None,
+                next=next,
+                error=f"Too many failed sign-ins from here: {refusal.detail}.",
+                http_status=refusal.status_code,
+            )
         if row is None:
             return page(
                 request,
@@ -193,7 +228,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         return response
 
     @app.post("/ui/logout", include_in_schema=False)
-    def logout() -> Response:
+    def logout(request: Request) -> Response:
+        same_origin(request)
         response = RedirectResponse("/ui/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
@@ -220,7 +256,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             titles = [t for t in titles if t.kind == kind]
         if year.isdigit():
             titles = [t for t in titles if t.year == int(year)]
-        chosen = key.party or party
+        _, chosen = Permissions.of(key).contract_party(party or None)
         if chosen:
             named = {
                 ref
@@ -256,9 +292,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         if title is None:
             raise HTTPException(404, f"unknown title '{title_id}'")
         media, geography = service.vocabularies()
-        contracts = service.contracts(title=title_id)
-        if key.party:
-            contracts = [c for c in contracts if key.party in (c.licensor, c.licensee)]
+        may = Permissions.of(key)
+        contracts = [c for c in service.contracts(title=title_id) if may.may_read(c)]
         mine = catalog_.expand([title_id]) | {title_id}
         items = []
         owners, chain = [], []
@@ -304,9 +339,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         exclusive: bool,
         territories: str = "",
     ) -> dict[str, Any]:
-        if key.party and licensor != key.party:
-            raise HTTPException(403, f"a key of '{key.party}' asks avails only as '{key.party}'")
-        return service.grid(
+        Permissions.of(key).require_asking_as(licensor)
+        answer = service.grid(
             licensor,
             title,
             start,
@@ -314,6 +348,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             exclusive=exclusive,
             territories=_form_list(territories) or ["WORLD"],
         )
+        return service.redact_grid(key, answer)
 
     def owner_of(title: str) -> str:
         for contract in service.contracts(title=title):
@@ -424,7 +459,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         title: str = "",
         offset: int = 0,
     ) -> HTMLResponse:
-        chosen = key.party or party or None
+        _, chosen = Permissions.of(key).contract_party(party or None)
         total, items = service.contract_page(
             chosen, status or None, title or None, 50, max(0, offset)
         )
@@ -442,13 +477,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         )
 
     def visible(key: ApiKey, contract_id: str) -> Contract:
-        try:
-            contract = service.contract(contract_id)
-        except InvalidInput:
-            raise HTTPException(404, f"unknown contract '{contract_id}'") from None
-        if key.party and key.party not in (contract.licensor, contract.licensee):
-            raise HTTPException(404, f"unknown contract '{contract_id}'")
-        return contract
+        return service.readable_contract(key, contract_id)
 
     def contract_view(
         request: Request, key: ApiKey, contract_id: str, **extra: Any
@@ -460,6 +489,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             "contract.html",
             key,
             contract=contract,
+            can_write=Permissions.of(key).may_write_contract(contract),
             sheet=sheet,
             history=service.history("contract", contract_id, limit=20),
             **extra,
@@ -467,7 +497,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
 
     @app.get("/ui/contracts/new", response_class=HTMLResponse, include_in_schema=False)
     def deal_form(request: Request, key: Signed, title: str = "") -> HTMLResponse:
-        require(key, "editor", "enter deals")
+        require(key, "editor")
         return page(
             request,
             "deal.html",
@@ -511,7 +541,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     @app.post("/ui/contracts/check", response_class=HTMLResponse, include_in_schema=False)
     async def deal_check(request: Request, key: Signed) -> HTMLResponse:
         """The live check of the deal form: each grant against avails, nothing stored."""
-        require(key, "editor", "enter deals")
+        require(key, "editor")
         same_origin(request)
         document = deal_document(await request.form())
         if not document["id"]:
@@ -522,7 +552,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             problems.append(Problem("add a grant: titles, media and territories"))
         else:
             try:
-                check = service.check_contract(document)
+                with service.acting(Acting.of_key(key)):  # checks and redacts for the key
+                    check = service.check_contract(document)
             except InvalidInput as error:
                 problems = list(error.problems)
         media, geography = service.vocabularies()
@@ -541,7 +572,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
 
     @app.post("/ui/contracts", response_class=HTMLResponse, include_in_schema=False)
     async def create_draft(request: Request, key: Signed) -> Response:
-        require(key, "editor", "enter deals")
+        require(key, "editor")
         same_origin(request)
         form = await request.form()
         document = deal_document(form)
@@ -571,11 +602,9 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         return contract_view(request, key, contract_id)
 
     def act(request: Request, key: ApiKey, contract_id: str, run: Callable[[], Any]) -> Response:
-        require(key, "editor", "execute or terminate contracts")
+        require(key, "editor")
         same_origin(request)
-        contract = visible(key, contract_id)
-        if key.party and key.party != contract.licensor:
-            raise HTTPException(403, "only the licensor's key may execute or terminate")
+        visible(key, contract_id)
         try:
             with service.acting(Acting.of_key(key)):
                 run()
@@ -595,22 +624,28 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     def terminate(
         request: Request, key: Signed, contract_id: str, on: Annotated[str, Form()] = ""
     ) -> Response:
-        day = date.fromisoformat(on) if on else None
+        require(key, "editor")
+        same_origin(request)
+        try:
+            day = parse_date(on) if on.strip() else None
+        except CodeError as error:
+            problem = Problem(str(error), field="terminate on")
+            return contract_view(request, key, contract_id, problems=[problem], http_status=422)
         return act(request, key, contract_id, lambda: service.terminate(contract_id, day))
 
     # -- uploads and the change log ----------------------------------------------------
 
     @app.get("/ui/upload", response_class=HTMLResponse, include_in_schema=False)
     def upload_form(request: Request, key: Signed) -> HTMLResponse:
-        require(key, "editor", "upload")
+        require(key, "editor")
+        Permissions.of(key).require_unbound("load deal sheets or feeds")
         return page(request, "upload.html", key, problems=[], result=None, conflict=None)
 
     @app.post("/ui/upload", response_class=HTMLResponse, include_in_schema=False)
     async def upload(request: Request, key: Signed, file: UploadFile) -> HTMLResponse:
-        require(key, "editor", "upload")
+        require(key, "editor")
         same_origin(request)
-        if key.party:
-            raise HTTPException(403, "a party's key cannot load deal sheets or feeds")
+        Permissions.of(key).require_unbound("load deal sheets or feeds")
         name = file.filename or "upload"
         data = await file.read()
         result: dict[str, Any] | None = None
@@ -669,7 +704,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         service,
         page,
         Signed,
-        lambda key: allowed(key, "editor") and key.party is None,
+        lambda key: Permissions.of(key).may_load(),
         same_origin,
     )
 
@@ -677,10 +712,13 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     def changes(
         request: Request, key: Signed, entity: str = "", entity_id: str = ""
     ) -> HTMLResponse:
-        require(key, "admin", "read the change log")
+        Permissions.of(key).require_changes()
         items = service.history(entity or None, entity_id or None, limit=200)
         return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
 
+    add_money_pages(
+        app, service, page, signed_in, lambda key, role, _what: require(key, role), same_origin
+    )
     return app
 
 

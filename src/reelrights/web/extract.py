@@ -12,6 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, ArticleDrafts, Service
 from reelrights.service.extract import MAX_DEALS, MAX_EXTRACT_BODY
+from reelrights.service.permissions import Permissions
 
 # The fields a person checks, in the order the page shows them.
 FIELDS = (
@@ -131,6 +132,7 @@ def add_extract_pages(
             fields=FIELDS,
             problems=problems or [],
             can_save=can_save(key),
+            party_names=sorted({p.name for p in service.parties()}) if shown else [],
             http_status=http_status,
         )
 
@@ -161,8 +163,7 @@ def add_extract_pages(
     @app.post("/ui/extract/save", include_in_schema=False)
     async def save(request: Request, key: signed) -> Response:
         same_origin(request)
-        if not can_save(key):
-            raise HTTPException(403, "saving drafts needs an editor key bound to no party")
+        Permissions.of(key).require_load("save drafts")
         form = await request.form(max_files=0, max_fields=20 * MAX_DEALS + 10)
         deals = deals_from_form(form)
         article = str(form.get("article") or "")

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.terms import from_end
 from reelrights.service import SearchAnswer, Service
+from reelrights.service.permissions import Permissions
 from reelrights.service.search import SEARCH_KINDS
 
 Page = Callable[..., HTMLResponse]
@@ -106,9 +107,9 @@ def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) ->
     """``GET /ui/search`` and its exports ``/ui/search.csv`` and ``/ui/search.xlsx``."""
 
     def ask(key: Any, form: dict[str, str]) -> SearchAnswer:
+        if form["licensor"]:
+            Permissions.of(key).require_asking_as(form["licensor"])
         licensor = key.party or form["licensor"]
-        if key.party and form["licensor"] and form["licensor"] != key.party:
-            raise HTTPException(403, f"a key of '{key.party}' asks avails only as '{key.party}'")
         min_days = form["min_days"].strip()
         if min_days and not min_days.isdigit():
             raise InvalidInput([Problem("min-days is a whole number of days", field="min_days")])
@@ -132,8 +133,8 @@ def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) ->
     @app.get("/ui/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, key: signed) -> HTMLResponse:
         form = form_of(request)
-        if key.party and form["licensor"] and form["licensor"] != key.party:
-            raise HTTPException(403, f"a key of '{key.party}' asks avails only as '{key.party}'")
+        if form["licensor"]:
+            Permissions.of(key).require_asking_as(form["licensor"])
         if key.party:
             form["licensor"] = key.party
         context: dict[str, Any] = {

@@ -20,12 +20,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from reelrights.domain.contracts import Contract, Grant, Holdback, Party
+from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Party
 from reelrights.domain.ids import fit_id, id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import mask_of as media_mask
+from reelrights.domain.money import currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
 from reelrights.domain.terms import DateBound
 from reelrights.domain.territories import COUNTRY_BIT, WORLD, countries_of
@@ -672,15 +674,77 @@ def apply_disposition(existing: Contract | None, delta: Delta) -> Contract | Non
         if existing is None:
             return None
         return replace(existing, status="terminated", terminated=None)
-    return Contract(
+    contract = Contract(
         delta.contract_id,
         delta.licensor,
         delta.licensee,
         status="executed",
+        fee=license_fee(grants),
         grants=tuple(grants),
         holdbacks=tuple(holdbacks),
         extra=delta.extra,
     )
+    if existing is not None:  # money terms the feed cannot say stay as they were
+        same_fee = contract.fee is None or contract.fee == existing.fee
+        contract = replace(
+            contract,
+            fee=existing.fee if contract.fee is None else contract.fee,
+            payments=existing.payments if same_fee else (),
+            minimum_guarantee=existing.minimum_guarantee,
+            revenue_share=existing.revenue_share,
+            currency=existing.currency,
+            reporting=existing.reporting,
+        )
+    return contract
+
+
+def license_fee(grants: Iterable[Grant]) -> Money | None:
+    """The contract fee an Avail states: the sum of its transactions' ``LicenseFee`` Money
+    terms when they share one currency (Avails has no term for a minimum guarantee or a
+    revenue share; those stay reelrights' own)."""
+    total, currencies = Decimal(0), set()
+    for grant in grants:
+        for info in transactions_of(grant):
+            for term in info.get("terms") or []:
+                if term.get("termName") != "LicenseFee" or term.get("element") != "Money":
+                    continue
+                money = term.get("money") or {}
+                try:
+                    total += parse_amount(money.get("amount"))
+                except CodeError:
+                    return None
+                currencies.add(str(money.get("currency") or ""))
+    if len(currencies) != 1 or total < 0:
+        return None
+    try:
+        return Money(total, currency_code(next(iter(currencies))))
+    except CodeError:
+        return None
+
+
+def _money_terms(contract: Contract, records: list[Avail], notes: list[str]) -> None:
+    """What a contract says about money, in its Avails records: a fee no transaction states
+    becomes a ``LicenseFee`` term on the first transaction; a minimum guarantee and a
+    revenue share have no Avails term and are listed as not exported."""
+    transactions = [t for r in records for t in r.transactions]
+    if contract.fee is not None and contract.fee.amount and transactions:
+        stated = any(term.name == "LicenseFee" for t in transactions for term in t.terms)
+        if not stated:
+            amount = contract.fee.amount
+            transactions[0].terms.append(
+                Term(
+                    "LicenseFee",
+                    "Money",
+                    format(amount, "f"),
+                    {"currency": contract.fee.currency},
+                )
+            )
+    for what, present in (
+        ("minimum guarantee", contract.minimum_guarantee is not None),
+        ("revenue share", bool(contract.revenue_share)),
+    ):
+        if present and transactions:
+            notes.append(f"contract {contract.id}: the {what} has no Avails term; not exported")
 
 
 # -- export ------------------------------------------------------------------------------
@@ -817,9 +881,11 @@ def contracts_to_avails(
     out: list[Avail] = []
     notes: list[str] = []
     exportable = media_mask(EXPORT_TYPES)
+    starts: list[tuple[Contract, int]] = []
     for contract in contracts:
         if contract.licensor is None or not contract.in_force():
             continue
+        starts.append((contract, len(out)))
         info = dict(contract.extra.get("avails") or {})
         rights = [*contract.grants, *offers_of(contract)]
         provider = None if contract.licensee == UNNAMED.id else party_name(contract.licensee)
@@ -905,6 +971,9 @@ def contracts_to_avails(
                             )
                         )
                 out.append(record)
+    ends = [start for _, start in starts[1:]] + ([len(out)] if starts else [])
+    for (contract, start), end in zip(starts, ends, strict=True):
+        _money_terms(contract, out[start:end], notes)
     return ExportResult(out, notes)
 
 

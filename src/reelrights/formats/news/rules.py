@@ -116,7 +116,7 @@ def split_sentences(text: str, tokens: list[Token]) -> list[Span]:
 
 # -- the words that announce deals -------------------------------------------------------------
 
-BUY, LICENSE, SELL, DEAL, BECOME, INVEST, COPRO, RETAIN, SALES = (
+BUY, LICENSE, SELL, DEAL, BECOME, INVEST, COPRO, RETAIN = (
     "buy",
     "license",
     "sell",
@@ -125,7 +125,6 @@ BUY, LICENSE, SELL, DEAL, BECOME, INVEST, COPRO, RETAIN, SALES = (
     "invest",
     "copro",
     "retain",
-    "sales",
 )
 
 _TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -239,7 +238,6 @@ class Trigger:
     start: int
     end: int
     subject: Party | None
-    also: Party | None = None  # the second of "X and Y will co-produce"
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,27 +489,9 @@ class Reader:
         triggers = self._triggers(start, end)
         made: list[Found] = []
         for n, trigger in enumerate(triggers):
-            clause_start = (
-                start
-                if n == 0
-                else (
-                    trigger.subject.descriptor_start
-                    if trigger.subject and trigger.subject.descriptor_start >= 0
-                    else trigger.subject.start
-                    if trigger.subject
-                    else trigger.start
-                )
-            )
-            clause_end = end
-            if n + 1 < len(triggers):
-                nxt = triggers[n + 1]
-                clause_end = (
-                    nxt.subject.descriptor_start
-                    if nxt.subject and nxt.subject.descriptor_start >= 0
-                    else nxt.subject.start
-                    if nxt.subject
-                    else nxt.start
-                )
+            # a clause runs from its subject (with the words describing it) to the next one's
+            clause_start = start if n == 0 else _opening(trigger)
+            clause_end = _opening(triggers[n + 1]) if n + 1 < len(triggers) else end
             made.extend(self._clause(trigger, clause_start, clause_end, sentence, previous))
         if titles:
             self.titles_in_context = titles
@@ -942,6 +922,15 @@ class Reader:
                         found.cite("territories", span)
             if before != (found.exclusive, found.fee, found.start, found.end, found.territories):
                 found.cite("sentence", sentence)
+
+
+def _opening(trigger: Trigger) -> int:
+    """Where a trigger's clause opens: its subject's describing words, its subject, or the
+    trigger itself."""
+    subject = trigger.subject
+    if subject is None:
+        return trigger.start
+    return subject.descriptor_start if subject.descriptor_start >= 0 else subject.start
 
 
 def _without_repeats(deals: list[Found]) -> list[Found]:

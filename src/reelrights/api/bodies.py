@@ -1,0 +1,88 @@
+"""Request bodies: who may send one, and how large it may be.
+
+Every request body passes through :class:`BodyGuard` (ASGI middleware) on its way to
+the routes. Before the first byte of a body is read, the guard asks the path's *gate*
+whether the caller is signed in (a key in the ``Authorization`` header for the API, the
+sign-in cookie for the web pages): a caller without a valid key is refused (401) before
+the server reads, let alone buffers, what it sent. Then the body is counted as it
+streams: a declared ``Content-Length`` over the path's limit is refused (413) before
+reading, and a body without a length, or longer than it said, is cut off (413) at the
+limit. Nothing is parsed before these checks.
+
+Limits (bytes): :data:`MAX_FEED_BYTES` for Avails feeds and web uploads,
+:data:`MAX_SHEET_BYTES` for deal sheets sent as JSON, :data:`MAX_BODY_BYTES` for every
+other body (a contract, an avails question, a form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import HTTPException
+from starlette.datastructures import Headers
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Gate = Callable[[Scope], Awaitable[None]]
+"""Raises :class:`HTTPException` (401, 429) when the caller may not send a body."""
+
+MAX_FEED_BYTES = 512 * 1024 * 1024
+MAX_SHEET_BYTES = 64 * 1024 * 1024
+MAX_BODY_BYTES = 1024 * 1024
+LIMITS = {"/feeds": MAX_FEED_BYTES, "/ui/upload": MAX_FEED_BYTES, "/sheets": MAX_SHEET_BYTES}
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def limit_of(path: str) -> int:
+    """The largest body ``path`` accepts."""
+    return LIMITS.get(path.rstrip("/") or "/", MAX_BODY_BYTES)
+
+
+def too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"the request body may be at most {limit} bytes")
+
+
+class BodyGuard:
+    """Sign-in before the body, and a size limit while it streams (see the module)."""
+
+    def __init__(self, app: ASGIApp, gates: Callable[[str], Gate | None]) -> None:
+        self.app = app
+        self.gates = gates
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limit = limit_of(path)
+        declared = Headers(scope=scope).get("content-length")
+        gate = self.gates(path)
+        checked = False
+        read = 0
+
+        async def guarded() -> Message:
+            # Raising HTTPException here reaches the route's error handling: FastAPI
+            # re-raises it from the body parser, so the API answers JSON and the web UI
+            # a page.
+            nonlocal checked, read
+            if not checked:
+                checked = True
+                if gate is not None:
+                    await gate(scope)
+                if declared is not None:
+                    if not declared.strip().isdigit():
+                        raise HTTPException(400, "Content-Length is not a number")
+                    if int(declared) > limit:
+                        raise too_large(limit)
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > limit:
+                    raise too_large(limit)
+            return message
+
+        await self.app(scope, guarded, send)

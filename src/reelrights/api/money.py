@@ -1,0 +1,123 @@
+"""Money routes: sales reports in, statements and the payments ledger out
+(docs/semantics.md rules 14-19). Party scoping is the service's: a key bound to a party
+sees only its own contracts' statements and payments, and reports only its own sales; a
+contract it may not see answers 404 as if it did not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from reelrights.api.schemas import ErrorOut
+from reelrights.domain.problems import InvalidInput, Problem
+from reelrights.service import Acting, ApiKey, Service
+
+MAX_SALES_BYTES = 256 * 1024 * 1024
+DAY = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contract: str = Field(min_length=1, max_length=200)
+    amount: str = Field(min_length=1, max_length=40, description="In the contract currency.")
+    date: str = Field(pattern=DAY, description="YYYY-MM-DD")
+    note: str | None = Field(None, max_length=500)
+
+
+def money_router(service: Service, role: Callable[[str], Callable[[Request], ApiKey]]) -> APIRouter:
+    """The money routes over one service; ``role`` makes the key-checking dependency."""
+    router = APIRouter(tags=["money"])
+    viewer, editor = Depends(role("viewer")), Depends(role("editor"))
+
+    def hidden_as_404(error: InvalidInput, contract_id: str) -> None:
+        if any(p.message.startswith("unknown contract") for p in error.problems):
+            raise HTTPException(404, f"no contract '{contract_id}'") from None
+
+    @router.post("/sales")
+    async def import_sales(
+        request: Request,
+        key: ApiKey = editor,
+        filename: Annotated[str, Query(min_length=1, max_length=300)] = "sales.csv",
+    ) -> dict[str, Any]:
+        """Import one sales report (the request body, CSV or XLSX; ``filename`` says
+        which by its suffix): matched and unmatched lines, all or nothing."""
+        body = await request.body()
+        if not body:
+            raise InvalidInput(
+                [Problem("the request body is empty: send the report", field="body")]
+            )
+        if len(body) > MAX_SALES_BYTES:
+            raise InvalidInput(
+                [Problem(f"a report may be at most {MAX_SALES_BYTES} bytes", field="body")]
+            )
+        with service.acting(Acting.of_key(key)):
+            result = await run_in_threadpool(service.import_sales, [(filename, body)])
+        return result.to_json()
+
+    @router.get(
+        "/contracts/{contract_id}/statements/{period}",
+        responses={
+            200: {"content": {"application/pdf": {}, "text/csv": {}}},
+            404: {"model": ErrorOut, "description": "No such contract, or another party's"},
+        },
+    )
+    def statement(
+        contract_id: str,
+        period: str,
+        format: Annotated[Literal["json", "pdf", "csv"], Query()] = "json",
+        key: ApiKey = viewer,
+    ) -> Any:
+        """A royalty statement: ``json`` (default), ``pdf`` or ``csv``."""
+        try:
+            with service.acting(Acting.of_key(key)):
+                found = service.statement(contract_id, period)
+        except InvalidInput as error:
+            hidden_as_404(error, contract_id)
+            raise
+        if format == "json":
+            return found.to_json()
+        media = "application/pdf" if format == "pdf" else "text/csv"
+        name = f"statement-{contract_id}-{found.period.name}.{format}"
+        return Response(
+            service.render_statement(found, format),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @router.get("/payments")
+    def ledger(
+        overdue: bool = False,
+        party: str | None = None,
+        today: Annotated[str | None, Query(pattern=DAY)] = None,
+        key: ApiKey = viewer,
+    ) -> dict[str, Any]:
+        """Payables (fee instalments, statement dues) with paid, balance, days overdue."""
+        try:
+            as_of = date.fromisoformat(today) if today else None
+        except ValueError:
+            raise InvalidInput([Problem(f"'{today}' is not a date", field="today")]) from None
+        with service.acting(Acting.of_key(key)):
+            rows = service.ledger(party, overdue, as_of)
+        return {"payables": [r.to_json() for r in rows]}
+
+    @router.post(
+        "/payments",
+        status_code=201,
+        responses={404: {"model": ErrorOut, "description": "No such contract, or another party's"}},
+    )
+    def record(body: PaymentIn, key: ApiKey = editor) -> dict[str, Any]:
+        """Record a payment under a contract; beyond what is due it is credit."""
+        try:
+            with service.acting(Acting.of_key(key)):
+                return service.record_payment(body.contract, body.amount, body.date, body.note)
+        except InvalidInput as error:
+            hidden_as_404(error, body.contract)
+            raise
+
+    return router

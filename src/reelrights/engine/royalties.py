@@ -1,0 +1,636 @@
+"""Royalties: sales lines matched to contracts, converted, rated, statemented and payable.
+
+Pure functions over domain values (docs/semantics.md rules 14-19): :class:`LineMatcher`
+finds the contract a sales line belongs to (or the reason it belongs to none),
+:class:`Rates` converts its gross into the contract currency, :func:`rate_lines` walks the
+revenue-share tiers, :func:`statement` states a period and :func:`ledger` sets payments
+against what is payable. Every amount is a ``Decimal`` rounded by
+:func:`~reelrights.domain.money.round_money` alone, so the same data give the same bytes.
+
+A minimum guarantee of 100 recouped over two quarters at a 50% share:
+
+>>> from reelrights.domain.contracts import Contract, Money
+>>> from reelrights.domain.money import ShareEntry
+>>> c = Contract("c", "kbs", "sohu", currency="USD", minimum_guarantee=Money(Decimal(100), "USD"),
+...              revenue_share=(ShareEntry.flat(Decimal("0.5")),))
+>>> q1 = RatedLine.plain("a", "SVOD", "CN", date(2017, 3, 31), Decimal(150), 1)
+>>> q2 = RatedLine.plain("a", "SVOD", "CN", date(2017, 6, 30), Decimal(100), 2)
+>>> [(s.period.name, str(s.royalties), s.to_json()["due"]) for s in statements(c, [q1, q2])]
+[('2017-Q1', '75.00', '0.00'), ('2017-Q2', '50.00', '25.00')]
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from reelrights.domain.contracts import Contract, Grant
+from reelrights.domain.media import LEAF_BIT
+from reelrights.domain.money import Period, period_of, round_money
+from reelrights.domain.terms import DAWN, FOREVER, DateBound, to_end, to_start
+from reelrights.domain.territories import COUNTRY_BIT
+from reelrights.domain.titles import Catalog
+
+ZERO = Decimal(0)
+
+# Why a sales line is unmatched (docs/semantics.md rule 14), in the order they are tried.
+UNKNOWN_TITLE = "unknown-title"
+UNKNOWN_MEDIUM = "unknown-medium"
+UNKNOWN_TERRITORY = "unknown-territory"
+NO_GRANT = "no-grant"
+OUTSIDE_TERM = "outside-term"
+AMBIGUOUS = "ambiguous"
+NO_RATE = "no-exchange-rate"
+NO_CURRENCY = "no-contract-currency"
+REASONS = (
+    UNKNOWN_TITLE,
+    UNKNOWN_MEDIUM,
+    UNKNOWN_TERRITORY,
+    NO_GRANT,
+    OUTSIDE_TERM,
+    AMBIGUOUS,
+    NO_CURRENCY,
+    NO_RATE,
+)
+STATEMENT_GRACE = timedelta(days=30)  # a statement's due is payable 30 days after its period
+
+
+# -- matching (rule 14) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Where a line belongs: a contract, or the reason it belongs to none (and, for an
+    ambiguous line, the contracts it could belong to)."""
+
+    contract: Contract | None
+    reason: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+class LineMatcher:
+    """Matches sales lines to the licensee's contracts in force whose grant covers the
+    line's title, medium and territory on its ``period_start``."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        contracts: Iterable[Contract] = (),
+        licensed: Callable[[str], Iterable[Contract]] | None = None,
+    ) -> None:
+        """``contracts`` are indexed now; ``licensed(party)``, if given, is asked once per
+        licensee for that party's contracts, when a line of that licensee first comes."""
+        self.catalog = catalog
+        self._by: dict[tuple[str, str], list[tuple[Contract, Grant]]] = defaultdict(list)
+        self._licensed = licensed
+        self._asked: set[str] = set()
+        for contract in contracts:
+            self.add(contract)
+        self._referents: dict[str, frozenset[str]] = {}
+
+    def add(self, contract: Contract) -> None:
+        """Index a contract (only one that is, or was, in force can match)."""
+        if contract.is_ownership or not contract.in_force():
+            return
+        for grant in contract.grants:
+            for title in dict.fromkeys(grant.titles):
+                self._by[(contract.licensee, title)].append((contract, grant))
+
+    def match(
+        self,
+        licensee: str,
+        title: str,
+        medium: str,
+        territory: str,
+        period_start: date,
+        contract_id: str | None = None,
+    ) -> Match:
+        """The one contract for this line, or why there is none. ``contract_id`` (the
+        report's optional ``contract`` column) narrows the candidates to that contract."""
+        if self._licensed is not None and licensee not in self._asked:
+            self._asked.add(licensee)
+            for contract in self._licensed(licensee):
+                self.add(contract)
+        if title not in self.catalog:
+            return Match(None, UNKNOWN_TITLE)
+        medium_bit = LEAF_BIT.get(medium)
+        if medium_bit is None:
+            return Match(None, UNKNOWN_MEDIUM)
+        country_bit = COUNTRY_BIT.get(territory)
+        if country_bit is None:
+            return Match(None, UNKNOWN_TERRITORY)
+        referents = self._referents.get(title)
+        if referents is None:
+            referents = self._referents[title] = self.catalog.referents(title)
+        day = period_start.toordinal()
+        found: dict[str, Contract] = {}
+        covered = False
+        for ref in referents:
+            for contract, grant in self._by.get((licensee, ref), ()):
+                if contract_id is not None and contract.id != contract_id:
+                    continue
+                if not (grant.media & medium_bit and grant.territories & country_bit):
+                    continue
+                covered = True
+                begin, finish = self._term(grant, title, territory)
+                if begin <= day < min(finish, contract.in_force_until()):
+                    found[contract.id] = contract
+        if not found:
+            return Match(None, OUTSIDE_TERM if covered else NO_GRANT)
+        if len(found) > 1:
+            return Match(None, AMBIGUOUS, tuple(sorted(found)))
+        return Match(next(iter(found.values())))
+
+    def _term(self, grant: Grant, title: str, territory: str) -> tuple[int, int]:
+        if _absolute(grant.start) and _absolute(grant.end):
+            return _bounds(grant.start, grant.end, None)
+        release, releases = self.catalog.release_of(title)
+        return _bounds(grant.start, grant.end, releases.get(territory, release))
+
+
+def _absolute(bound: DateBound | None) -> bool:
+    return bound is None or not bound.is_relative
+
+
+def _bounds(
+    start: DateBound | None, end: DateBound | None, release: date | None
+) -> tuple[int, int]:
+    first = start.resolve(release) if start else None
+    last = end.resolve(release) if end else None
+    begin = to_start(first) if (start is None or first is not None) else FOREVER
+    finish = to_end(last) if (end is None or last is not None) else DAWN
+    return begin, finish
+
+
+# -- exchange rates (rule 15) -------------------------------------------------------------
+
+
+class Conversion(NamedTuple):
+    """A converted amount and how: the rate, the day it was quoted for, and whether the
+    inverse quote was used (the amount was divided by ``rate``)."""
+
+    amount: Decimal
+    rate: Decimal
+    day: date | None
+    inverse: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fx_rate": str(self.rate),
+            "fx_date": self.day.isoformat() if self.day else None,
+            "fx_inverse": self.inverse,
+        }
+
+
+class Rates:
+    """Dated exchange rates: ``1 FROM = rate TO`` from ``day`` on.
+
+    >>> rates = Rates([(date(2017, 1, 1), "USD", "CNY", Decimal("6.9"))])
+    >>> rates.convert(Decimal(690), "CNY", "USD", date(2017, 3, 31)).amount
+    Decimal('100.00')
+    >>> rates.convert(Decimal(690), "CNY", "USD", date(2016, 12, 31)) is None
+    True
+    """
+
+    def __init__(self, quotes: Iterable[tuple[date, str, str, Decimal]] = ()) -> None:
+        self._days: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._rates: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+        for day, source, target, rate in sorted(quotes, key=lambda q: (q[1], q[2], q[0])):
+            days = self._days[(source, target)]
+            if days and days[-1] == day.toordinal():
+                self._rates[(source, target)][-1] = rate
+                continue
+            days.append(day.toordinal())
+            self._rates[(source, target)].append(rate)
+
+    def quote(self, source: str, target: str, day: date) -> tuple[Decimal, date] | None:
+        """The latest rate from ``source`` to ``target`` on or before ``day``."""
+        days = self._days.get((source, target))
+        if not days:
+            return None
+        at = bisect.bisect_right(days, day.toordinal()) - 1
+        if at < 0:
+            return None
+        return self._rates[(source, target)][at], date.fromordinal(days[at])
+
+    def convert(self, gross: Decimal, source: str, target: str, day: date) -> Conversion | None:
+        """``gross`` in ``source`` as ``target`` (rule 15): ``round(gross × rate)`` at the
+        latest rate on or before ``day``, else ``round(gross ÷ rate)`` at the latest
+        inverse rate; ``None`` if there is neither."""
+        if source == target:
+            return Conversion(round_money(gross, target), Decimal(1), None)
+        direct = self.quote(source, target, day)
+        if direct is not None:
+            return Conversion(round_money(gross * direct[0], target), direct[0], direct[1])
+        inverse = self.quote(target, source, day)
+        if inverse is not None:
+            return Conversion(round_money(gross / inverse[0], target), inverse[0], inverse[1], True)
+        return None
+
+
+# -- rating (rule 16) ---------------------------------------------------------------------
+
+
+class RatedLine(NamedTuple):
+    """A matched sales line as a statement needs it: the cell, the converted gross and the
+    key that orders it among the contract's lines (rule 16). A named tuple: a statement
+    of a busy quarter makes a million of them."""
+
+    title: str
+    medium: str
+    territory: str
+    period_start: date
+    period_end: date
+    gross: Decimal
+    currency: str
+    gross_converted: Decimal
+    order: int  # the line's place in the order it was reported (import, then line)
+    source: str = ""  # where it came from: "file:line"
+    fx: Conversion | None = None
+
+    @staticmethod
+    def plain(
+        title: str, medium: str, territory: str, period_end: date, gross: Decimal, order: int
+    ) -> RatedLine:
+        """A line already in the contract currency whose period is its end's month."""
+        return RatedLine(
+            title,
+            medium,
+            territory,
+            period_end.replace(day=1),
+            period_end,
+            gross,
+            "",
+            gross,
+            order,
+        )
+
+    def sort_key(self) -> tuple[date, str, str, str, int]:
+        return (self.period_end, self.title, self.medium, self.territory, self.order)
+
+
+class StatementLine(NamedTuple):
+    """One piece of a sales line on a statement (a line crossing a tier is two pieces)."""
+
+    line: RatedLine
+    gross_converted: Decimal  # this piece's part of the line's converted gross
+    rate: Decimal
+    royalty: Decimal
+    entry: int | None  # the revenue_share entry that rated it (None: no entry does)
+    tier: int | None
+    piece: int = 1
+    pieces: int = 1
+
+    def to_json(self, currency: str) -> dict[str, Any]:
+        line = self.line
+        out: dict[str, Any] = {
+            "title": line.title,
+            "medium": line.medium,
+            "territory": line.territory,
+            "period_start": line.period_start.isoformat(),
+            "period_end": line.period_end.isoformat(),
+            "gross": str(line.gross),
+            "currency": line.currency,
+            "gross_converted": str(round_money(self.gross_converted, currency)),
+            "rate": str(self.rate),
+            "royalty": str(round_money(self.royalty, currency)),
+            "share_entry": self.entry,
+            "tier": self.tier,
+            "source": line.source,
+        }
+        if line.fx is not None:
+            out.update(line.fx.to_json())
+        if self.pieces > 1:
+            out["piece"] = f"{self.piece} of {self.pieces}"
+        return out
+
+
+def rate_lines(contract: Contract, lines: Iterable[RatedLine]) -> list[StatementLine]:
+    """Every line of a contract rated (rule 16), in rating order: the first
+    ``revenue_share`` entry covering the line's cell gives its rate or tiers; tiers apply
+    to the cumulative converted gross of the lines the same entry rates, a line crossing
+    a tier limit is cut there, and each piece's royalty is rounded on its own. A cell no
+    entry covers earns nothing (rate 0)."""
+    currency = contract.money_currency or "XXX"
+    cumulative: dict[int, Decimal] = defaultdict(Decimal)
+    out: list[StatementLine] = []
+    for line in sorted(lines, key=RatedLine.sort_key):
+        index = contract.share_of(LEAF_BIT.get(line.medium, 0), COUNTRY_BIT.get(line.territory, 0))
+        if index is None:
+            out.append(StatementLine(line, line.gross_converted, ZERO, ZERO, None, None))
+            continue
+        entry = contract.revenue_share[index]
+        pieces = entry.pieces(cumulative[index], line.gross_converted)
+        cumulative[index] += line.gross_converted
+        for number, (piece, rate, tier) in enumerate(pieces, start=1):
+            royalty = round_money(piece * rate, currency)
+            out.append(StatementLine(line, piece, rate, royalty, index, tier, number, len(pieces)))
+    return out
+
+
+# -- statements (rule 17) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What a contract owes for one reporting period (rule 17), every line included."""
+
+    contract: str
+    period: Period
+    currency: str
+    lines: tuple[StatementLine, ...]
+    royalties: Decimal
+    minimum_guarantee: Decimal
+    earned_to_date: Decimal
+    recouped_to_date: Decimal
+    unrecouped: Decimal
+    overage_to_date: Decimal
+    previously_due: Decimal
+    due: Decimal
+    licensor: str | None = None
+    licensee: str = ""
+
+    @property
+    def gross_converted(self) -> Decimal:
+        return sum((x.gross_converted for x in self.lines), ZERO)
+
+    @property
+    def payable_on(self) -> date:
+        """When the period's due is payable: 30 days after the period ends."""
+        return self.period.last + STATEMENT_GRACE
+
+    def to_json(self) -> dict[str, Any]:
+        """The statement as ``statement --json`` prints it, every amount a decimal
+        string in the contract currency's minor unit."""
+        cur = self.currency
+
+        def text(amount: Decimal) -> str:
+            return str(round_money(amount, cur))
+
+        return {
+            "contract": self.contract,
+            "period": self.period.name,
+            "period_start": self.period.first.isoformat(),
+            "period_end": self.period.last.isoformat(),
+            "licensor": self.licensor,
+            "licensee": self.licensee,
+            "currency": cur,
+            "lines": [x.to_json(cur) for x in self.lines],
+            "gross_converted": text(self.gross_converted),
+            "royalties": text(self.royalties),
+            "minimum_guarantee": text(self.minimum_guarantee),
+            "earned_to_date": text(self.earned_to_date),
+            "recouped_to_date": text(self.recouped_to_date),
+            "unrecouped": text(self.unrecouped),
+            "overage_to_date": text(self.overage_to_date),
+            "previously_due": text(self.previously_due),
+            "due": text(self.due),
+            "payable_on": self.payable_on.isoformat(),
+        }
+
+
+def statements(
+    contract: Contract, lines: Iterable[RatedLine], through: Period | None = None
+) -> list[Statement]:
+    """The statements of every period of the contract's reporting frequency that has
+    lines, in order, up to ``through`` (included, even if it has none)."""
+    currency = contract.money_currency or "XXX"
+    guarantee = contract.minimum_guarantee.amount if contract.minimum_guarantee else ZERO
+    guarantee = round_money(guarantee, currency)
+    by_period: dict[Period, list[StatementLine]] = defaultdict(list)
+    for rated in rate_lines(contract, lines):
+        period = period_of(rated.line.period_end, contract.reporting)
+        if through is None or period <= through:
+            by_period[period].append(rated)
+    if through is not None:
+        by_period.setdefault(through, [])
+    out: list[Statement] = []
+    earned = previously_due = ZERO
+    for period in sorted(by_period):
+        rows = by_period[period]
+        royalties = sum((x.royalty for x in rows), ZERO)
+        earned += royalties
+        recouped = min(guarantee, max(earned, ZERO))
+        overage = max(ZERO, earned - guarantee)
+        due = max(ZERO, overage - previously_due)
+        out.append(
+            Statement(
+                contract.id,
+                period,
+                currency,
+                tuple(rows),
+                royalties,
+                guarantee,
+                earned,
+                recouped,
+                guarantee - recouped,
+                overage,
+                previously_due,
+                due,
+                contract.licensor,
+                contract.licensee,
+            )
+        )
+        previously_due += due
+    return out
+
+
+def statement(contract: Contract, lines: Iterable[RatedLine], period: Period) -> Statement:
+    """The statement of one period (rule 17): a period with no lines states zeros, with
+    what was earned and due before it carried."""
+    wanted = [x for x in lines if x.period_end <= period.last]
+    return statements(contract, wanted, through=period)[-1]
+
+
+# -- payables and payments (rule 19) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money paid under a contract (by its licensee to its licensor)."""
+
+    contract: str
+    day: date
+    amount: Decimal
+    note: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Payable:
+    """What a contract's licensee owes its licensor: a fee instalment or a statement's
+    due; ``due`` is ``None`` for a fee with neither schedule nor signing date."""
+
+    contract: str
+    payer: str
+    payee: str | None
+    kind: str  # fee | statement
+    label: str
+    due: date | None
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """A payable with what was paid against it, or a credit (an overpayment)."""
+
+    payable: Payable
+    paid: Decimal
+    balance: Decimal  # negative for a credit
+    days_overdue: int
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.payable
+        return {
+            "contract": p.contract,
+            "payer": p.payer,
+            "payee": p.payee,
+            "kind": p.kind,
+            "label": p.label,
+            "due_date": p.due.isoformat() if p.due else None,
+            "amount": str(round_money(p.amount, p.currency)),
+            "currency": p.currency,
+            "paid": str(round_money(self.paid, p.currency)),
+            "balance": str(round_money(self.balance, p.currency)),
+            "days_overdue": self.days_overdue,
+        }
+
+
+def fee_payables(contract: Contract) -> list[Payable]:
+    """The fee as payables: its schedule's instalments, or the whole fee on signing."""
+    if contract.fee is None or contract.fee.amount == 0:
+        return []
+    currency = contract.money_currency or contract.fee.currency
+    payer, payee = contract.licensee, contract.licensor
+    if contract.payments:
+        n = len(contract.payments)
+        return [
+            Payable(
+                contract.id,
+                payer,
+                payee,
+                "fee",
+                f"fee instalment {i} of {n}",
+                p.due,
+                round_money(p.amount, currency),
+                currency,
+            )
+            for i, p in enumerate(contract.payments, start=1)
+        ]
+    return [
+        Payable(
+            contract.id,
+            payer,
+            payee,
+            "fee",
+            "fee",
+            contract.signed,
+            round_money(contract.fee.amount, currency),
+            currency,
+        )
+    ]
+
+
+def statement_payables(found: Sequence[Statement]) -> list[Payable]:
+    """Each statement with something due, as a payable 30 days after its period."""
+    return [
+        Payable(
+            s.contract,
+            s.licensee,
+            s.licensor,
+            "statement",
+            f"statement {s.period.name}",
+            s.payable_on,
+            s.due,
+            s.currency,
+        )
+        for s in found
+        if s.due > 0
+    ]
+
+
+def ledger(
+    payables: Sequence[Payable],
+    payments: Sequence[Payment],
+    today: date,
+    sides: Mapping[str, tuple[str, str | None, str]] | None = None,
+) -> list[LedgerRow]:
+    """Payments set against payables, per contract: oldest payable first (by due date, a
+    payable with no date last), payments in the order they were made; what is paid beyond
+    every payable is a credit row with a negative balance. ``sides`` gives each contract's
+    (payer, payee, currency) for a credit on a contract with no payables."""
+    by_contract: dict[str, list[Payable]] = defaultdict(list)
+    for payable in payables:
+        by_contract[payable.contract].append(payable)
+    paid_by: dict[str, Decimal] = defaultdict(Decimal)
+    for payment in payments:
+        paid_by[payment.contract] += payment.amount
+    out: list[LedgerRow] = []
+    for contract in sorted(set(by_contract) | set(paid_by)):
+        owed = sorted(
+            by_contract.get(contract, []),
+            key=lambda p: (p.due is None, p.due or date.min, p.kind, p.label),
+        )
+        left = paid_by.get(contract, ZERO)
+        for payable in owed:
+            paid = min(max(left, ZERO), payable.amount)
+            left -= paid
+            balance = payable.amount - paid
+            late = (
+                (today - payable.due).days
+                if balance > 0 and payable.due is not None and payable.due < today
+                else 0
+            )
+            out.append(LedgerRow(payable, paid, balance, late))
+        if left > 0:
+            payer, payee, currency = (sides or {}).get(contract, ("", None, ""))
+            if owed:
+                payer, payee, currency = owed[0].payer, owed[0].payee, owed[0].currency
+            credit = Payable(
+                contract, payer, payee, "credit", "paid beyond what is due", None, ZERO, currency
+            )
+            out.append(LedgerRow(credit, left, -left, 0))
+    return out
+
+
+def group_by_contract(
+    lines: Iterable[tuple[str, RatedLine]],
+) -> Iterator[tuple[str, list[RatedLine]]]:
+    """Consecutive ``(contract, line)`` pairs grouped by contract (input sorted by it)."""
+    current: str | None = None
+    bucket: list[RatedLine] = []
+    for contract, line in lines:
+        if contract != current:
+            if current is not None:
+                yield current, bucket
+            current, bucket = contract, []
+        bucket.append(line)
+    if current is not None:
+        yield current, bucket
+
+
+__all__ = [
+    "REASONS",
+    "Conversion",
+    "LedgerRow",
+    "LineMatcher",
+    "Match",
+    "Payable",
+    "Payment",
+    "RatedLine",
+    "Rates",
+    "Statement",
+    "StatementLine",
+    "fee_payables",
+    "ledger",
+    "rate_lines",
+    "statement",
+    "statement_payables",
+    "statements",
+]

@@ -1,0 +1,344 @@
+"""Sales reports and exchange-rate files (CSV or XLSX), read as a stream of checked rows.
+
+A sales report has a header row naming the columns ``licensee, title, medium, territory,
+period_start, period_end, units, gross, currency`` and optionally ``contract`` (any order,
+any case). Every row is checked as it is read; a malformed number, date or currency is a
+problem located at its file, row and column, and the caller refuses the whole file if any
+was found. Unknown titles, media or territories are not problems here: the line is kept
+and reported unmatched (docs/semantics.md rule 14).
+
+A line's identity is a hash of its normalised fields (codes upper-cased, amounts and dates
+in canonical form) and of how many identical lines came before it in the same file; the
+file's name and the line's position are not part of it, so importing the same lines
+again, renamed or reordered, finds them already stored (see :func:`line_identity`).
+
+>>> rows = SalesReader("r.csv", b"licensee,title,medium,territory,period_start,period_end,"
+...     b"units,gross,currency\\nsohu,d,svod,cn,2017-01-01,2017-03-31,10,1e3,cny\\n")
+>>> [(r.line, r.medium, r.gross, r.currency) for r in rows]
+[(2, 'SVOD', Decimal('1E+3'), 'CNY')]
+>>> bad = SalesReader("r.csv", b"licensee,title,medium,territory,period_start,period_end,"
+...     b"units,gross,currency\\nsohu,d,svod,cn,2017-01-01,2017-03-31,10,1.000,00,cny\\n")
+>>> list(bad), [str(p) for p in bad.problems]
+([], ['r.csv:2: row has 10 cells, the header 9'])
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reelrights.domain.money import currency_code, parse_amount
+from reelrights.domain.problems import CodeError, Problem
+from reelrights.domain.terms import parse_date
+
+COLUMNS = (
+    "licensee",
+    "title",
+    "medium",
+    "territory",
+    "period_start",
+    "period_end",
+    "units",
+    "gross",
+    "currency",
+)
+OPTIONAL = ("contract",)
+RATE_COLUMNS = ("date", "from", "to", "rate")
+MAX_CELL = 200  # characters in one cell: ids, codes and amounts are short
+MAX_PROBLEMS = 1000  # a file this broken is refused without listing more
+MAX_ROWS = 10_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SalesRow:
+    """One checked line of a sales report."""
+
+    file: str
+    line: int
+    licensee: str
+    title: str
+    medium: str
+    territory: str
+    period_start: date
+    period_end: date
+    units: Decimal | None
+    gross: Decimal
+    currency: str
+    contract: str | None = None
+
+    def normalised(self) -> str:
+        """The fields in canonical form, for :func:`line_identity`."""
+        return "\x1f".join(
+            (
+                self.licensee,
+                self.title,
+                self.medium,
+                self.territory,
+                self.period_start.isoformat(),
+                self.period_end.isoformat(),
+                "" if self.units is None else _canonical(self.units),
+                _canonical(self.gross),
+                self.currency,
+                self.contract or "",
+            )
+        )
+
+
+def _canonical(number: Decimal) -> str:
+    """``10``, ``10.0`` and ``1E+1`` are the same amount."""
+    return format(number.normalize(), "f") if number else "0"
+
+
+def line_identity(normalised: str, occurrence: int) -> str:
+    """The stored id of a line: SHA-256 of its normalised fields (:meth:`SalesRow.normalised`)
+    and its occurrence number (0 for the first line with these fields in its file, 1 for
+    the second, ...)."""
+    return hashlib.sha256(f"{normalised}\x1e{occurrence}".encode()).hexdigest()
+
+
+def line_key(normalised: str) -> str:
+    """A short digest of a line's normalised fields, to count identical lines in a file."""
+    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+
+
+class _Table:
+    """Rows of a CSV or XLSX file as lists of text, with their row numbers."""
+
+    def __init__(self, file: str, source: bytes | None, problems: list[Problem]) -> None:
+        self.file = file
+        self.source = source
+        self.problems = problems
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        if self.file.lower().endswith((".xlsx", ".xlsm")):
+            yield from self._xlsx()
+        else:
+            yield from self._csv()
+
+    def _csv(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            raw: Any = (
+                io.BytesIO(self.source) if self.source is not None else Path(self.file).open("rb")  # noqa: SIM115 (closed below)
+            )
+        except OSError as error:
+            self.problems.append(Problem(f"cannot read: {error.strerror or error}", self.file))
+            return
+        with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
+            try:
+                yield from enumerate(csv.reader(handle), start=1)
+            except (UnicodeDecodeError, csv.Error) as error:
+                self.problems.append(Problem(f"not a readable CSV file: {error}", self.file))
+
+    def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = openpyxl.load_workbook(
+                io.BytesIO(self.source) if self.source is not None else self.file,
+                read_only=True,
+                data_only=True,
+            )
+        except (OSError, InvalidFileException, KeyError, ValueError) as error:
+            self.problems.append(Problem(f"not a readable XLSX workbook: {error}", self.file))
+            return
+        except Exception as error:  # a zip that is not a workbook raises many kinds
+            self.problems.append(Problem(f"not a readable XLSX workbook: {error}", self.file))
+            return
+        try:
+            sheet = book.worksheets[0]
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_cell_text(v) for v in values]
+        finally:
+            book.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+class _Rows:
+    """A checked header and the cells of each row by column name."""
+
+    def __init__(
+        self,
+        file: str,
+        source: bytes | None,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
+    ) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self._table = _Table(file, source, self.problems)
+        self.required, self.optional = required, optional
+
+    def problem(self, line: int | None, column: str | None, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(message, self.file, line, column))
+        elif len(self.problems) == MAX_PROBLEMS:
+            self.problems.append(Problem("more problems not listed", self.file))
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        header: list[str] | None = None
+        for number, cells in self._table.rows():
+            if header is None:
+                header = [c.strip().lower() for c in cells]
+                while header and not header[-1]:
+                    header.pop()
+                if not self._header_ok(header):
+                    return
+                continue
+            while len(cells) > len(header) and not cells[-1].strip():
+                cells = cells[:-1]
+            if not any(c.strip() for c in cells):
+                continue  # a blank line
+            if number > MAX_ROWS:
+                self.problem(number, None, f"more than {MAX_ROWS} rows")
+                return
+            if len(cells) != len(header):
+                self.problem(number, None, f"row has {len(cells)} cells, the header {len(header)}")
+                continue
+            too_long = [h for h, c in zip(header, cells, strict=True) if len(c) > MAX_CELL]
+            for column in too_long:
+                self.problem(number, column, f"longer than {MAX_CELL} characters")
+            if not too_long:
+                yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        if header is None and not self.problems:
+            self.problem(None, None, "the file is empty (no header row)")
+
+    def _header_ok(self, header: list[str]) -> bool:
+        ok = True
+        for column in header:
+            if column not in self.required and column not in self.optional:
+                known = ", ".join(self.required + self.optional)
+                self.problem(1, column or None, f"unknown column (expected {known})")
+                ok = False
+        for column in self.required:
+            if column not in header:
+                self.problem(1, column, "missing column")
+                ok = False
+        if len(set(header)) != len(header):
+            self.problem(1, None, "a column is named twice")
+            ok = False
+        return ok
+
+
+class SalesReader:
+    """Iterate the checked lines of one sales report; :attr:`problems` lists what is
+    malformed (complete once iteration ends)."""
+
+    def __init__(self, file: str, source: bytes | None = None) -> None:
+        self._rows = _Rows(file, source, COLUMNS, OPTIONAL)
+        self.file = file
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self._rows.problems
+
+    def __iter__(self) -> Iterator[SalesRow]:
+        for number, cells in self._rows:
+            row = self._row(number, cells)
+            if row is not None:
+                yield row
+
+    def _row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
+        problem = self._rows.problem
+        ok = True
+
+        def need(column: str) -> str:
+            nonlocal ok
+            value = cells[column]
+            if not value:
+                problem(number, column, "missing")
+                ok = False
+            return value
+
+        def read(column: str, make: Any) -> Any:
+            nonlocal ok
+            value = cells.get(column, "")
+            if not value:
+                problem(number, column, "missing")
+                ok = False
+                return None
+            try:
+                return make(value)
+            except CodeError as error:
+                problem(number, column, str(error))
+                ok = False
+                return None
+
+        licensee, title = need("licensee"), need("title")
+        medium, territory = need("medium").upper(), need("territory").upper()
+        start = read("period_start", parse_date)
+        end = read("period_end", parse_date)
+        gross = read("gross", parse_amount)
+        currency = read("currency", currency_code)
+        units = None
+        if cells["units"]:
+            units = read("units", parse_amount)
+        if start is not None and end is not None and end < start:
+            problem(number, "period_end", f"the period ends ({end}) before it starts ({start})")
+            ok = False
+        if not ok:
+            return None
+        return SalesRow(
+            self.file,
+            number,
+            licensee,
+            title,
+            medium,
+            territory,
+            start,
+            end,
+            units,
+            gross,
+            currency,
+            cells.get("contract") or None,
+        )
+
+
+def read_rates(
+    file: str, source: bytes | None = None
+) -> tuple[list[tuple[date, str, str, Decimal]], list[Problem]]:
+    """The quotes of an exchange-rate file (``date, from, to, rate``: 1 FROM = rate TO),
+    or the located problems that refuse it. A rate must be more than zero."""
+    rows = _Rows(file, source, RATE_COLUMNS)
+    quotes: list[tuple[date, str, str, Decimal]] = []
+    for number, cells in rows:
+        values: dict[str, Any] = {}
+        for column, make in (
+            ("date", parse_date),
+            ("from", currency_code),
+            ("to", currency_code),
+            ("rate", parse_amount),
+        ):
+            if not cells[column]:
+                rows.problem(number, column, "missing")
+                continue
+            try:
+                values[column] = make(cells[column])
+            except CodeError as error:
+                rows.problem(number, column, str(error))
+        if len(values) < 4:
+            continue
+        if values["rate"] <= 0:
+            rows.problem(number, "rate", "must be more than zero")
+            continue
+        if values["from"] == values["to"]:
+            rows.problem(number, "to", "a rate converts between two different currencies")
+            continue
+        quotes.append((values["date"], values["from"], values["to"], values["rate"]))
+    return quotes, rows.problems

@@ -1,0 +1,92 @@
+"""Money over the REST API: sales upload, statements in three formats, the payments
+ledger, and party scoping (a party's key sees its own money only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reelrights.api.app import create_app
+from reelrights.service import Service
+from tests.store.test_money import BOOK, SALES
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> tuple[TestClient, dict[str, str]]:
+    service = Service(str(tmp_path / "api.db"), actor="setup")
+    service.load_texts([("book.yaml", BOOK)])
+    rates = tmp_path / "rates.csv"
+    rates.write_text("date,from,to,rate\n2017-01-01,USD,CNY,6.9\n")
+    service.import_rates([str(rates)])
+    keys = {}
+    for name, role, party in (
+        ("editor", "editor", None),
+        ("viewer", "viewer", None),
+        ("sohu", "editor", "sohu"),
+        ("iqiyi", "editor", "iqiyi"),
+        ("kbs", "viewer", "kbs"),
+    ):
+        keys[name] = service.create_key(role, party)[1]
+    return TestClient(create_app(service)), keys
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_sales_upload_then_statement_and_ledger(api) -> None:
+    client, keys = api
+    sent = client.post("/sales?filename=q1.csv", content=SALES, headers=auth(keys["sohu"]))
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["matched"] == 3
+    assert [u["reason"] for u in sent.json()["unmatched"]] == ["no-grant"]
+    again = client.post("/sales?filename=q1.csv", content=SALES, headers=auth(keys["sohu"]))
+    assert again.json()["already_imported"] == 4
+    path = "/contracts/sohu-svod/statements/2017-Q1"
+    body = client.get(path, headers=auth(keys["kbs"])).json()
+    assert (body["royalties"], body["due"], body["currency"]) == ("70000.00", "0.00", "USD")
+    pdf = client.get(path + "?format=pdf", headers=auth(keys["viewer"]))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    csv = client.get(path + "?format=csv", headers=auth(keys["viewer"]))
+    assert "royalties,70000.00" in csv.text
+    paid = client.post(
+        "/payments",
+        json={"contract": "sohu-svod", "amount": "1200000", "date": "2015-05-01"},
+        headers=auth(keys["sohu"]),
+    )
+    assert paid.status_code == 201, paid.text
+    ledger = client.get("/payments?today=2015-09-01", headers=auth(keys["kbs"])).json()
+    assert [(r["label"], r["balance"], r["days_overdue"]) for r in ledger["payables"]] == [
+        ("fee instalment 1 of 2", "0.00", 0),
+        ("fee instalment 2 of 2", "1200000.00", 31),
+    ]
+
+
+def test_party_scoping_and_bad_input(api) -> None:
+    client, keys = api
+    path = "/contracts/sohu-svod/statements/2017-Q1"
+    assert client.get(path, headers=auth(keys["iqiyi"])).status_code == 404
+    assert client.get("/payments", headers=auth(keys["iqiyi"])).json() == {"payables": []}
+    other = client.post("/sales?filename=q1.csv", content=SALES, headers=auth(keys["iqiyi"]))
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["msg"].startswith("a party reports only its own sales")
+    assert client.post("/sales", content=SALES, headers=auth(keys["viewer"])).status_code == 403
+    bad = SALES.replace("690000", "69O000")
+    refused = client.post("/sales?filename=bad.csv", content=bad, headers=auth(keys["editor"]))
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "bad.csv", 2, "gross"]
+    assert (
+        client.get(path.replace("2017-Q1", "2017-13"), headers=auth(keys["kbs"])).status_code == 422
+    )
+    assert (
+        client.get("/contracts/nope/statements/2017-Q1", headers=auth(keys["kbs"])).status_code
+        == 404
+    )
+    wrong = client.post(
+        "/payments",
+        json={"contract": "sohu-svod", "amount": "ten", "date": "2015-05-01"},
+        headers=auth(keys["editor"]),
+    )
+    assert wrong.status_code == 422
