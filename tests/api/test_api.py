@@ -127,7 +127,7 @@ def test_roles(api) -> None:
     executed = client.post("/contracts/new-draft/execute", headers=auth(keys["editor"]))
     assert executed.status_code == 200 and executed.json()["status"] == "executed"
     changes = client.get("/changes", headers=auth(keys["admin"])).json()["items"]
-    assert changes[0]["action"] == "execute" and changes[0]["key"] is not None
+    assert (changes[0]["action"], changes[0]["key"]) == ("execute", keys["editor"].split("_")[1])
     assert changes[0]["before"]["status"] == "draft" and changes[0]["after"]["status"] == "executed"
 
 

@@ -395,7 +395,8 @@ def test_import_summarises_and_export_writes_valid_avails(tmp_path: Path) -> Non
     db = tmp_path / "feeds.db"
     code, out, err = run(db, "import", str(MDDF / "xml" / "Avails_noErrors_v2.4.xml"))
     assert code == 0, err
-    assert "transactions" in out and "24" in out
+    rows = {line.split("  ")[0].strip(): line.split()[-1] for line in out.splitlines()[1:]}
+    assert (rows["files"], rows["avails"], rows["transactions"]) == ("1", "12", "24")
     code, out, _ = run(db, "import", str(MDDF / "xlsx" / "TV_v1.9.xlsx"), "--json")
     assert code == 0
     summary = json.loads(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -155,9 +156,11 @@ def test_uploads_store_all_or_show_every_problem(site, tmp_path: Path) -> None:
     sheet = b"titles: [{id: sw9, name: Nine, kind: film}]\n"
     good = browser.post("/ui/upload", files={"file": ("more.yaml", sheet)})
     assert good.status_code == 200 and "stored" in good.text
-    assert service.catalog().get("sw9") is not None
-    changes = [c for c in service.history("title", "sw9")]
-    assert changes and changes[0].key_id is not None
+    stored = service.catalog().get("sw9")
+    assert stored is not None and (stored.name, stored.kind) == ("Nine", "film")
+    changes = service.history("title", "sw9")
+    editor_key_id = keys["editor"].split("_")[1]  # rr_<id>_<secret>
+    assert [(c.action, c.key_id) for c in changes] == [("create", editor_key_id)]
 
 
 def test_errors_are_pages_for_people_and_json_for_the_api(site) -> None:
@@ -206,3 +209,96 @@ def test_money_pages(tmp_path) -> None:
     client.cookies.set("reelrights_key", other)
     assert client.get("/ui/contracts/sohu-svod/statement?period=2017-Q1").status_code == 404
     assert "fee instalment" not in client.get("/ui/payments").text
+
+
+def test_the_timeline_draws_a_terminated_contract_only_while_in_force(site) -> None:
+    service, keys = site
+    service.terminate("tencent-online", date(2019, 1, 1))
+    page = client(service, keys["viewer"]).get("/ui/titles/sw4").text
+    # avails: CN ONLINE is open from 2019-01-01, so the bar ends the day before
+    assert "2016-01-01 → 2018-12-31" in page and "2016-01-01 → 2020-12-31" not in page
+    assert "terminated 2019-01-01" in page and 'class="termination"' in page
+    # the holdback ended before the termination: drawn to its own end, no marker
+    assert "2016-01-01 → 2016-06-30" in page
+    assert page.count('class="termination"') == 1
+
+
+DEAL = {
+    "id": "youku-hk",
+    "licensor": "disney",
+    "licensee": "youku",
+    "grant_count": "1",
+    "grants-0-titles": "sw4",
+    "grants-0-media": "SVOD",
+    "grants-0-territories": "HK",
+    "grants-0-start": "2016-06-01",
+    "grants-0-end": "2016-06-30",
+}
+
+
+def test_the_deal_check_shows_every_warning_not_a_bare_green(site) -> None:
+    service, keys = site
+    service.create_contract(
+        {
+            "id": "tencent-hold",
+            "licensor": "disney",
+            "licensee": "tencent",
+            "status": "hold",
+            "grants": [
+                {
+                    "titles": ["sw4"],
+                    "media": ["SVOD"],
+                    "territories": ["HK"],
+                    "start": "2016-01-01",
+                    "end": "2016-12-31",
+                    "exclusive": True,
+                }
+            ],
+        }
+    )
+    answer = client(service, keys["editor"]).post("/ui/contracts/check", data=DEAL).text
+    assert 'data-check="ok"' not in answer
+    assert 'data-check="warning"' in answer
+    assert "held for negotiation" in answer and "tencent-hold" in answer
+    assert "2016-06-01" in answer and "2016-06-30" in answer
+
+
+def test_deal_problems_show_in_place_with_human_labels(site) -> None:
+    service, keys = site
+    browser = client(service, keys["editor"])
+    medium = browser.post("/ui/contracts/check", data={**DEAL, "grants-0-media": "SVODD"}).text
+    assert (
+        "Grant 1 · Media:" in medium
+        and "unknown medium &#39;SVODD&#39; — did you mean SVOD" in (medium)
+    )
+    assert 'data-field="grants-0-media"' in medium and "contracts[0]" not in medium
+    title = browser.post("/ui/contracts/check", data={**DEAL, "grants-0-titles": "nope"}).text
+    assert "Conflict" not in title and 'data-check="problems"' in title
+    assert "Grant 1 · Titles:" in title and "unknown title &#39;nope&#39;" in title
+    assert 'data-field="grants-0-titles"' in title
+    where = browser.post("/ui/contracts/check", data={**DEAL, "grants-0-territories": "XX"}).text
+    assert "Grant 1 · Territories:" in where and "unknown territory" in where
+    # saving shows the same problems beside the inputs they concern, and keeps what was typed
+    saved = browser.post("/ui/contracts", data={**DEAL, "grants-0-media": "SVODD"})
+    assert saved.status_code == 422
+    assert 'id="problem-grants-0-media"' in saved.text and 'value="SVODD"' in saved.text
+    assert 'aria-describedby="problem-grants-0-media"' in saved.text
+
+
+def test_a_new_deal_reusing_an_id_is_checked_as_new_and_told_the_id_is_taken(site) -> None:
+    service, keys = site
+    browser = client(service, keys["editor"])
+    form = {
+        **DEAL,
+        "id": "tencent-online",
+        "grants-0-territories": "CN",
+        "grants-0-exclusive": "on",
+    }
+    answer = browser.post("/ui/contracts/check", data=form).text
+    # tencent-online stays in the book: its exclusive ONLINE CN blocks the new deal
+    assert 'data-check="conflict"' in answer and 'data-check="ok"' not in answer
+    assert "exclusive-license" in answer
+    assert 'data-field="id"' in answer and "already taken" in answer
+    assert service.contract("tencent-online").status == "executed"
+    fresh = browser.post("/ui/contracts/check", data={**form, "id": "youku-cn-new"}).text
+    assert "already taken" not in fresh

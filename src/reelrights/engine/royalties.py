@@ -81,10 +81,11 @@ class LineMatcher:
         self,
         catalog: Catalog,
         contracts: Iterable[Contract] = (),
-        licensed: Callable[[str], Iterable[Contract]] | None = None,
+        licensed: Callable[[str], Iterable[tuple[Contract, Grant]]] | None = None,
     ) -> None:
         """``contracts`` are indexed now; ``licensed(party)``, if given, is asked once per
-        licensee for that party's contracts, when a line of that licensee first comes."""
+        licensee for that party's (contract, grant) pairs, when a line of that licensee
+        first comes (the contract needs no rights of its own: the grant says them)."""
         self.catalog = catalog
         self._by: dict[tuple[str, str], list[tuple[Contract, Grant]]] = defaultdict(list)
         self._licensed = licensed
@@ -95,11 +96,15 @@ class LineMatcher:
 
     def add(self, contract: Contract) -> None:
         """Index a contract (only one that is, or was, in force can match)."""
+        for grant in contract.grants:
+            self.add_grant(contract, grant)
+
+    def add_grant(self, contract: Contract, grant: Grant) -> None:
+        """Index one grant of a contract."""
         if contract.is_ownership or not contract.in_force():
             return
-        for grant in contract.grants:
-            for title in dict.fromkeys(grant.titles):
-                self._by[(contract.licensee, title)].append((contract, grant))
+        for title in dict.fromkeys(grant.titles):
+            self._by[(contract.licensee, title)].append((contract, grant))
 
     def match(
         self,
@@ -114,8 +119,8 @@ class LineMatcher:
         report's optional ``contract`` column) narrows the candidates to that contract."""
         if self._licensed is not None and licensee not in self._asked:
             self._asked.add(licensee)
-            for contract in self._licensed(licensee):
-                self.add(contract)
+            for contract, grant in self._licensed(licensee):
+                self.add_grant(contract, grant)
         if title not in self.catalog:
             return Match(None, UNKNOWN_TITLE)
         medium_bit = LEAF_BIT.get(medium)

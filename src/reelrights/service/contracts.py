@@ -97,10 +97,17 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
             raise InvalidInput(sheet.problems)
         return sheet.contracts[0]
 
-    def check_contract(self, document: dict[str, Any]) -> ContractCheck:
+    def contract_id_taken(self, contract_id: str) -> bool:
+        """Whether a stored contract already has this id (a new deal may not reuse it)."""
+        with self.store.reading() as reader:
+            return reader.contract(contract_id) is not None
+
+    def check_contract(self, document: dict[str, Any], new: bool = False) -> ContractCheck:
         """Whether a contract (a deal-sheet mapping, stored or not) could be executed now,
         grant by grant, with the avails report of each: nothing is stored. A stored
-        contract of the same id is left out of the book while it is checked."""
+        contract of the same id is left out of the book while it is checked, unless the
+        contract is ``new`` (a deal being entered): then every stored contract counts,
+        whatever id the new one was given."""
         contract = self._one_contract({**document, "status": "executed"}, "contract")
         who = self._who()
         # Only for a deal the key could store: else it would ask avails as another party.
@@ -110,7 +117,7 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
             if party is not None and party not in state.parties:
                 raise InvalidInput([Problem(f"unknown party '{party}'", field=role)])
         with self._lock:
-            check = state.book.check(contract)
+            check = state.book.check(contract, is_new=new)
         return self.redact_check(who, check)
 
     def create_contract(self, document: dict[str, Any]) -> Contract:

@@ -148,7 +148,7 @@ class MoneyJobs(ServiceBase):
         result = SalesResult()
         problems: list[Problem] = []
         with self._writing() as writer:
-            matcher = LineMatcher(self._catalog_as_of(writer), (), writer.contracts_licensed_to)
+            matcher = LineMatcher(self._catalog_as_of(writer), (), writer.grants_licensed_to)
             rates = Rates(writer.rates())
             seq = writer.next_sales_seq()
             done = 0
@@ -313,7 +313,8 @@ class MoneyJobs(ServiceBase):
 
     def _visible_contract(self, contract_id: str) -> Contract:
         with self.store.reading() as reader:
-            contract = reader.contract(contract_id)
+            found = reader.contract_heads([contract_id])
+        contract = found[0] if found else None
         if contract is None or not self._may_see(contract):
             # the same answer as for a contract that does not exist: nothing leaks
             raise InvalidInput([Problem(f"unknown contract '{contract_id}'", field="contract")])
@@ -359,7 +360,7 @@ class MoneyJobs(ServiceBase):
     def _state_all(
         self, reader: Reader, pending: list[tuple[str, list[RatedLine]]], wanted: Period
     ) -> Iterator[Statement]:
-        contracts = {c.id: c for c in reader.contracts([cid for cid, _ in pending])}
+        contracts = {c.id: c for c in reader.contract_heads([cid for cid, _ in pending])}
         for cid, lines in pending:
             contract = contracts.get(cid)
             if contract is None or contract.reporting != wanted.reporting:
@@ -422,28 +423,27 @@ class MoneyJobs(ServiceBase):
         with self.store.reading() as reader:
             with_sales = set(reader.contracts_with_sales())
             payments_rows = reader.payments()
-            paid_ids = {r.contract_id for r in payments_rows}
+            active = with_sales | {r.contract_id for r in payments_rows}
             payables: list[Payable] = []
             sides: dict[str, tuple[str, str | None, str]] = {}
-            for batch in reader.stream_contracts():
-                for contract in batch:
-                    if not contract.in_force() or contract.is_ownership:
-                        continue
-                    if party is not None and party not in (contract.licensor, contract.licensee):
-                        continue
-                    if who is not None and who not in (contract.licensor, contract.licensee):
-                        continue
-                    if contract.fee is None and contract.id not in with_sales | paid_ids:
-                        continue
-                    sides[contract.id] = (
-                        contract.licensee,
-                        contract.licensor,
-                        contract.money_currency or "",
-                    )
-                    payables += fee_payables(contract)
-                    if contract.id in with_sales:
-                        lines = [_rated(r) for r in reader.sales_of(contract.id)]
-                        payables += statement_payables(statements(contract, lines))
+            for contract in reader.contract_heads():
+                if not contract.in_force() or contract.is_ownership:
+                    continue
+                if party is not None and party not in (contract.licensor, contract.licensee):
+                    continue
+                if who is not None and who not in (contract.licensor, contract.licensee):
+                    continue
+                if contract.fee is None and contract.id not in active:
+                    continue
+                sides[contract.id] = (
+                    contract.licensee,
+                    contract.licensor,
+                    contract.money_currency or "",
+                )
+                payables += fee_payables(contract)
+                if contract.id in with_sales:
+                    lines = [_rated(r) for r in reader.sales_of(contract.id)]
+                    payables += statement_payables(statements(contract, lines))
         payments = [
             Payment(r.contract_id, r.day, Decimal(r.amount), r.note or "", r.id)
             for r in payments_rows
@@ -458,7 +458,7 @@ class MoneyJobs(ServiceBase):
         """Recorded payments of contracts the acting party (and ``party``) may see."""
         with self.store.reading() as reader:
             rows = reader.payments()
-            contracts = {c.id: c for c in reader.contracts({r.contract_id for r in rows})}
+            contracts = {c.id: c for c in reader.contract_heads({r.contract_id for r in rows})}
         out = []
         for r in rows:
             contract = contracts.get(r.contract_id)

@@ -15,7 +15,7 @@ import io
 import os
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,11 +43,19 @@ from reelrights.service.permissions import Permissions
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.extract import add_extract_pages
 from reelrights.web.money import add_money_pages
+from reelrights.web.problems import labelled
 from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
 PAGE = 100
+WARNING_WORDS = {
+    "held-for-negotiation": "held for negotiation",
+    "option": "under an option",
+    "first-negotiation": "first negotiation right",
+    "first-refusal": "first refusal right",
+}
+"""A warning code of the engine in words (an unknown code is shown as its words)."""
 SUB_REGIONS = [15, 202, 419, 21, 30, 34, 35, 143, 145, 151, 154, 39, 155, 53, 54, 57, 61]
 """UN M49 sub-regions the grid groups countries by (collapsible)."""
 
@@ -311,6 +319,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             for holdback in contract.holdbacks:
                 if catalog_.expand(holdback.titles) & mine:
                     items.append(_bar(contract, holdback, media, geography, holdback=True))
+        # a grant terminated before it began was never in force: nothing to draw
+        items = [i for i in items if not (i["start"] and i["end"] and i["end"] < i["start"])]
         timeline = build_timeline(items, date.today())
         return page(
             request,
@@ -506,6 +516,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             title=title,
             form={},
             problems=[],
+            field_problems={},
             grants=[{"titles": title}],
         )
 
@@ -552,22 +563,36 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             problems.append(Problem("add a grant: titles, media and territories"))
         else:
             try:
+                # a new deal: a stored contract with the same id still counts against it
                 with service.acting(Acting.of_key(key)):  # checks and redacts for the key
-                    check = service.check_contract(document)
+                    check = service.check_contract(document, new=True)
             except InvalidInput as error:
                 problems = list(error.problems)
+            if check is not None and check.problems:
+                # an unknown title is a problem with the input, not a conflict
+                problems, check = list(check.problems), None
+        taken: list[Problem] = []
+        if document["id"] != "draft-being-entered" and service.contract_id_taken(document["id"]):
+            taken.append(
+                Problem(
+                    f"the id '{document['id']}' is already taken; choose another",
+                    field="id",
+                )
+            )
         media, geography = service.vocabularies()
         return page(
             request,
             "_check.html",
             key,
             check=check,
-            problems=problems,
+            problems=[labelled(p) for p in problems],
+            taken=[labelled(p) for p in taken],
             document=document,
             box_media=lambda box: media.describe(box.media),
             box_territories=lambda box: geography.describe(box.territories),
             box_start=lambda box: from_start(box.start) or "always",
             box_end=lambda box: from_end(box.end) or "open end",
+            warning_words=WARNING_WORDS,
         )
 
     @app.post("/ui/contracts", response_class=HTMLResponse, include_in_schema=False)
@@ -584,6 +609,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 {k.split("-", 2)[2]: v for k, v in form.items() if k.startswith(f"grants-{i}-")}
                 for i in range(int(str(form.get("grant_count", "1") or 1)))
             ]
+            found = [labelled(p) for p in error.problems]
             return page(
                 request,
                 "deal.html",
@@ -591,7 +617,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
                 parties=service.parties(),
                 title="",
                 form=dict(form),
-                problems=error.problems,
+                problems=[p for p in found if p.input is None],
+                field_problems={p.input: p for p in found if p.input is not None},
                 grants=grants or [{}],
                 http_status=422,
             )
@@ -727,6 +754,13 @@ def _bar(
 ) -> dict[str, Any]:
     start = item.start.day if item.start and item.start.day else None
     end = item.end.day if item.end and item.end.day else None
+    # A terminated contract is in force until the day before its termination (as avails
+    # answers): the bar stops there, and says so, when that is before its own end.
+    terminated = None
+    if contract.status == "terminated" and contract.terminated is not None:
+        last_day = contract.terminated - timedelta(days=1)
+        if end is None or last_day < end:
+            end, terminated = last_day, contract.terminated
     owner = contract.licensor is None
     exclusive = getattr(item, "exclusive", False) or owner  # an owner holds exclusively
     party = contract.licensee if contract.licensor is not None else f"{contract.licensee} (owner)"
@@ -735,6 +769,7 @@ def _bar(
         f"{'exclusive' if exclusive else 'non-exclusive' if not holdback else ''} "
         f"{start or 'since always'} → {end or 'open end'}"
         + (" (hold)" if contract.status == "hold" else "")
+        + (f", terminated {terminated}" if terminated else "")
     )
     return {
         "contract": contract.id,
@@ -747,6 +782,7 @@ def _bar(
         "holdback": holdback,
         "owner": owner,
         "hold": contract.status == "hold",
+        "terminated": terminated,
         "label": label,
     }
 

@@ -100,6 +100,7 @@ class Bar:
     holdback: bool
     hold: bool = False
     clipped: bool = False  # starts before the axis
+    terminated: date | None = None  # ends early: the contract was terminated from this day
     x: float = 0.0
     width: float = 0.0
 
@@ -163,6 +164,7 @@ def build_timeline(items: list[dict[str, Any]], today: date, width: int = 900) -
             item["holdback"],
             item.get("hold", False),
             (item["start"] or first) < first,
+            item.get("terminated"),
         )
         bar.x = x_of(start)
         bar.width = max(3.0, x_of(end or last) - bar.x)

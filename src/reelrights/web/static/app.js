@@ -37,10 +37,29 @@
   if (form) {
     var target = document.querySelector(form.dataset.target);
     var timer = null;
+    // Each problem of the check also shows beside the input it concerns.
+    var markFields = function () {
+      form.querySelectorAll(".field-problem.live").forEach(function (el) { el.remove(); });
+      form.querySelectorAll("[aria-invalid]").forEach(function (input) {
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("aria-describedby");
+      });
+      target.querySelectorAll("[data-field]").forEach(function (item) {
+        var input = form.querySelector("[name='" + item.dataset.field + "']");
+        if (!input) return;
+        var note = document.createElement("span");
+        note.className = "field-problem live";
+        note.id = "live-problem-" + item.dataset.field;
+        note.textContent = item.textContent;
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", note.id);
+        input.after(note);
+      });
+    };
     var check = function () {
       fetch(form.dataset.check, { method: "POST", body: new FormData(form), credentials: "same-origin" })
         .then(function (answer) { return answer.text(); })
-        .then(function (html) { target.innerHTML = html; })
+        .then(function (html) { target.innerHTML = html; markFields(); })
         .catch(function () { target.textContent = "The check could not run; try again."; });
     };
     form.addEventListener("input", function () {
