@@ -302,3 +302,44 @@ def test_a_new_deal_reusing_an_id_is_checked_as_new_and_told_the_id_is_taken(sit
     assert service.contract("tencent-online").status == "executed"
     fresh = browser.post("/ui/contracts/check", data={**form, "id": "youku-cn-new"}).text
     assert "already taken" not in fresh
+
+
+def test_a_contract_page_offers_only_the_actions_that_apply(site) -> None:
+    service, keys = site
+    editor = client(service, keys["editor"])
+    draft = editor.get("/ui/contracts/youku-draft").text
+    assert 'id="execute"' in draft and 'id="terminate"' not in draft
+    executed = editor.get("/ui/contracts/tencent-online").text
+    assert 'id="terminate"' in executed and 'id="execute"' not in executed
+    service.terminate("tencent-online", date(2019, 1, 1))
+    terminated = editor.get("/ui/contracts/tencent-online").text
+    assert 'id="terminate"' not in terminated and "Terminate on" not in terminated
+    assert 'id="execute"' not in terminated
+    viewer = client(service, keys["viewer"]).get("/ui/contracts/youku-draft").text
+    assert 'id="execute"' not in viewer and 'class="actions"' not in viewer
+
+
+def test_a_held_cell_says_the_right_is_available_who_holds_it_and_until_when(site) -> None:
+    service, keys = site
+    service.create_contract(
+        {
+            "id": "tencent-hold",
+            "licensor": "disney",
+            "licensee": "tencent",
+            "status": "hold",
+            "grants": [
+                {
+                    "titles": ["sw4"],
+                    "media": ["SVOD"],
+                    "territories": ["HK"],
+                    "start": "2016-01-01",
+                    "end": "2016-09-30",
+                }
+            ],
+        }
+    )
+    query = "title=sw4&licensor=disney&start=2016-01-01&end=2016-12-31&territories=HK"
+    grid = client(service, keys["editor"]).get(f"/ui/grid?{query}").text
+    label = "SVOD HK available, held for negotiation by tencent-hold until 2016-09-30"
+    assert f'aria-label="{label}"' in grid
+    assert ">✓H</button>" in grid

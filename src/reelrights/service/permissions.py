@@ -114,6 +114,18 @@ class Permissions:
     def may_write_contract(self, contract: Contract) -> bool:
         return self.may_write(contract.licensor, contract.licensee)
 
+    def contract_actions(self, contract: Contract) -> tuple[str, ...]:
+        """What this key may do to ``contract`` now, as the pages offer it: a draft or a
+        hold may be executed, an executed contract terminated; a terminated contract
+        offers nothing (it is over), nor does any contract the key may not write."""
+        if not self.may_write_contract(contract):
+            return ()
+        if contract.status in ("draft", "hold"):
+            return ("execute",)
+        if contract.status == "executed":
+            return ("terminate",)
+        return ()
+
     def require_write(self, licensor: str | None, licensee: str | None) -> None:
         self.require("editor")
         if not self.may_write(licensor, licensee):

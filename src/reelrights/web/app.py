@@ -499,7 +499,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             "contract.html",
             key,
             contract=contract,
-            can_write=Permissions.of(key).may_write_contract(contract),
+            actions=Permissions.of(key).contract_actions(contract),
             sheet=sheet,
             history=service.history("contract", contract_id, limit=20),
             **extra,

@@ -12,7 +12,7 @@ STATES = {
     "available": ("✓", "available"),
     "partial": ("◐", "partly available"),
     "unavailable": ("✕", "unavailable"),
-    "held": ("H", "held for negotiation"),
+    "held": ("✓H", "available, held for negotiation"),
 }
 """Cell state → (symbol, words): every state has a symbol and a pattern, not a colour alone."""
 
@@ -40,8 +40,17 @@ class GridCell:
                 f"{reason['reason']} by {reason['contract'] or 'no contract'} "
                 f"({reason['start'] or 'since always'} to {reason['end'] or 'open end'})"
             )
-        for hold in self.holds[:2]:
-            parts.append(f"held for negotiation by {hold['contract']}")
+        if self.state == "held":
+            # the right underneath is available: say who holds it and until when
+            held = [
+                f"{hold['contract'] or 'a contract you cannot see'} until "
+                f"{hold['end'] or 'open end'}"
+                for hold in self.holds[:2]
+            ]
+            parts = [f"{self.medium} {self.territory} {self.words} by {', '.join(held)}"]
+        else:
+            for hold in self.holds[:2]:
+                parts.append(f"held for negotiation by {hold['contract']}")
         if len(self.reasons) > 3:
             parts.append(f"and {len(self.reasons) - 3} more")
         return "; ".join(parts)
