@@ -458,7 +458,7 @@ def search(
                     if any(p[3] is None for p in pieces):
                         some.add(title)
                     by_atom: dict[LanguageSet, list[tuple[int, int]]] = defaultdict(list)
-                    for atom, s, e, reason, _ in pieces:
+                    for atom, s, e, reason, *_ in pieces:
                         by_atom[atom].extend([(s, e)] if reason is None else [])
                     for spans in by_atom.values():
                         days = _intersect(days, _runs(spans))
