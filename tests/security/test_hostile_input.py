@@ -343,3 +343,22 @@ def test_13_a_sheet_whose_rows_cannot_be_read_is_never_an_empty_success(
         with pytest.raises(InvalidInput) as refused:
             service.import_feeds([str(path)])
         assert path.name in str(refused.value)
+
+
+def test_7_sales_workbooks_are_read_within_the_same_limits(service: Service) -> None:
+    header = "licensee,title,medium,territory,period_start,period_end,units,gross,currency"
+    cells = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in header.split(","))
+    sheet = feed_sheet({}).split("<sheetData>")[0] + f'<sheetData><row r="1">{cells}</row>'
+    far = (
+        sheet
+        + '<row r="20000000"><c t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>'
+    )
+    broken = sheet + '<row r="2"><c t="inlineStr">'
+    for name, data, expected in (
+        ("far.xlsx", workbook(far), "row 20,000,000"),
+        ("cell.xlsx", huge_cell_workbook(64 * 1024 * 1024), "times its packed size"),
+        ("broken.xlsx", workbook(broken), "not well-formed XML"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            service.import_sales([(name, data)])
+        assert any(p.file == name and expected in p.message for p in refused.value.problems)

@@ -267,3 +267,40 @@ def test_the_calendar_month_view_list_and_ics_download(
     page.click("text=2021-01 →")
     expect(page.locator("h1")).to_contain_text("January 2021")
     page.context.close()
+
+
+def test_find_sellable_titles_opens_a_grid_and_exports(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    page = signed_in(browser, site, "viewer")
+    page.click("nav >> text=Find sellable titles")
+    expect(page.locator("h1")).to_have_text("Find sellable titles")
+    page.select_option("select[name=licensor]", "walt-disney")
+    page.fill("input[name=media]", "Subscription VOD")
+    page.fill("input[name=territories]", "Hong Kong, China")
+    page.fill("input[name=start]", "2016-01-01")
+    page.fill("input[name=end]", "2016-12-31")
+    page.select_option("select[name=match]", "overlap")
+    page.click("form[role=search] button")
+    rows = page.locator("table.sellable tbody tr")
+    expect(rows.first).to_contain_text("Star Wars")
+    # China is sold to Tencent: no title has the whole box, but Hong Kong is free
+    expect(page.locator("table.sellable .window")).to_have_count(0)
+    shot(page, "13-find-sellable-titles")
+    page.fill("input[name=territories]", "Hong Kong")
+    page.click("form[role=search] button")
+    expect(page.locator("table.sellable .window").first).to_be_visible()
+    # Hong Kong SVOD is pencilled in for a negotiation: the window stays, with a warning
+    expect(rows.filter(has_text="Episode IV")).to_contain_text("hk-stream-star-wars-hold")
+    with page.expect_download() as download:
+        page.click("text=Export CSV")
+    exported = Path(download.value.path()).read_text()
+    assert exported.startswith("title,name,kind,window start") and "star-wars-4" in exported
+    with page.expect_download() as workbook:
+        page.click("text=Export XLSX")
+    assert Path(workbook.value.path()).read_bytes()[:2] == b"PK"
+    page.locator("a.to-grid", has_text="Star Wars: Episode IV").click()
+    expect(page.locator("h1")).to_contain_text("Avails grid: Star Wars: Episode IV")
+    expect(page.locator("button.cell[value='SVOD:HK']")).to_have_class("cell held")
+    shot(page, "14-sellable-title-grid")
+    page.context.close()

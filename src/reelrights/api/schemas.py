@@ -211,6 +211,8 @@ class TitleOut(BaseModel):
     parent: str | None = None
     members: list[str] = []
     external_ids: dict[str, str] = {}
+    label: str | None = None  # an episode under its series: "Kingdom · S1 E2"
+    matched: str | None = None  # what a search query matched: name, original name, eidr...
 
 
 class TitleDetail(TitleOut):

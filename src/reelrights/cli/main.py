@@ -296,7 +296,10 @@ def import_feeds(
 
 @app.command()
 def titles(
-    search: Annotated[str | None, typer.Argument(help="Part of a title's id or name.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Argument(help="A name, original or alternative name, id or EIDR (any part)."),
+    ] = None,
     kind: Annotated[
         str | None, typer.Option(help="film, series, season, episode, collection...")
     ] = None,
@@ -304,35 +307,35 @@ def titles(
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    """List titles."""
+    """Find titles by name, original name, alternative names or ids (EIDR, IMDb); episodes
+    show under their series."""
     with service(db) as svc:
-        found = [
-            t
-            for t in svc.titles()
-            if (not search or search.lower() in (t.id + " " + t.name).lower())
-            and (not kind or t.kind == kind)
-        ]
+        found = svc.find_titles(search or "", [kind] if kind else ())
     rows = found[:limit]
     if as_json:
         emit_json(
             [
                 {
-                    "id": t.id,
-                    "name": t.name,
-                    "kind": t.kind,
-                    "year": t.year,
-                    "release": t.release,
-                    "parent": t.parent,
-                    "members": list(t.members),
-                    "external_ids": dict(t.external_ids),
+                    "id": f.title.id,
+                    "name": f.title.name,
+                    "label": f.label,
+                    "kind": f.title.kind,
+                    "year": f.title.year,
+                    "release": f.title.release,
+                    "parent": f.title.parent,
+                    "members": list(f.title.members),
+                    "external_ids": dict(f.title.external_ids),
+                    "matched": f.matched,
                 }
-                for t in rows
+                for f in rows
             ]
         )
         return
-    table = Table("id", "name", "kind", "year", "release")
-    for t in rows:
-        table.add_row(t.id, t.name, t.kind, str(t.year or ""), str(t.release or ""))
+    table = Table("id", "title", "kind", "year", "release", "matched")
+    for f in rows:
+        t = f.title
+        why = "" if f.matched in ("name", "id") or not search else f"{f.matched}: {f.text}"
+        table.add_row(t.id, f.label, t.kind, str(t.year or ""), str(t.release or ""), why)
     out.print(table)
     if len(found) > limit:
         out.print(f"… {len(found) - limit} more; use --limit or a search term")

@@ -122,7 +122,7 @@ def print_next(found: NextWindow, what: str) -> None:
         out.print(f"[red]never[/red] within the rights held: {what}")
         return
     window = found.window
-    length = "perpetuity" if from_end(window.end) is None else f"{window.days} days"
+    length = "open-ended" if from_end(window.end) is None else f"{window.days} days"
     fits = "[green]the whole request fits[/green]" if found.to_json()["covers"] else ""
     out.print(
         f"next window for {what}: [bold]{_day(window.start)} → {_end(window.end)}[/bold] "

@@ -37,6 +37,7 @@ from typing import Any
 from reelrights.domain.money import currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
 from reelrights.domain.terms import parse_date
+from reelrights.formats.workbook import Workbook, WorkbookError
 
 COLUMNS = (
     "licensee",
@@ -137,27 +138,23 @@ class _Table:
                 self.problems.append(Problem(f"not a readable CSV file: {error}", self.file))
 
     def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-
+        # the first worksheet, streamed within the limits of formats.workbook (part sizes,
+        # rows, cells), whatever its stored dimension says
         try:
-            book = openpyxl.load_workbook(
-                io.BytesIO(self.source) if self.source is not None else self.file,
-                read_only=True,
-                data_only=True,
-            )
-        except (OSError, InvalidFileException, KeyError, ValueError) as error:
-            self.problems.append(Problem(f"not a readable XLSX workbook: {error}", self.file))
-            return
-        except Exception as error:  # a zip that is not a workbook raises many kinds
-            self.problems.append(Problem(f"not a readable XLSX workbook: {error}", self.file))
-            return
-        try:
-            sheet = book.worksheets[0]
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, [_cell_text(v) for v in values]
-        finally:
-            book.close()
+            with Workbook(
+                self.file, io.BytesIO(self.source) if self.source is not None else None
+            ) as book:
+                sheets = book.worksheets()
+                if not sheets:
+                    self.problems.append(Problem("the workbook has no worksheet", self.file))
+                    return
+                for number, values in sheets[0].rows():
+                    cells = [""] * max(values)
+                    for column, value in values.items():
+                        cells[column - 1] = _cell_text(value)
+                    yield number, cells
+        except WorkbookError as error:
+            self.problems.append(error.problem)
 
 
 def _cell_text(value: Any) -> str:

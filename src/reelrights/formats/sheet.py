@@ -77,6 +77,8 @@ TITLE_FIELDS = {
     "eidr",
     "imdb",
     "external_ids",
+    "original_name",
+    "alternative_names",
     "extra",
 }
 CONTRACT_FIELDS = {
@@ -547,6 +549,17 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
     for key in ("eidr", "imdb"):
         if data.get(key):
             external[key] = str(data[key])
+    extra = dict(data.get("extra") or {})
+    original = data.get("original_name")
+    if original is not None:
+        if not isinstance(original, str) or not original.strip():
+            read.problem((*path, "original_name"), "expected the title's name in its language")
+        else:
+            extra["original_name"] = original.strip()
+    aliases = data.get("alternative_names")
+    if aliases is not None:
+        listed = read.list_of(aliases, (*path, "alternative_names"))
+        extra["alternative_names"] = [str(a).strip() for a in listed if str(a).strip()]
     if tid is None or name is None:
         return None
     return Title(
@@ -559,7 +572,7 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
         parent or None,
         members,
         external,
-        dict(data.get("extra") or {}),
+        extra,
     )
 
 
@@ -1006,8 +1019,12 @@ def render_title(title: Title) -> dict[str, Any]:
         out["members"] = list(title.members)
     if title.external_ids:
         out["external_ids"] = dict(title.external_ids)
-    if title.extra:
-        out["extra"] = dict(title.extra)
+    extra = dict(title.extra)
+    for key in ("original_name", "alternative_names"):
+        if key in extra:
+            out[key] = extra.pop(key)
+    if extra:
+        out["extra"] = extra
     return out
 
 

@@ -52,8 +52,10 @@ from reelrights.web.calendar import add_calendar_pages
 from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.events import add_webhook_pages
 from reelrights.web.extract import add_extract_pages
+from reelrights.web.home import add_home_page
 from reelrights.web.money import add_money_pages
 from reelrights.web.problems import labelled
+from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
@@ -264,10 +266,11 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         offset: int = 0,
     ) -> HTMLResponse:
         catalog_ = service.catalog()
-        titles = sorted(catalog_.titles.values(), key=lambda t: (t.name.lower(), t.id))
-        if q:
-            needle = q.lower()
-            titles = [t for t in titles if needle in t.id.lower() or needle in t.name.lower()]
+        found = service.find_titles(q)
+        labels = {f.title.id: f.label for f in found}
+        titles = [f.title for f in found]
+        if not q:
+            titles.sort(key=lambda t: (labels[t.id].lower(), t.id))
         if kind:
             titles = [t for t in titles if t.kind == kind]
         if year.isdigit():
@@ -289,6 +292,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             "catalog.html",
             key,
             titles=shown,
+            labels=labels,
             total=len(titles),
             offset=offset,
             page_size=PAGE,
@@ -733,6 +737,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             request, "upload.html", key, problems=[], result=result, conflict=None, name=name
         )
 
+    add_search_pages(app, service, page, Signed)
+
     add_extract_pages(
         app,
         service,
@@ -759,6 +765,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         items = service.history(entity or None, entity_id or None, limit=200)
         return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
 
+    add_home_page(app, service, page, Signed)
     add_money_pages(
         app, service, page, signed_in, lambda key, role, _what: require(key, role), same_origin
     )
