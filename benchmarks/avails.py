@@ -9,8 +9,11 @@ every title x 1 medium x 1 territory x 1 year; (c) the grid of one title, all me
 territories x 1 year; (d) conflict-checked contract executions per second with 2
 concurrent writers on SQLite and PostgreSQL, counting double sales; (e) the time to load
 the index from the store and its memory per license; (f) the first answer of a fresh
-``reelrights avails`` process, from the saved index and rebuilding. Every benchmarked
-question is also answered by the baseline, and the two answers must be equal, cell by cell.
+``reelrights avails`` process, from the saved index and rebuilding; (g) the avails
+search ("what can I sell?"): the biggest studio's whole catalog x 1 medium x 1 M49
+region x 1 year (cover), and x 3 media with a 90-day minimum window. Every benchmarked question is also answered by
+the baseline, and the two answers must be equal, cell by cell (for searches: the same
+titles with the same windows). ``--search-only`` measures (g) alone.
 """
 
 from __future__ import annotations
@@ -34,15 +37,17 @@ from typing import Any
 
 import psycopg
 
+from benchmarks import baseline as baseline_search
 from benchmarks.baseline import Answer, Baseline
-from benchmarks.generate import Catalog, generate
+from benchmarks.generate import REGIONS, Catalog, generate
 from reelrights.domain.contracts import Contract, Grant
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import ALL_MEDIA, LEAVES, leaves_of
 from reelrights.domain.terms import DateBound
-from reelrights.domain.territories import COUNTRIES, WORLD, countries_of, mask_of
+from reelrights.domain.territories import COUNTRIES, WORLD, Geography, countries_of, mask_of
 from reelrights.domain.titles import Catalog as TitleCatalog
 from reelrights.engine import AvailsReport, AvailsRequest
+from reelrights.engine.search import SearchRequest
 from reelrights.formats.sheet import DealSheet
 from reelrights.service import RightsConflict, Service
 
@@ -211,6 +216,90 @@ def compare(
         "reelrights_p99": ours_p99,
         "questions": len(specs),
         "mismatches": mismatches,
+    }
+
+
+# -- the avails search (g) --------------------------------------------------------------------
+
+
+def search_specs(
+    catalog: Catalog, rng: random.Random, count: int, licensor: str, n_media: int, match: str
+) -> list[SearchRequest]:
+    """Whole-catalog searches for ``licensor``: ``n_media`` media x one M49 region x one
+    year, 30% exclusive."""
+    out = []
+    geo = Geography(catalog.territory_groups)
+    for _ in range(count):
+        year = rng.randint(2001, 2039)
+        out.append(
+            SearchRequest(
+                licensor,
+                sum(1 << LEAVES.index(c) for c in rng.sample(LEAVES, n_media)),
+                geo.code(rng.choice(REGIONS)),
+                ALL_LANGUAGES,
+                date(year, 1, 1).toordinal(),
+                date(year + 1, 1, 1).toordinal(),
+                rng.random() < 0.3,
+                match,
+                90 if match == "min-days" else 1,
+            )
+        )
+    return out
+
+
+def compare_search(
+    service: Service, baseline: Baseline, specs: list[SearchRequest], warmup: int
+) -> dict[str, Any]:
+    among = service.search_candidates()
+    ours = [lambda r=r: service.search(r) for r in specs]
+    theirs = [
+        lambda r=r: baseline_search.search(
+            baseline,
+            r.licensor,
+            among,
+            r.media,
+            r.territories,
+            r.languages,
+            r.start,
+            r.end,
+            r.exclusive,
+            r.match,
+            r.min_days,
+        )
+        for r in specs
+    ]
+    ours_median, ours_p99, answers = timed(ours, warmup)
+    base_median, base_p99, expected = timed(theirs, min(warmup, 1))
+    mismatches = 0
+    found = 0
+    for answer, wanted in zip(answers, expected, strict=True):
+        got = {t.title: [(w.start, w.end) for w in t.windows] for t in answer.titles}
+        found += len(got)
+        mismatches += got != wanted
+    return {
+        "baseline": base_median,
+        "baseline_p99": base_p99,
+        "reelrights": ours_median,
+        "reelrights_p99": ours_p99,
+        "questions": len(specs),
+        "mismatches": mismatches,
+        "titles_found": found / max(1, len(specs)),
+        "candidates": len(among),
+    }
+
+
+def bench_search(
+    service: Service, baseline: Baseline, catalog: Catalog, rng: random.Random, count: int
+) -> dict[str, Any]:
+    studio_titles: dict[str, int] = defaultdict(int)
+    for root in catalog.roots:
+        studio_titles[catalog.owner_of[root]] += 1
+    biggest = max(studio_titles, key=lambda s: studio_titles[s])
+    cover = search_specs(catalog, rng, count, biggest, 1, "cover")
+    min_days = search_specs(catalog, rng, count, biggest, 3, "min-days")
+    return {
+        "cover": compare_search(service, baseline, cover, warmup=3),
+        "min_days": compare_search(service, baseline, min_days, warmup=3),
     }
 
 
@@ -441,7 +530,9 @@ def bench_writes(
 # -- the run ---------------------------------------------------------------------------------
 
 
-def run(n: int, queries: int, pairs: int, postgres: bool, workdir: Path) -> dict[str, Any]:
+def run(
+    n: int, queries: int, pairs: int, postgres: bool, workdir: Path, search_only: bool = False
+) -> dict[str, Any]:
     rng = random.Random(n)
     log(f"generating {n:,} licenses…")
     catalog = generate(n)
@@ -476,14 +567,29 @@ def run(n: int, queries: int, pairs: int, postgres: bool, workdir: Path) -> dict
     finally:
         os.environ["REELRIGHTS_INDEX"] = before or "auto"
     log("(f) the first answer of fresh CLI processes…")
-    fresh = first_answers(store, catalog, rng)
-    memory = index_bytes(store)
+    fresh = {} if search_only else first_answers(store, catalog, rng)
+    memory = 0 if search_only else index_bytes(store)
     log("building the baseline…")
     started = time.perf_counter()
     baseline = Baseline(str(workdir / f"baseline-{n}.db"), TitleCatalog(catalog.titles))
     baseline.create()
     cells = baseline.load(contracts)
     baseline_build_s = time.perf_counter() - started
+    log("(g) avails searches…")
+    searches = bench_search(service, baseline, catalog, random.Random(n + 1), max(5, queries // 10))
+    if search_only:
+        service.close()
+        baseline.close()
+        return {
+            "licenses": n,
+            "titles": len(catalog.titles),
+            "contracts": len(contracts),
+            "baseline_cells": cells,
+            "search_ms": searches,
+            "load_s": load_s,
+            "import_s": import_s,
+            "baseline_build_s": baseline_build_s,
+        }
 
     log("(a) single questions…")
     single = compare(service, baseline, questions(catalog, rng, queries, 5, 40), warmup=20)
@@ -517,6 +623,7 @@ def run(n: int, queries: int, pairs: int, postgres: bool, workdir: Path) -> dict
             for k, v in report.items()
         },
         "grid_ms": grid,
+        "search_ms": searches,
         "writes_per_s": writes,
         "double_sales": doubles,
         "index_bytes_per_license": memory / n,
@@ -532,7 +639,28 @@ def ratio(part: dict[str, float]) -> str:
     return f"{part['baseline'] / part['reelrights']:.1f}x" if part["reelrights"] else "-"
 
 
+def search_table(result: dict[str, Any]) -> str:
+    lines = []
+    for key, name in (("cover", "1 medium x 1 region x 1 year"), ("min_days", "3 media, min 90 d")):
+        part = result["search_ms"][key]
+        lines.append(
+            f"(g) search {name:28} {part['baseline']:12.4f} {part['reelrights']:12.4f} "
+            f"{ratio(part):>8}   p99 {part['baseline_p99']:.1f} / {part['reelrights_p99']:.1f} ms;"
+            f" {part['titles_found']:.0f} of {part['candidates']:,} titles found;"
+            f" {part['mismatches']} of {part['questions']} answers differ"
+        )
+    return "\n".join(lines)
+
+
 def table(result: dict[str, Any]) -> str:
+    if "single_ms" not in result:
+        return (
+            f"licenses: {result['licenses']:,}   titles: {result['titles']:,}   "
+            f"contracts: {result['contracts']:,}   baseline cell rows: "
+            f"{result['baseline_cells']:,}\n"
+            f"{'measure (ms, median)':50} {'baseline':>12} {'reelrights':>12} {'ratio':>8}\n"
+            + search_table(result)
+        )
     s, r, g = result["single_ms"], result["report_s"], result["grid_ms"]
     rows = [
         ("(a) one question, median ms", s["baseline"], s["reelrights"], ratio(s)),
@@ -562,6 +690,7 @@ def table(result: dict[str, Any]) -> str:
     lines += [
         f"double sales: {result['double_sales']}   answers differing from the baseline: "
         f"{mismatches} of {s['questions'] + r['questions'] + g['questions']}",
+        search_table(result),
         f"(e) index load from the store: {result['load_s']:.1f} s;   index memory: "
         f"{result['index_bytes_per_license']:.0f} bytes per license",
         f"    checked import through the service: {result['import_s']:.1f} s;   baseline "
@@ -591,19 +720,24 @@ def main(argv: list[str] | None = None) -> int:
         "--no-postgres", action="store_true", help="skip the PostgreSQL write benchmark"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--search-only", action="store_true", help="measure only the avails search (g)"
+    )
     parser.add_argument("--workdir", help="where to put the databases (default: a temp dir)")
     args = parser.parse_args(argv)
     sizes = [int(x) for x in args.licenses.split(",")]
     results = []
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         for n in sizes:
-            results.append(run(n, args.queries, args.pairs, not args.no_postgres, Path(tmp)))
+            results.append(
+                run(n, args.queries, args.pairs, not args.no_postgres, Path(tmp), args.search_only)
+            )
             if not args.json:
                 print(table(results[-1]), flush=True)
                 print(flush=True)
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
-    elif len(results) > 1:
+    elif len(results) > 1 and not args.search_only:
         print("growth (f)")
         print(
             f"{'licenses':>10} {'(a) ours ms':>12} {'(a) base ms':>12} {'(b) ours s':>12} "
@@ -615,8 +749,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['single_ms']['baseline']:12.4f} {r['report_s']['reelrights']:12.4f} "
                 f"{r['report_s']['baseline']:12.4f}"
             )
-    bad = any(r["double_sales"] or r["first_answer_differences"] for r in results) or any(
-        r[k]["mismatches"] for r in results for k in ("single_ms", "report_s", "grid_ms")
+    bad = (
+        any(r.get("double_sales") or r.get("first_answer_differences") for r in results)
+        or any(
+            r[k]["mismatches"]
+            for r in results
+            for k in ("single_ms", "report_s", "grid_ms")
+            if k in r
+        )
+        or any(r["search_ms"][k]["mismatches"] for r in results for k in ("cover", "min_days"))
     )
     return 1 if bad else 0
 

@@ -398,3 +398,91 @@ def _reason(
         if blockers[reason]:
             return (reason, min(blockers[reason]))
     return (None, None)
+
+
+# -- the avails search, the way a team without an engine would answer it -----------------
+
+
+def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        s, e = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if s < e:
+            out.append((s, e))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
+def search(
+    baseline: Baseline,
+    licensor: str,
+    candidates: Sequence[str],
+    media: int,
+    territories: int,
+    languages: LanguageSet,
+    start: int,
+    end: int,
+    exclusive: bool,
+    match: str,
+    min_days: int = 1,
+    batch: int = 500,
+) -> dict[str, list[tuple[int, int]]]:
+    """``{title: windows}`` for the candidates that match: one indexed query per batch of
+    titles, then each cell's timeline cut by :func:`_cut` (the avails rules), the free
+    days of every cell and language intersected per title, then per candidate."""
+    expansions = {c: sorted(baseline.catalog.expand([c])) for c in candidates}
+    every = sorted({t for covered in expansions.values() for t in covered})
+    media_codes = leaves_of(media)
+    countries = countries_of(territories)
+    free: dict[str, list[tuple[int, int]]] = {}
+    some: set[str] = set()
+    for at in range(0, len(every), batch):
+        titles = every[at : at + batch]
+        by_cell: dict[tuple[int, int, int], list[tuple[Any, ...]]] = defaultdict(list)
+        for row in baseline._rows(licensor, titles, media_codes, countries, start, end):
+            by_cell[(row[0], row[1], row[2])].append(row)
+        for title in titles:
+            code = baseline.codes[title]
+            days = [(start, end)]
+            for medium in media_codes:
+                for country in countries:
+                    rows = by_cell.get((code, MEDIUM[medium], COUNTRY[country]))
+                    if not rows:
+                        days = []
+                        continue
+                    pieces = list(_cut(rows, licensor, languages, start, end, exclusive))
+                    if any(p[3] is None for p in pieces):
+                        some.add(title)
+                    by_atom: dict[LanguageSet, list[tuple[int, int]]] = defaultdict(list)
+                    for atom, s, e, reason, *_ in pieces:
+                        by_atom[atom].extend([(s, e)] if reason is None else [])
+                    for spans in by_atom.values():
+                        days = _intersect(days, _runs(spans))
+            free[title] = days
+    out: dict[str, list[tuple[int, int]]] = {}
+    for candidate, covered in expansions.items():
+        days = [(start, end)]
+        for title in covered:
+            days = _intersect(days, free[title])
+        if match == "cover" and days != [(start, end)]:
+            continue
+        if match == "min-days" and not any(e - s >= min_days for s, e in days):
+            continue
+        if match == "overlap" and not days and not some & set(covered):
+            continue
+        out[candidate] = days
+    return out

@@ -18,6 +18,7 @@ from reelrights.domain.territories import COUNTRIES, WORLD, mask_of
 from reelrights.domain.titles import Catalog
 from reelrights.engine import AvailsRequest, RightsBook
 from reelrights.engine import book as book_module
+from tests.engine import test_options as options
 from tests.engine import test_properties as properties  # a module: pytest collects no test
 
 
@@ -28,6 +29,7 @@ def test_vector_and_settle_paths_match_the_oracle(monkeypatch: pytest.MonkeyPatc
     properties.test_the_order_contracts_were_stored_in_never_changes_an_answer()
     properties.test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailable()
     properties.test_a_contract_is_checked_against_the_book_without_it()
+    options.test_option_warnings_match_the_oracle()
 
 
 def test_the_engine_agrees_with_the_baseline_on_a_generated_catalog(tmp_path) -> None:

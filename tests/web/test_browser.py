@@ -243,3 +243,64 @@ def test_the_grid_works_on_a_tablet(browser: Browser, site: dict[str, str]) -> N
     expect(page.locator("button.cell[value='SVOD:SE']")).to_be_visible()
     shot(page, "12-grid-tablet")
     page.context.close()
+
+
+def test_the_calendar_month_view_list_and_ics_download(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    from icalendar import Calendar
+
+    page = signed_in(browser, site, "viewer")
+    page.click("nav >> text=Calendar")
+    expect(page.locator("h1")).to_contain_text("Dates that matter")
+    # the disney-tencent Star Wars license ends on 2020-12-31 in the demo
+    page.goto(site["base"] + "/ui/calendar?month=2020-12")
+    cell = page.locator("table.month td[data-day='2020-12-31']")
+    expect(cell.locator("a.event.license-end").first).to_be_visible()
+    expect(page.locator("#events")).to_contain_text("disney-tencent-star-wars")
+    shot(page, "08-calendar")
+    with page.expect_download() as download:
+        page.click("#ics")
+    parsed = Calendar.from_ical(Path(download.value.path()).read_bytes())
+    listed = page.locator("#events tbody tr").count()
+    assert len(list(parsed.walk("VEVENT"))) == listed > 0
+    page.click("text=2021-01 →")
+    expect(page.locator("h1")).to_contain_text("January 2021")
+    page.context.close()
+
+
+def test_find_sellable_titles_opens_a_grid_and_exports(
+    browser: Browser, site: dict[str, str]
+) -> None:
+    page = signed_in(browser, site, "viewer")
+    page.click("nav >> text=Find sellable titles")
+    expect(page.locator("h1")).to_have_text("Find sellable titles")
+    page.select_option("select[name=licensor]", "walt-disney")
+    page.fill("input[name=media]", "Subscription VOD")
+    page.fill("input[name=territories]", "Hong Kong, China")
+    page.fill("input[name=start]", "2016-01-01")
+    page.fill("input[name=end]", "2016-12-31")
+    page.select_option("select[name=match]", "overlap")
+    page.click("form[role=search] button")
+    rows = page.locator("table.sellable tbody tr")
+    expect(rows.first).to_contain_text("Star Wars")
+    # China is sold to Tencent: no title has the whole box, but Hong Kong is free
+    expect(page.locator("table.sellable .window")).to_have_count(0)
+    shot(page, "13-find-sellable-titles")
+    page.fill("input[name=territories]", "Hong Kong")
+    page.click("form[role=search] button")
+    expect(page.locator("table.sellable .window").first).to_be_visible()
+    # Hong Kong SVOD is pencilled in for a negotiation: the window stays, with a warning
+    expect(rows.filter(has_text="Episode IV")).to_contain_text("hk-stream-star-wars-hold")
+    with page.expect_download() as download:
+        page.click("text=Export CSV")
+    exported = Path(download.value.path()).read_text()
+    assert exported.startswith("title,name,kind,window start") and "star-wars-4" in exported
+    with page.expect_download() as workbook:
+        page.click("text=Export XLSX")
+    assert Path(workbook.value.path()).read_bytes()[:2] == b"PK"
+    page.locator("a.to-grid", has_text="Star Wars: Episode IV").click()
+    expect(page.locator("h1")).to_contain_text("Avails grid: Star Wars: Episode IV")
+    expect(page.locator("button.cell[value='SVOD:HK']")).to_have_class("cell held")
+    shot(page, "14-sellable-title-grid")
+    page.context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -343,3 +343,46 @@ def test_a_held_cell_says_the_right_is_available_who_holds_it_and_until_when(sit
     label = "SVOD HK available, held for negotiation by tencent-hold until 2016-09-30"
     assert f'aria-label="{label}"' in grid
     assert ">✓H</button>" in grid
+
+
+def test_the_home_page_shows_what_starts_ends_and_is_held_soon(site) -> None:
+    service, keys = site
+    today = date.today()
+    service.create_contract(
+        {
+            "id": "youku-soon",
+            "licensor": "disney",
+            "licensee": "youku",
+            "status": "hold",
+            "grants": [{"titles": ["sw5"], "media": ["SVOD"], "territories": ["HK"]}],
+        }
+    )
+    grant = {"titles": ["sw5"], "media": ["FREE_TV"], "territories": ["FR"]}
+    for id_, start, end in (("tf1-now", -10, 200), ("m6-next", 10, 400)):
+        service.create_contract(
+            {
+                "id": id_,
+                "licensor": "disney",
+                "licensee": "tencent",
+                "grants": [
+                    {
+                        **grant,
+                        "start": str(today + timedelta(days=start)),
+                        "end": str(today + timedelta(days=end)),
+                    }
+                ],
+            }
+        )
+        service.execute(id_)
+    service.terminate("tf1-now", today + timedelta(days=31))  # in force to day 30
+    admin = client(service, keys["admin"]).get("/ui/home")
+    assert admin.status_code == 200
+    ending = admin.text.split('id="ending"')[1].split("</ul>")[0]
+    assert str(today + timedelta(days=30)) in ending and "tf1-now" in ending
+    assert "m6-next" not in ending
+    starting = admin.text.split('id="starting"')[1].split("</ul>")[0]
+    assert str(today + timedelta(days=10)) in starting and "m6-next" in starting
+    assert "youku-soon" in admin.text.split('id="holds"')[1].split("</ul>")[0]
+    assert 'id="changes"' in admin.text
+    youku = client(service, keys["youku"]).get("/ui/home").text
+    assert "tf1-now" not in youku and 'id="changes"' not in youku

@@ -267,17 +267,15 @@ def create_app(service: Service) -> FastAPI:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
-        found = [
-            t
-            for t in service.titles()
-            if (not q or q.lower() in (t.id + " " + t.name).lower())
-            and (not kind or t.kind == kind)
-        ]
+        found = service.find_titles(q or "", [kind] if kind else ())
         return {
             "total": len(found),
             "limit": limit,
             "offset": offset,
-            "items": [title_out(t) for t in found[offset : offset + limit]],
+            "items": [
+                {**title_out(f.title), "label": f.label, "matched": f.matched}
+                for f in found[offset : offset + limit]
+            ],
         }
 
     @app.get(
@@ -553,6 +551,12 @@ def create_app(service: Service) -> FastAPI:
 
     app.include_router(money_router(service, _role), responses=RESPONSES)
     add_extract_routes(app, service, _role("viewer"), _role("editor"), RESPONSES)
+
+    from reelrights.api.calendar import router as calendar_router
+    from reelrights.api.events import router as events_router
+
+    app.include_router(calendar_router)
+    app.include_router(events_router)
     return app
 
 

@@ -96,6 +96,14 @@ class GrantIn(HoldbackIn):
     sublicense: bool = False
 
 
+class OptionIn(HoldbackIn):
+    """An option or first right (docs/semantics.md rule 21)."""
+
+    kind: Literal["first-negotiation", "first-refusal", "renewal"]
+    holder: str = Field(min_length=1)
+    exercise_by: Day
+
+
 class ContractUpdate(BaseModel):
     """A new definition of a draft (its id and status stay)."""
 
@@ -111,6 +119,7 @@ class ContractUpdate(BaseModel):
     reporting: Literal["monthly", "quarterly", "half-yearly", "yearly"] | None = None
     grants: list[GrantIn] = Field([], max_length=MAX_RIGHTS)
     holdbacks: list[HoldbackIn] = Field([], max_length=MAX_RIGHTS)
+    options: list[OptionIn] = Field([], max_length=MAX_RIGHTS)
     extra: dict[str, Any] | None = None
 
 
@@ -178,6 +187,7 @@ class UnavailableOut(BoxOut):
 class WarningOut(BoxOut):
     code: str
     contract: str | None
+    holder: str | None = Field(None, description="The party holding an option (rule 21).")
 
 
 class AvailsOut(BaseModel):
@@ -201,6 +211,8 @@ class TitleOut(BaseModel):
     parent: str | None = None
     members: list[str] = []
     external_ids: dict[str, str] = {}
+    label: str | None = None  # an episode under its series: "Kingdom · S1 E2"
+    matched: str | None = None  # what a search query matched: name, original name, eidr...
 
 
 class TitleDetail(TitleOut):
@@ -223,6 +235,7 @@ class ContractOut(BaseModel):
     reporting: str | None = None
     grants: list[dict[str, Any]] = []
     holdbacks: list[dict[str, Any]] = []
+    options: list[dict[str, Any]] = []
     extra: dict[str, Any] | None = None
 
 
@@ -309,6 +322,9 @@ class GridCell(BaseModel):
     windows: list[dict[str, Any]]
     reasons: list[dict[str, Any]]
     holds: list[dict[str, Any]]
+    options: list[dict[str, Any]] = Field(
+        [], description="First-negotiation and first-refusal options standing (rule 21)."
+    )
 
 
 class GridOut(BaseModel):

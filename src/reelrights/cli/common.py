@@ -147,7 +147,8 @@ def print_report(svc: Service, report: AvailsReport, title: str) -> None:
     for warning in report.warnings:
         data = box_to_json(warning.box)
         out.print(
-            f"[yellow]⚠ {warning.code}[/yellow] by {warning.contract}: "
+            f"[yellow]⚠ {warning.code}[/yellow] "
+            f"{f'held by {warning.holder} under' if warning.holder else 'by'} {warning.contract}: "
             f"{media.describe(warning.box.media)} in "
             f"{geography.describe(warning.box.territories)}, {_term(data)}"
         )

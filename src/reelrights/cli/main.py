@@ -14,6 +14,7 @@ from rich.table import Table
 
 from reelrights import __version__
 from reelrights.cli import money as money_cli
+from reelrights.cli.calendar import calendar
 from reelrights.cli.common import (
     Db,
     Json,
@@ -30,6 +31,7 @@ from reelrights.cli.common import (
     split_list,
     warm,
 )
+from reelrights.cli.events import AlertDays, alert_days, webhooks_app, worker
 from reelrights.cli.extract import extract as extract_command
 from reelrights.cli.search import print_next
 from reelrights.cli.search import search as search_command
@@ -49,6 +51,9 @@ contracts_app = typer.Typer(
 app.add_typer(contracts_app, name="contracts")
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.command(name="calendar")(calendar)
+app.add_typer(webhooks_app, name="webhooks")
+app.command(name="worker")(worker)
 app.command("extract")(extract_command)
 app.command("search")(search_command)
 
@@ -291,7 +296,10 @@ def import_feeds(
 
 @app.command()
 def titles(
-    search: Annotated[str | None, typer.Argument(help="Part of a title's id or name.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Argument(help="A name, original or alternative name, id or EIDR (any part)."),
+    ] = None,
     kind: Annotated[
         str | None, typer.Option(help="film, series, season, episode, collection...")
     ] = None,
@@ -299,35 +307,35 @@ def titles(
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    """List titles."""
+    """Find titles by name, original name, alternative names or ids (EIDR, IMDb); episodes
+    show under their series."""
     with service(db) as svc:
-        found = [
-            t
-            for t in svc.titles()
-            if (not search or search.lower() in (t.id + " " + t.name).lower())
-            and (not kind or t.kind == kind)
-        ]
+        found = svc.find_titles(search or "", [kind] if kind else ())
     rows = found[:limit]
     if as_json:
         emit_json(
             [
                 {
-                    "id": t.id,
-                    "name": t.name,
-                    "kind": t.kind,
-                    "year": t.year,
-                    "release": t.release,
-                    "parent": t.parent,
-                    "members": list(t.members),
-                    "external_ids": dict(t.external_ids),
+                    "id": f.title.id,
+                    "name": f.title.name,
+                    "label": f.label,
+                    "kind": f.title.kind,
+                    "year": f.title.year,
+                    "release": f.title.release,
+                    "parent": f.title.parent,
+                    "members": list(f.title.members),
+                    "external_ids": dict(f.title.external_ids),
+                    "matched": f.matched,
                 }
-                for t in rows
+                for f in rows
             ]
         )
         return
-    table = Table("id", "name", "kind", "year", "release")
-    for t in rows:
-        table.add_row(t.id, t.name, t.kind, str(t.year or ""), str(t.release or ""))
+    table = Table("id", "title", "kind", "year", "release", "matched")
+    for f in rows:
+        t = f.title
+        why = "" if f.matched in ("name", "id") or not search else f"{f.matched}: {f.text}"
+        table.add_row(t.id, f.label, t.kind, str(t.year or ""), str(t.release or ""), why)
     out.print(table)
     if len(found) > limit:
         out.print(f"… {len(found) - limit} more; use --limit or a search term")
@@ -589,10 +597,15 @@ def serve(
             help="Worker processes, each with its own index kept current with the database.",
         ),
     ] = 1,
+    deliver: Annotated[
+        bool,
+        typer.Option(help="Deliver change events to webhooks in the background."),
+    ] = True,
+    days: AlertDays = "30,7",
     db: Db = None,
 ) -> None:
     """Serve the web UI (at /ui/) and the REST API (docs at /docs) on loopback unless
-    told otherwise; ``--workers N`` runs N processes on one port (docs/scale.md)."""
+    told otherwise, delivering change events in the background."""
     import os
 
     import uvicorn
@@ -601,6 +614,8 @@ def serve(
     target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target
+    os.environ["REELRIGHTS_DELIVER"] = "1" if deliver else "0"
+    os.environ["REELRIGHTS_ALERT_DAYS"] = ",".join(str(d) for d in alert_days(days))
     uvicorn.run(
         "reelrights.web.app:site_from_environment",
         factory=True,

@@ -104,7 +104,7 @@ def print_search(answer: SearchAnswer, what: str) -> None:
     for found in answer.titles:
         windows = "\n".join(f"{_day(w.start)} → {_end(w.end)}" for w in found.windows) or "—"
         first = found.first_available
-        holds = ", ".join(sorted({h.contract for h in found.warnings}))
+        holds = ", ".join(sorted({h.contract or "" for h in found.warnings}))
         table.add_row(
             found.title,
             answer.labels[found.title],
@@ -122,7 +122,7 @@ def print_next(found: NextWindow, what: str) -> None:
         out.print(f"[red]never[/red] within the rights held: {what}")
         return
     window = found.window
-    length = "perpetuity" if from_end(window.end) is None else f"{window.days} days"
+    length = "open-ended" if from_end(window.end) is None else f"{window.days} days"
     fits = "[green]the whole request fits[/green]" if found.to_json()["covers"] else ""
     out.print(
         f"next window for {what}: [bold]{_day(window.start)} → {_end(window.end)}[/bold] "

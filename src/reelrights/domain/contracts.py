@@ -26,6 +26,10 @@ from reelrights.domain.money import Instalment, ShareEntry
 from reelrights.domain.terms import FOREVER, DateBound, from_end, to_start
 
 STATUSES = ("draft", "hold", "executed", "terminated")
+OPTION_KINDS = ("first-negotiation", "first-refusal", "renewal")
+# Options that make an avails answer carry a warning until their deadline (rule 21); a
+# renewal option only appears on the calendar.
+WARNING_OPTIONS = ("first-negotiation", "first-refusal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,28 @@ class Holdback:
 
 
 @dataclass(frozen=True, slots=True)
+class Option:
+    """A right the licensor promised ``holder`` over these rights, to be exercised by
+    ``exercise_by`` (inclusive): ``first-negotiation``, ``first-refusal`` or ``renewal``."""
+
+    kind: str
+    holder: str
+    titles: tuple[str, ...]
+    media: int
+    territories: int
+    exercise_by: date
+    languages: LanguageSet = ALL_LANGUAGES
+    start: DateBound | None = None
+    end: DateBound | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def warns(self) -> bool:
+        """Whether the option flags avails answers (first negotiation or first refusal)."""
+        return self.kind in WARNING_OPTIONS
+
+
+@dataclass(frozen=True, slots=True)
 class Contract:
     """An agreement between a licensor (``None`` for ownership) and a licensee."""
 
@@ -92,6 +118,7 @@ class Contract:
     currency: str | None = None  # the contract currency; None: the fee's, else the MG's
     payments: tuple[Instalment, ...] = ()  # the fee's schedule
     reporting: str = "quarterly"  # how often it is statemented (docs/semantics.md rule 17)
+    options: tuple[Option, ...] = ()
 
     @property
     def money_currency(self) -> str | None:
@@ -115,6 +142,14 @@ class Contract:
         """Grants, then holdbacks."""
         return (*self.grants, *self.holdbacks)
 
+    def named_parties(self) -> list[tuple[str, str]]:
+        """(field, party id) for every party the contract names: licensor, licensee and
+        the holder of each option."""
+        named = [("licensor", self.licensor)] if self.licensor is not None else []
+        named.append(("licensee", self.licensee))
+        named += [(f"options[{i}].holder", o.holder) for i, o in enumerate(self.options)]
+        return named
+
     @property
     def is_ownership(self) -> bool:
         return self.licensor is None
@@ -133,4 +168,15 @@ class Contract:
         return FOREVER
 
 
-__all__ = ["STATUSES", "Contract", "Grant", "Holdback", "Money", "Party", "from_end"]
+__all__ = [
+    "OPTION_KINDS",
+    "STATUSES",
+    "WARNING_OPTIONS",
+    "Contract",
+    "Grant",
+    "Holdback",
+    "Money",
+    "Option",
+    "Party",
+    "from_end",
+]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from functools import cache
 
@@ -59,12 +60,18 @@ def _snake(name: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
 
 
+_M49_LOCK = threading.Lock()
+
+
 @cache
 def m49_regions() -> tuple[dict[str, int], dict[int, str]]:
-    """UN M49 regions as ``({NAME: mask}, {numeric code: NAME})``, read once, offline."""
+    """UN M49 regions as ``({NAME: mask}, {numeric code: NAME})``, read once, offline.
+    hdx fills its tables on first use without a lock: two threads asking at once (a
+    request and the server's background deliverer) would corrupt them, so one reads."""
     from hdx.location.country import Country  # imported late: it costs ~0.3 s
 
-    data = Country.countriesdata(use_live=False)
+    with _M49_LOCK:
+        data = Country.countriesdata(use_live=False)
     iso3_to_2 = {iso3: row["ISO 3166-1 Alpha 2-Codes"] for iso3, row in data["countries"].items()}
     by_name: dict[str, int] = {}
     by_number: dict[int, str] = {}

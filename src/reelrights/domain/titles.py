@@ -84,6 +84,11 @@ class Catalog:
     def get(self, title_id: str) -> Title | None:
         return self.titles.get(title_id)
 
+    def containers(self) -> frozenset[str]:
+        """The ids that cover more than themselves: collections, and series and seasons
+        with something below them."""
+        return frozenset(self._containers)
+
     def expand(self, title_ids: Iterable[str]) -> frozenset[str]:
         """The rights-bearing titles that the given ids cover: a collection its members
         (recursively), a series or season itself and all below it. Unknown ids are kept

@@ -55,6 +55,9 @@ class AvailsRequest:
     start: int = 0
     end: int = 0
     exclusive: bool = False
+    # The day the question is asked (an ordinal): options whose deadline has passed by then
+    # no longer warn (rule 21). None: no deadline has passed.
+    today: int | None = None
 
     @staticmethod
     def of(
@@ -66,8 +69,10 @@ class AvailsRequest:
         end: date | None,
         languages: LanguageSet = ALL_LANGUAGES,
         exclusive: bool = False,
+        today: date | None = None,
     ) -> AvailsRequest:
-        """A request with an inclusive ``end`` day (``None``: perpetuity)."""
+        """A request with an inclusive ``end`` day (``None``: perpetuity), asked on
+        ``today`` (``None``: every option still stands)."""
         return AvailsRequest(
             licensor,
             tuple(titles),
@@ -77,6 +82,7 @@ class AvailsRequest:
             to_start(start),
             to_end(end),
             exclusive,
+            None if today is None else today.toordinal(),
         )
 
 
@@ -91,12 +97,21 @@ class Unavailable:
 
 @dataclass(frozen=True, slots=True)
 class Warning:
-    """Part of a request that is available but flagged (``held-for-negotiation``); the
-    contract is None only where it is hidden from the reader."""
+    """Part of a request that is flagged, not blocked: ``held-for-negotiation`` (a hold),
+    or ``first-negotiation`` / ``first-refusal`` (an option, with the party that holds
+    it); the contract is None only where it is hidden from the reader."""
 
     box: Box
     code: str
     contract: str | None
+    holder: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"code", "contract", ["holder",] ...box}``."""
+        out: dict[str, Any] = {"code": self.code, "contract": self.contract}
+        if self.holder is not None:
+            out["holder"] = self.holder
+        return {**out, **box_to_json(self.box)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +138,7 @@ class AvailsReport:
                 {**box_to_json(u.box), "reason": u.reason, "contract": u.contract}
                 for u in self.unavailable
             ],
-            "warnings": [
-                {"code": w.code, "contract": w.contract, **box_to_json(w.box)}
-                for w in self.warnings
-            ],
+            "warnings": [w.to_json() for w in self.warnings],
         }
 
 
@@ -170,13 +182,15 @@ def build_report(
         for box, (reason, contract) in compact((u.box, (u.reason, u.contract)) for u in unavailable)
     ]
     flagged = [
-        Warning(box, code, contract)
-        for box, (code, contract) in compact((w.box, (w.code, w.contract)) for w in warnings)
+        Warning(box, code, contract, holder)
+        for box, (code, contract, holder) in compact(
+            (w.box, (w.code, w.contract, w.holder)) for w in warnings
+        )
     ]
     if len(free) > 1:
         free.sort(key=_order)
     if len(blocked) > 1:
         blocked.sort(key=lambda u: (_order(u.box), _RANK[u.reason], u.contract or ""))
     if len(flagged) > 1:
-        flagged.sort(key=lambda w: (w.contract or "", _order(w.box)))
+        flagged.sort(key=lambda w: (w.contract or "", w.code, w.holder or "", _order(w.box)))
     return AvailsReport(tuple(free), tuple(blocked), tuple(flagged))

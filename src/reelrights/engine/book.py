@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reelrights.domain.boxes import Box
-from reelrights.domain.contracts import Contract, Grant, Holdback
+from reelrights.domain.contracts import Contract, Grant, Holdback, Option
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.problems import Problem
 from reelrights.domain.terms import DAWN, FOREVER, DateBound, to_end, to_start
@@ -64,6 +64,9 @@ Box4 = tuple[int, int, LanguageSet, int, int]
 # A shelved entry: (title, contract, flags, media, territory, language, start, end), with
 # title, contract, territory mask and language set as indexes into the book's tables.
 Row = tuple[int, int, int, int, int, int, int, int]
+# An option that warns (rule 21), per title: (contract index, kind, holder, box, the first
+# day it no longer stands: the day after its deadline, or its contract's termination).
+OptionRow = tuple[int, str, str, Box4, int]
 
 HOLDBACK, EXCLUSIVE, SUBLICENSE, PENCIL, GIVES, OWNS = 1, 2, 4, 8, 16, 32
 SETTLE_AFTER = 2048  # pending entries a shelf takes before it re-sorts its columns
@@ -98,6 +101,8 @@ _SAVED = frozenset(
         "_territory_index",
         "_languages",
         "_language_index",
+        "_options",
+        "_options_of",
     }
 )
 
@@ -303,6 +308,9 @@ class RightsBook:
         self._territory_index: dict[int, int] = {}
         self._languages: list[LanguageSet] = []
         self._language_index: dict[LanguageSet, int] = {}
+        # Options are few beside grants: kept apart from the shelves, by licensor and title.
+        self._options: dict[str, dict[int, list[OptionRow]]] = {}
+        self._options_of: dict[str, set[tuple[str, int]]] = defaultdict(set)
         for contract in contracts:
             self.add(contract)
         self.settle()
@@ -349,7 +357,7 @@ class RightsBook:
             if contract.id in self.contracts:
                 self.remove(self.contracts[contract.id])
             self.contracts[contract.id] = contract
-            for item in contract.rights:
+            for item in (*contract.rights, *contract.options):
                 for ref in item.titles:
                     self._referencing[ref].add(contract.id)
         self._shelve(contract, None)
@@ -368,9 +376,10 @@ class RightsBook:
                 return
             contract = known
         self.contracts.pop(contract.id, None)
-        for item in contract.rights:
+        for item in (*contract.rights, *contract.options):
             for ref in item.titles:
                 self._referencing[ref].discard(contract.id)
+        self._drop_options(contract.id)
         titles = {t for item in contract.rights for t in self.catalog.expand(item.titles)}
         dead = self._indexes_of(contract.id, contract.licensor or contract.licensee, titles)
         if not dead:
@@ -430,6 +439,86 @@ class RightsBook:
         self._contract_ids.append(contract.id)
         for title, row in self._rows_of(contract, index, only):
             self._put(contract, title, row)
+        self._shelve_options(contract, index, only)
+
+    def _shelve_options(self, contract: Contract, index: int, only: str | None) -> None:
+        """Rule 21: the warning options of an in-force contract, under its licensor, each
+        standing through its ``exercise_by`` and lapsing with a termination."""
+        licensor = contract.licensor
+        if licensor is None or not contract.in_force():
+            return
+        until = contract.in_force_until()
+        for option in contract.options:
+            if not option.warns:
+                continue
+            stands = min(to_end(option.exercise_by), until)
+            titles = self.catalog.expand(option.titles)
+            if only is not None:
+                titles = titles & {only}
+            by_title = self._options.setdefault(licensor, {})
+            for title, box in self._resolve_item(option, titles, FOREVER):
+                at = self._title(title)
+                by_title.setdefault(at, []).append((index, option.kind, option.holder, box, stands))
+                self._options_of[contract.id].add((licensor, at))
+
+    def _drop_options(self, contract_id: str) -> None:
+        names = self._contract_ids
+        for licensor, title in self._options_of.pop(contract_id, ()):
+            by_title = self._options[licensor]
+            kept = [o for o in by_title.get(title, ()) if names[o[0]] != contract_id]
+            if kept:
+                by_title[title] = kept
+            else:
+                by_title.pop(title, None)
+
+    def option_warnings(
+        self,
+        licensor: str,
+        titles: Collection[str],
+        boxes_of: Callable[[str], list[Box4]],
+        today: int | None,
+    ) -> list[Warning]:
+        """Rule 21: the warnings of ``licensor``'s options that the boxes asked of each
+        title meet and that stand on ``today`` (all of them when None)."""
+        return self._option_warnings(licensor, titles, boxes_of, today, None)
+
+    def _option_warnings(
+        self,
+        licensor: str,
+        titles: Collection[str],
+        boxes_of: Callable[[str], list[Box4]],
+        today: int | None,
+        exclude: str | None,
+    ) -> list[Warning]:
+        """The options of ``licensor`` that the asked boxes meet and that still stand on
+        ``today`` (all of them when ``today`` is None)."""
+        by_title = self._options.get(licensor)
+        if not by_title:
+            return []
+        names, title_ids = self._contract_ids, self._title_ids
+        if len(by_title) < len(titles):
+            wanted = titles if isinstance(titles, frozenset | set) else frozenset(titles)
+            pairs = [(title_ids[i], rows) for i, rows in by_title.items() if title_ids[i] in wanted]
+        else:
+            pairs = [
+                (title, by_title[i])
+                for title in titles
+                if (i := self._title_index.get(title)) is not None and i in by_title
+            ]
+        flagged: dict[tuple[Box4, str, str, str], list[str]] = defaultdict(list)
+        for title, rows in pairs:
+            for contract, kind, holder, box, stands in rows:
+                name = names[contract]
+                if (today is not None and today >= stands) or name == exclude:
+                    continue
+                for asked in boxes_of(title):
+                    part = _split(asked, box)[0]
+                    if part is not None:
+                        flagged[(part, kind, name, holder)].append(title)
+        return [
+            Warning(Box(frozenset(group), *box), kind, name, holder)
+            for (box, kind, name, holder), group in flagged.items()
+        ]
 
     def _put(self, contract: Contract, title: str, row: Row) -> None:
         flags = row[2]
@@ -482,7 +571,7 @@ class RightsBook:
                 )
 
     def _resolve_item(
-        self, item: Grant | Holdback, titles: Collection[str], until: int
+        self, item: Grant | Holdback | Option, titles: Collection[str], until: int
     ) -> Iterator[tuple[str, Box4]]:
         if _is_absolute(item.start) and _is_absolute(item.end):
             start, end = _resolve(item.start, item.end, None)
@@ -510,7 +599,7 @@ class RightsBook:
 
     def boxes_of(
         self,
-        item: Grant | Holdback,
+        item: Grant | Holdback | Option,
         titles: Collection[str],
         until: int = FOREVER,
     ) -> list[Box]:
@@ -554,7 +643,14 @@ class RightsBook:
         arrays["territories"] = np.frombuffer(
             b"".join(m.to_bytes(width * 8, "little") for m in self._territories), np.uint64
         ).reshape(len(self._territories), width)
+        options = [
+            [licensor, title, c, kind, holder, m, hex(x), [lg.negated, sorted(lg.codes)], s, e, end]
+            for licensor, by_title in self._options.items()
+            for title, rows in by_title.items()
+            for c, kind, holder, (m, x, lg, s, e), end in rows
+        ]
         meta = {
+            "options": options,
             "parties": parties,
             "titles": list(self._title_ids),
             "languages": [[s.negated, sorted(s.codes)] for s in self._languages],
@@ -591,6 +687,12 @@ class RightsBook:
             found = LanguageSet(bool(negated), frozenset(codes))
             book._languages.append(ALL_LANGUAGES if found == ALL_LANGUAGES else found)
         book._language_index = {s: i for i, s in enumerate(book._languages)}
+        for licensor, title, c, kind, holder, m, x, lg, s, e, end in meta["options"]:
+            langs = LanguageSet(bool(lg[0]), frozenset(lg[1]))
+            langs = ALL_LANGUAGES if langs == ALL_LANGUAGES else langs
+            row = (c, kind, holder, (m, int(x, 16), langs, s, e), end)
+            book._options.setdefault(licensor, {}).setdefault(title, []).append(row)
+            book._options_of[book._contract_ids[c]].add((licensor, title))
         return book
 
     # -- rows for the avails search ------------------------------------------------------
@@ -706,7 +808,13 @@ class RightsBook:
             return AvailsReport((), ())
         titles = self.catalog.expand(request.titles)
         return self._answer(
-            request.licensor, titles, lambda _: [box], request.exclusive, box, shared=box
+            request.licensor,
+            titles,
+            lambda _: [box],
+            request.exclusive,
+            box,
+            shared=box,
+            today=request.today,
         )
 
     def _answer(
@@ -718,9 +826,10 @@ class RightsBook:
         bounds: Box4,
         exclude: str | None = None,
         shared: Box4 | None = None,
+        today: int | None = None,
     ) -> AvailsReport:
         """The report for ``licensor`` on these titles, each asking ``boxes_of(title)``
-        (all inside ``bounds``)."""
+        (all inside ``bounds``), with the warnings of options standing on ``today``."""
         media, territories, _, first, last = bounds
         shelf = self._shelves.get(licensor)
         indexes = (
@@ -776,10 +885,13 @@ class RightsBook:
                 ),
                 *extra_boxes,
             ],
-            (
-                Warning(Box(frozenset(group), *box), "held-for-negotiation", contract)
-                for (box, contract), group in flagged.items()
-            ),
+            [
+                *(
+                    Warning(Box(frozenset(group), *box), "held-for-negotiation", contract)
+                    for (box, contract), group in flagged.items()
+                ),
+                *self._option_warnings(licensor, titles, boxes_of, today, exclude),
+            ],
         )
 
     def _box(self, row: Row) -> Box4:
@@ -856,7 +968,9 @@ class RightsBook:
 
     # -- contract checks ---------------------------------------------------------------
 
-    def check(self, contract: Contract, is_new: bool = False) -> ContractCheck:
+    def check(
+        self, contract: Contract, is_new: bool = False, today: date | None = None
+    ) -> ContractCheck:
         """Whether ``contract`` may be executed against this book without it.
 
         Each grant is checked as a request of its licensor (exclusive if the grant is),
@@ -865,7 +979,8 @@ class RightsBook:
         has one licensee, so nothing is sold twice). Holdbacks need no availability. An
         ownership record may not overlap another executed ownership record on any
         cell-day. ``is_new`` says the book cannot hold the contract yet (its id is
-        unused), which spares looking for its own entries.
+        unused), which spares looking for its own entries. Options of other contracts that
+        a grant meets and that stand on ``today`` (all, if None) come back as warnings.
         """
         problems = tuple(validate_contract(contract, self.catalog))
         if problems:
@@ -873,12 +988,15 @@ class RightsBook:
         until = contract.in_force_until()
         exclude = None if is_new else contract.id
         reports: list[AvailsReport] = []
+        asked = None if today is None else today.toordinal()
         for grant in contract.grants:
             requests = self._requests_of(grant, until)
             if contract.licensor is None:
                 reports.append(self._ownership_overlap(requests, contract.id))
             else:
-                reports.append(self._ask(contract.licensor, requests, grant.exclusive, exclude))
+                reports.append(
+                    self._ask(contract.licensor, requests, grant.exclusive, exclude, asked)
+                )
         return ContractCheck(contract.id, tuple(reports))
 
     def _requests_of(self, grant: Grant, until: int) -> dict[str, list[Box4]]:
@@ -893,6 +1011,7 @@ class RightsBook:
         requests: dict[str, list[Box4]],
         exclusive: bool,
         exclude: str | None,
+        today: int | None = None,
     ) -> AvailsReport:
         boxes = [b for group in requests.values() for b in group]
         if not boxes:
@@ -905,7 +1024,13 @@ class RightsBook:
             max(b[4] for b in boxes),
         )
         return self._answer(
-            licensor, requests.keys(), lambda t: requests[t], exclusive, bounds, exclude
+            licensor,
+            requests.keys(),
+            lambda t: requests[t],
+            exclusive,
+            bounds,
+            exclude,
+            today=today,
         )
 
     def _ownership_overlap(self, requests: dict[str, list[Box4]], exclude: str) -> AvailsReport:
@@ -979,8 +1104,9 @@ def _resolve(
 
 def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
     """Problems that make a contract meaningless whatever the book holds: unknown titles,
-    licensor = licensee, holdbacks on an ownership record, a term that ends before it
-    starts, a relative term on a title with no release date."""
+    licensor = licensee, holdbacks or options on an ownership record, a term that ends
+    before it starts, a relative term on a title with no release date, an option to be
+    exercised after the end of the rights it is about or held by the licensor itself."""
     problems: list[Problem] = []
     where = f"contract {contract.id}"
     if contract.licensor is not None and contract.licensor == contract.licensee:
@@ -989,9 +1115,16 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
         problems.append(
             Problem("an ownership record (no licensor) cannot carry holdbacks", field=where)
         )
-    items: list[tuple[str, Grant | Holdback]] = [
+    if contract.is_ownership and contract.options:
+        problems.append(
+            Problem("an ownership record (no licensor) cannot carry options", field=where)
+        )
+    items: list[tuple[str, Grant | Holdback | Option]] = [
         (f"{where} grants[{i}]", g) for i, g in enumerate(contract.grants)
     ] + [(f"{where} holdbacks[{i}]", h) for i, h in enumerate(contract.holdbacks)]
+    items += [(f"{where} options[{i}]", o) for i, o in enumerate(contract.options)]
+    for i, option in enumerate(contract.options):
+        problems.extend(_option_problems(option, f"{where} options[{i}]", contract, catalog))
     for field, item in items:
         for title in item.titles:
             if title not in catalog:
@@ -1015,4 +1148,33 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
                             field=field,
                         )
                     )
+    return problems
+
+
+def _option_problems(
+    option: Option, field: str, contract: Contract, catalog: Catalog
+) -> list[Problem]:
+    """Rule 21: an option is exercised by the end of its box at the latest, and a licensor
+    holds no option on itself."""
+    problems: list[Problem] = []
+    if option.holder == contract.licensor:
+        problems.append(Problem("the licensor cannot hold an option on itself", field=field))
+    if option.end is None:
+        return problems
+    if not option.end.is_relative:
+        ends = [option.end.day]
+    else:
+        ends = []
+        for title in sorted(catalog.expand(option.titles)):
+            release, releases = catalog.release_of(title)
+            ends += [option.end.resolve(day) for day in (release, *releases.values())]
+    last = max((day for day in ends if day is not None), default=None)
+    if last is not None and option.exercise_by > last:
+        problems.append(
+            Problem(
+                f"exercise_by {option.exercise_by} is after the end of the option's rights "
+                f"({option.end})",
+                field=field,
+            )
+        )
     return problems

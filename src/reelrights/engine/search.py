@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -43,7 +44,7 @@ from reelrights.domain.boxes import Box, compact
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.terms import FOREVER, from_end, to_end, to_start
 from reelrights.domain.titles import Catalog
-from reelrights.engine.avails import box_to_json
+from reelrights.engine.avails import Warning, box_to_json
 from reelrights.engine.book import (
     EXCLUSIVE,
     GIVES,
@@ -78,6 +79,9 @@ class SearchRequest:
     exclusive: bool = False
     match: str = "cover"
     min_days: int = 1
+    # The day the question is asked: options whose deadline has passed no longer warn
+    # (rule 21). None: none has passed.
+    today: int | None = None
 
     @staticmethod
     def of(
@@ -138,7 +142,7 @@ class TitleWindows:
 
     title: str
     windows: tuple[Window, ...]
-    warnings: tuple[Hold, ...] = ()
+    warnings: tuple[Hold | Warning, ...] = ()  # holds, then options (rule 21)
 
     @property
     def first_available(self) -> int | None:
@@ -245,7 +249,11 @@ def _title_days(book: RightsBook, rows: list[Row], box: Box4, exclusive: bool) -
         if not flags & GIVES:
             if exclusive and not flags & (OWNS | EXCLUSIVE):
                 continue  # an exclusive request is not answered by a shared holding
-            if m & media == media and x & territories == territories and not languages - lang:
+            if (
+                m & media == media
+                and x & territories == territories
+                and ((lang.negated and not lang.codes) or not languages - lang)
+            ):
                 full.append((s, e))
             else:
                 partial.append((m, x, lang, s, e))
@@ -307,10 +315,12 @@ def _windows(
     if request.start >= request.end:
         return []
     catalog = book.catalog
-    expansions = {c: catalog.expand([c]) for c in among}
-    every: set[str] = set()
-    for covered in expansions.values():
-        every |= covered
+    pool = among if isinstance(among, frozenset) else frozenset(among)
+    # Only series and seasons cover more than themselves: a film or an episode is its own
+    # expansion, and one that has no entry on the licensor's shelf cannot match.
+    containers = pool & catalog.containers()
+    expansions = {c: catalog.expand([c]) for c in containers}
+    every = pool.union(*expansions.values()) if expansions else pool
     whole = len(every) > 64
     rows = book.rows_touching(request.licensor, None if whole else every, box)
     days: dict[str, _TitleDays] = {}
@@ -318,9 +328,15 @@ def _windows(
     for title, title_rows in rows.items():
         if title in every:
             days[title] = _title_days(book, title_rows, box, request.exclusive)
+    examined = pool if match is None else (pool & days.keys()) | containers
     out: list[TitleWindows] = []
-    for candidate in sorted(among):
-        covered = expansions[candidate]
+    for candidate in sorted(examined):
+        covered = expansions.get(candidate) or (candidate,)
+        # A title with no entry on the shelf has nothing held: no window, no free cell-day.
+        if match == "overlap" and not any(t in days for t in covered):
+            continue
+        if match in ("cover", "min-days") and not all(t in days for t in covered):
+            continue
         free: list[Span] | None = None
         for title in covered:
             part = days.get(title, nothing).free
@@ -342,14 +358,27 @@ def _windows(
             )
         ):
             continue
-        warnings = _holds_meeting(free, covered, days, box) if free else ()
+        warnings: tuple[Hold | Warning, ...] = ()
+        if free:
+            options = book.option_warnings(
+                request.licensor, covered, partial(_spans_of, box, free), request.today
+            )
+            options.sort(key=lambda w: (w.contract, w.code, w.holder or "", min(w.box.titles)))
+            warnings = (*_holds_meeting(free, covered, days, box), *options)
         out.append(TitleWindows(candidate, tuple(Window(s, e) for s, e in free), warnings))
     return out
+
+
+def _spans_of(box: Box4, free: list[Span], _title: str) -> list[Box4]:
+    """The box over each free window (what an option's warning is asked of)."""
+    return [(box[0], box[1], box[2], s, e) for s, e in free]
 
 
 def _holds_meeting(
     free: list[Span], covered: Collection[str], days: dict[str, _TitleDays], box: Box4
 ) -> tuple[Hold, ...]:
+    if not any(days[t].holds for t in covered if t in days):
+        return ()
     media, territories, languages, _, _ = box
     found: list[tuple[Box, str]] = []
     for title in sorted(covered):

@@ -34,7 +34,16 @@ from typing import Any
 
 import yaml
 
-from reelrights.domain.contracts import STATUSES, Contract, Grant, Holdback, Money, Party
+from reelrights.domain.contracts import (
+    OPTION_KINDS,
+    STATUSES,
+    Contract,
+    Grant,
+    Holdback,
+    Money,
+    Option,
+    Party,
+)
 from reelrights.domain.ids import id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import MediaTaxonomy
@@ -68,6 +77,8 @@ TITLE_FIELDS = {
     "eidr",
     "imdb",
     "external_ids",
+    "original_name",
+    "alternative_names",
     "extra",
 }
 CONTRACT_FIELDS = {
@@ -85,10 +96,12 @@ CONTRACT_FIELDS = {
     "reporting",
     "grants",
     "holdbacks",
+    "options",
     "extra",
 }
 RIGHT_FIELDS = {"titles", "media", "territories", "languages", "start", "end", "extra"}
 GRANT_FIELDS = RIGHT_FIELDS | {"exclusive", "sublicense"}
+OPTION_FIELDS = RIGHT_FIELDS | {"kind", "holder", "exercise_by"}
 
 
 @dataclass
@@ -536,6 +549,17 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
     for key in ("eidr", "imdb"):
         if data.get(key):
             external[key] = str(data[key])
+    extra = dict(data.get("extra") or {})
+    original = data.get("original_name")
+    if original is not None:
+        if not isinstance(original, str) or not original.strip():
+            read.problem((*path, "original_name"), "expected the title's name in its language")
+        else:
+            extra["original_name"] = original.strip()
+    aliases = data.get("alternative_names")
+    if aliases is not None:
+        listed = read.list_of(aliases, (*path, "alternative_names"))
+        extra["alternative_names"] = [str(a).strip() for a in listed if str(a).strip()]
     if tid is None or name is None:
         return None
     return Title(
@@ -548,7 +572,7 @@ def _title(read: _Reader, raw: Any, path: Path) -> Title | None:
         parent or None,
         members,
         external,
-        dict(data.get("extra") or {}),
+        extra,
     )
 
 
@@ -582,8 +606,13 @@ def _contract(
         holdback = _right(read, item, (*path, "holdbacks", i), media, geography, False)
         if isinstance(holdback, Holdback):
             holdbacks.append(holdback)
-    if not grants and not holdbacks and not data.get("grants"):
-        read.problem((*path, "grants"), "a contract needs at least one grant or holdback")
+    options = []
+    for i, item in enumerate(read.list_of(data.get("options") or [], (*path, "options"))):
+        option = _option(read, item, (*path, "options", i), media, geography)
+        if option is not None:
+            options.append(option)
+    if not grants and not holdbacks and not data.get("grants") and not data.get("options"):
+        read.problem((*path, "grants"), "a contract needs at least one grant, holdback or option")
     fee = read.money(data.get("fee"), (*path, "fee"))
     guarantee = read.money(data.get("minimum_guarantee"), (*path, "minimum_guarantee"))
     currency = read.currency(data.get("currency"), (*path, "currency"))
@@ -627,6 +656,53 @@ def _contract(
         currency,
         payments,
         reporting,
+        options=tuple(options),
+    )
+
+
+def _option(
+    read: _Reader, raw: Any, path: Path, media: MediaTaxonomy, geography: Geography
+) -> Option | None:
+    """An option (rule 21): a holdback-shaped box plus its kind, holder and deadline."""
+    data = read.mapping(raw, path, OPTION_FIELDS)
+    if data is None:
+        return None
+    kind = (read.text(data.get("kind"), (*path, "kind")) or "").lower()
+    if kind and kind not in OPTION_KINDS:
+        read.problem(
+            (*path, "kind"),
+            f"unknown option kind '{kind}' (expected one of {', '.join(OPTION_KINDS)})",
+        )
+    holder = read.text(data.get("holder"), (*path, "holder"))
+    if data.get("exercise_by") is None:
+        read.problem((*path, "exercise_by"), "missing")
+    deadline = read.day(data.get("exercise_by"), (*path, "exercise_by"))
+    box = _right(
+        read,
+        {k: v for k, v in data.items() if k in RIGHT_FIELDS},
+        path,
+        media,
+        geography,
+        False,
+    )
+    if (
+        not isinstance(box, Holdback)
+        or kind not in OPTION_KINDS
+        or holder is None
+        or deadline is None
+    ):
+        return None
+    return Option(
+        kind,
+        holder,
+        box.titles,
+        box.media,
+        box.territories,
+        deadline,
+        box.languages,
+        box.start,
+        box.end,
+        box.extra,
     )
 
 
@@ -865,10 +941,13 @@ def render_share(
 
 
 def render_right(
-    item: Grant | Holdback, media: MediaTaxonomy, geography: Geography
+    item: Grant | Holdback | Option, media: MediaTaxonomy, geography: Geography
 ) -> dict[str, Any]:
-    """One grant or holdback as a sheet mapping."""
-    out: dict[str, Any] = {
+    """One grant, holdback or option as a sheet mapping."""
+    out: dict[str, Any] = {}
+    if isinstance(item, Option):
+        out = {"kind": item.kind, "holder": item.holder, "exercise_by": item.exercise_by}
+    out |= {
         "titles": list(item.titles),
         "media": render_media(item.media, media),
         "territories": render_territories(item.territories, geography),
@@ -918,6 +997,8 @@ def render_contract(
         out["grants"] = [render_right(g, media, geography) for g in contract.grants]
     if contract.holdbacks:
         out["holdbacks"] = [render_right(h, media, geography) for h in contract.holdbacks]
+    if contract.options:
+        out["options"] = [render_right(o, media, geography) for o in contract.options]
     if contract.extra:
         out["extra"] = dict(contract.extra)
     return out
@@ -938,8 +1019,12 @@ def render_title(title: Title) -> dict[str, Any]:
         out["members"] = list(title.members)
     if title.external_ids:
         out["external_ids"] = dict(title.external_ids)
-    if title.extra:
-        out["extra"] = dict(title.extra)
+    extra = dict(title.extra)
+    for key in ("original_name", "alternative_names"):
+        if key in extra:
+            out[key] = extra.pop(key)
+    if extra:
+        out["extra"] = extra
     return out
 
 

@@ -12,12 +12,12 @@ reports (nothing is stored either).
 :mod:`.base` (the store, the index, who is acting, the write transaction),
 :mod:`.loading` (deal sheets), :mod:`.contracts` (a contract's life), :mod:`.questions`
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
-:mod:`.names` (names instead of ids), :mod:`.keys` (API keys), :mod:`.catalog` (listings
-and export), :mod:`.feeds` (MovieLabs Avails feeds), :mod:`.extract` (deal news to draft
-contracts), :mod:`.tables` (CSV and XLSX files safe against formula injection),
-:mod:`.money` (exchange rates, sales, statements, payments) and :mod:`.persisted` (the
-index saved in a file and mapped back by the next process). New jobs add a module and a
-mixin.
+:mod:`.names` (names instead of ids), :mod:`.calendar` (dates that matter), :mod:`.events`
+and :mod:`.delivery` (change events, webhooks, alerts), :mod:`.keys` (API keys),
+:mod:`.catalog` (listings and export), :mod:`.feeds` (MovieLabs Avails feeds),
+:mod:`.extract` (deal news to draft contracts), :mod:`.tables` (CSV and XLSX files safe
+against formula injection) :mod:`.money` (exchange rates, sales, statements,
+payments) and :mod:`.persisted` (the saved index). New jobs add a module and a mixin.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ from reelrights.service.base import (
     ServiceBase,
     missing_database,
 )
+from reelrights.service.calendar import CalendarJobs
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
+from reelrights.service.delivery import BackgroundDelivery, Deliverer
+from reelrights.service.events import EVENT_TYPES, EventJobs, Webhook
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ApiKey, KeyJobs
@@ -46,11 +49,14 @@ from reelrights.service.tables import TABLE_KINDS, TableJobs
 
 __all__ = [
     "BULK_LOCKS",
+    "EVENT_TYPES",
     "ROLES",
     "TABLE_KINDS",
     "Acting",
     "ApiKey",
     "ArticleDrafts",
+    "BackgroundDelivery",
+    "Deliverer",
     "ExportedFeed",
     "ImportResult",
     "IndexFileStatus",
@@ -66,11 +72,14 @@ __all__ = [
     "SearchAnswer",
     "Service",
     "TooManyAttempts",
+    "Webhook",
     "missing_database",
 ]
 
 
 class Service(
+    EventJobs,
+    CalendarJobs,
     MoneyJobs,
     ContractJobs,
     QuestionJobs,

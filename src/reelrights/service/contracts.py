@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from reelrights.domain.contracts import Contract
@@ -12,6 +12,7 @@ from reelrights.engine import ContractCheck, validate_contract
 from reelrights.formats import sheet as sheets
 from reelrights.service.base import RightsConflict, json_safe, lock_keys
 from reelrights.service.catalog import ListingJobs
+from reelrights.service.events import contract_event
 from reelrights.service.loading import LoadingJobs
 from reelrights.service.permissions import PermissionJobs, Permissions
 
@@ -86,6 +87,7 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
                 json_safe(sheets.render_contract(current, state.media, state.geography)),
                 json_safe(sheets.render_contract(updated, state.media, state.geography)),
             )
+            writer.add_events([contract_event(status, updated)])
             state.book.replace(updated)
         self._wrote(writer, before)
         return updated
@@ -113,11 +115,11 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
         # Only for a deal the key could store: else it would ask avails as another party.
         Permissions.of(who).require_write(contract.licensor, contract.licensee)
         state = self._current()
-        for role, party in (("licensor", contract.licensor), ("licensee", contract.licensee)):
-            if party is not None and party not in state.parties:
+        for role, party in contract.named_parties():
+            if party not in state.parties:
                 raise InvalidInput([Problem(f"unknown party '{party}'", field=role)])
         with self._lock:
-            check = state.book.check(contract, is_new=new)
+            check = state.book.check(contract, is_new=new, today=datetime.now(UTC).date())
         return self.redact_check(who, check)
 
     def create_contract(self, document: dict[str, Any]) -> Contract:
@@ -138,7 +140,7 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
             )
         contract = self._one_contract(document, "contract")
         try:
-            self.load_sheets([sheets.DealSheet("contract", contracts=[contract])])
+            self.load_sheets([sheets.DealSheet("contract", contracts=[contract])], announce=False)
         except InvalidInput:
             self._require_free_id(contract.id)  # created meanwhile by another party
             raise
@@ -164,8 +166,8 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
             state = self._fresh(writer)
             before = state.version
             problems = [p for p in validate_contract(updated, state.catalog)]
-            for role, party in (("licensor", updated.licensor), ("licensee", updated.licensee)):
-                if party is not None and party not in state.parties:
+            for role, party in updated.named_parties():
+                if party not in state.parties:
                     problems.append(Problem(f"unknown party '{party}'", field=role))
             if problems:
                 raise InvalidInput(problems)
@@ -187,5 +189,6 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
                 json_safe(sheets.render_contract(current, state.media, state.geography)),
                 json_safe(sheets.render_contract(updated, state.media, state.geography)),
             )
+            writer.add_events([contract_event("updated", updated)])
         self._wrote(writer, before)
         return updated

@@ -39,6 +39,7 @@ from reelrights.formats.mddf.mapping import (
     with_offers,
 )
 from reelrights.service.base import Progress, RightsConflict, ServiceBase
+from reelrights.service.events import contract_event
 from reelrights.service.permissions import Permissions
 
 OWNER_PREFIX = "avail-owner"
@@ -219,6 +220,7 @@ def import_feeds(
                 (actor, "create", "party", p.id, None, sheets.render_party(p))
                 for p in new_parties.values()
             ]
+            events: list[tuple[str, str, Any]] = []
             log += [
                 (actor, "create", "title", t.id, None, sheets.render_title(t)) for t in added_titles
             ]
@@ -229,12 +231,29 @@ def import_feeds(
                 )
                 before_doc = document(old) if old is not None else None
                 log.append((actor, action, "contract", contract.id, before_doc, document(contract)))
+                happened = "created" if old is None else "updated"
+                if old is not None and not contract.in_force():
+                    happened = "terminated"
+                events.append(contract_event(happened, contract))
                 if len(log) >= 5_000:
                     writer.log_many(log)
                     log = []
                     if progress:
                         progress("recording the changes", len(done), len(ordered))
             writer.log_many(log)
+            events.append(
+                (
+                    "feed.imported",
+                    "feeds",
+                    {
+                        "files": [name for name, _ in sources],
+                        "contracts": len({c.id for c in ordered}),
+                        "titles": len(added_titles),
+                        "parties": len(new_parties),
+                    },
+                )
+            )
+            writer.add_events(events)
         except BaseException:
             for contract, old in reversed(done):
                 state.book.remove(contract)

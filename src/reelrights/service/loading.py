@@ -24,6 +24,7 @@ from reelrights.service.base import (
     json_safe,
     lock_keys,
 )
+from reelrights.service.events import contract_event
 from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Writer
 
@@ -79,9 +80,14 @@ class LoadingJobs(ServiceBase):
         return self.load_sheets(parsed, progress)
 
     def load_sheets(
-        self, parsed: Sequence[sheets.DealSheet], progress: Progress | None = None
+        self,
+        parsed: Sequence[sheets.DealSheet],
+        progress: Progress | None = None,
+        announce: bool = True,
     ) -> LoadResult:
-        """Store deal sheets already read (or built in code), all or nothing.
+        """Store deal sheets already read (or built in code), all or nothing, with a
+        ``contract.created`` event per contract and, when ``announce``, one
+        ``sheets.loaded`` event (docs/semantics.md rule 22).
 
         Each writer locks the (licensor, title) pairs it touches; a load touching more
         than :data:`BULK_LOCKS` pairs locks the whole book instead.
@@ -94,6 +100,22 @@ class LoadingJobs(ServiceBase):
             self._dirty = False
             try:
                 result = self._load_parsed(w, state, list(parsed), progress)
+                if announce:
+                    w.add_events(
+                        [
+                            (
+                                "sheets.loaded",
+                                "sheets",
+                                {
+                                    "files": [s.file for s in parsed],
+                                    "parties": result.parties,
+                                    "titles": result.titles,
+                                    "contracts": result.contracts,
+                                    "groups": result.groups,
+                                },
+                            )
+                        ]
+                    )
             except BaseException:
                 if self._dirty:  # new titles or groups were added in memory: rebuild later
                     self._state = None
@@ -198,19 +220,21 @@ class LoadingJobs(ServiceBase):
                         "contracts",
                     )
                 seen[contract.id] = sheet
-                for role, party_id in (
-                    ("licensor", contract.licensor),
-                    ("licensee", contract.licensee),
-                ):
-                    if party_id is not None and party_id not in party_ids:
-                        locate(
-                            sheet,
-                            key,
-                            f"unknown party '{party_id}'",
-                            f"contract {contract.id} {role}",
+                for role, party_id in contract.named_parties():
+                    if party_id not in party_ids:
+                        option = re.match(r"options\[(\d+)\]", role)
+                        problems.append(
+                            Problem(
+                                f"unknown party '{party_id}'",
+                                sheet.file,
+                                sheet.line_within(key, "options", int(option.group(1)), "holder")
+                                if option
+                                else sheet.line_of(key),
+                                f"contract {contract.id} {role}",
+                            )
                         )
                 for problem in validate_contract(contract, catalog):
-                    inner = re.search(r"(grants|holdbacks)\[(\d+)\]", problem.field or "")
+                    inner = re.search(r"(grants|holdbacks|options)\[(\d+)\]", problem.field or "")
                     line = (
                         sheet.line_within(key, inner.group(1), int(inner.group(2)))
                         if inner
@@ -291,6 +315,7 @@ class LoadingJobs(ServiceBase):
             for c in contracts
         ]
         writer.log_many(log)
+        writer.add_events([contract_event("created", c) for c in contracts])
 
 
 def _new_entities(

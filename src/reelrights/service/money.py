@@ -193,6 +193,21 @@ class MoneyJobs(ServiceBase):
                     "unmatched": result.unmatched_count,
                 },
             )
+            writer.add_events(  # rule 22, in the import's own transaction
+                [
+                    (
+                        "sales.imported",
+                        "sales",
+                        {
+                            "files": [n for n, _ in named],
+                            "matched": result.matched,
+                            "rematched": result.rematched,
+                            "already_imported": result.already,
+                            "unmatched": result.unmatched_count,
+                        },
+                    )
+                ]
+            )
         return result
 
     def _catalog_as_of(self, reader: Reader) -> Catalog:
@@ -410,6 +425,7 @@ class MoneyJobs(ServiceBase):
                 "note": note,
             }
             writer.log(who.actor, "record", "payment", str(payment_id), None, after)
+            writer.add_events([("payment.recorded", contract.id, {"id": payment_id, **after})])
         return {"id": payment_id, **after}
 
     def ledger(

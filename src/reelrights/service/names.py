@@ -9,7 +9,9 @@ matches, so the CLI and the API can say "did you mean ...?".
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.titles import Catalog, Title
@@ -20,6 +22,77 @@ SUGGESTIONS = 5
 
 def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+def _plain(text: str) -> str:
+    """Folded, accents and punctuation dropped: "Amélie!" and "amelie" read alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.split())
+
+
+@dataclass(frozen=True, slots=True)
+class FoundTitle:
+    """A title found by a catalog search: how people know it, and what matched."""
+
+    title: Title
+    label: str
+    matched: str  # "id", "eidr", "name", "original name", "alternative name", ...
+    text: str  # the text that matched
+
+
+def names_of(title: Title) -> list[tuple[str, str]]:
+    """(what, text) for every name and id a catalog search looks at."""
+    out = [("name", title.name)]
+    original = title.extra.get("original_name")
+    if original:
+        out.append(("original name", str(original)))
+    for alias in title.extra.get("alternative_names") or ():
+        out.append(("alternative name", str(alias)))
+    out.append(("id", title.id))
+    for key, value in sorted(title.external_ids.items()):
+        out.append((key, str(value)))
+    return out
+
+
+def find_titles(catalog: Catalog, query: str, kinds: Iterable[str] = ()) -> list[FoundTitle]:
+    """Titles whose id, name, original name, alternative names or external ids (EIDR,
+    IMDb, ...) match ``query``, best first: the whole text, then its start, then every word
+    of the query inside it, then close spellings. Case, accents and punctuation are
+    ignored; an empty query matches every title (by name)."""
+    wanted = _plain(query)
+    words = wanted.split()
+    allowed = {k.strip().lower() for k in kinds if k.strip()}
+    ranked: list[tuple[int, int, str, str, FoundTitle]] = []
+    # At equal rank a match on a name beats one on an id ("star" finds Stardust before
+    # the episodes whose ids start with star-).
+    order = {"name": 0, "original name": 1, "alternative name": 2, "id": 4}
+    for title in catalog.titles.values():
+        if allowed and title.kind not in allowed:
+            continue
+        label = title_label(catalog, title)
+        best: tuple[int, str, str] | None = None
+        for what, text in names_of(title):
+            plain = _plain(text)
+            if not wanted:
+                rank = 0 if what == "name" else 9
+            elif plain == wanted or text.strip() == query.strip():
+                rank = 0
+            elif plain.startswith(wanted):
+                rank = 1
+            elif all(word in plain for word in words):
+                rank = 2
+            elif len(wanted) >= 4 and difflib.SequenceMatcher(None, wanted, plain).ratio() >= 0.8:
+                rank = 3
+            else:
+                continue
+            if best is None or rank < best[0]:
+                best = (rank, what, text)
+        if best is not None and best[0] < 9:
+            found = FoundTitle(title, label, best[1], best[2])
+            ranked.append((best[0], order.get(best[1], 3), _plain(label), title.id, found))
+    ranked.sort(key=lambda item: item[:4])
+    return [item[4] for item in ranked]
 
 
 def closest(text: str, choices: Mapping[str, str]) -> list[str]:
@@ -103,6 +176,10 @@ def _number_of(title: Title) -> str | None:
 
 class NameJobs(ServiceBase):
     """Turn what a person typed into party and title ids (nothing here writes)."""
+
+    def find_titles(self, query: str, kinds: Iterable[str] = ()) -> list[FoundTitle]:
+        """The catalog search: see :func:`find_titles`."""
+        return find_titles(self._current().catalog, query, kinds)
 
     def party_id(self, text: str, field: str = "licensor") -> str:
         """The id of the party ``text`` names (an id, or a name matching one party)."""

@@ -148,6 +148,10 @@ class Permissions:
     def may_read_changes(self) -> bool:
         return self.has("admin") and self.party is None
 
+    def may_manage_webhooks(self) -> bool:
+        """Webhooks (rule 22) see every change of the book: unbound admins only."""
+        return self.has("admin") and self.party is None
+
     def require_changes(self) -> None:
         self.require("admin")
         self.require_unbound("read the change log")
@@ -184,12 +188,20 @@ class Permissions:
 
         def hide(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return [
-                i if not i.get("contract") or readable(i["contract"]) else {**i, "contract": None}
+                i
+                if not i.get("contract") or readable(i["contract"])
+                else {**i, "contract": None} | ({"holder": None} if "holder" in i else {})
                 for i in items
             ]
 
         cells = [
-            {**c, "reasons": hide(c["reasons"]), "holds": hide(c["holds"])} for c in grid["cells"]
+            {
+                **c,
+                "reasons": hide(c["reasons"]),
+                "holds": hide(c["holds"]),
+                "options": hide(c.get("options", [])),
+            }
+            for c in grid["cells"]
         ]
         return {**grid, "cells": cells}
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from reelrights.domain.contracts import Contract
 from reelrights.domain.languages import LanguageSet
 from reelrights.domain.media import MediaTaxonomy, leaves_of
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
@@ -15,6 +17,7 @@ from reelrights.domain.titles import Catalog
 from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
 from reelrights.formats import sheet as sheets
 from reelrights.service.names import NameJobs
+from reelrights.store.repository import Reader
 
 
 class QuestionJobs(NameJobs):
@@ -67,26 +70,83 @@ class QuestionJobs(NameJobs):
     def avails(self, request: AvailsRequest, as_of: datetime | None = None) -> AvailsReport:
         """Answer an avails request from the stored book, or from the book as it was
         recorded at ``as_of`` (docs/semantics.md rule 12)."""
+        if request.today is None:  # rule 21: options stand through their deadline
+            asked = (as_of or datetime.now(UTC)).date()
+            request = replace(request, today=asked.toordinal())
         if as_of is not None:
-            return self.book_as_of(as_of).avails(request)
+            return self._avails_as_of(request, as_of)
         state = self._current()
         with self._lock:
             return state.book.avails(request)
 
-    def book_as_of(self, moment: datetime) -> RightsBook:
-        """The book as the change log recorded it at ``moment``."""
+    def _avails_as_of(self, request: AvailsRequest, moment: datetime) -> AvailsReport:
+        """Rule 12 at the cost of a present question plus the changes since ``moment``:
+        the warm index is wound back to each changed contract's state before its first
+        change after ``moment`` (as the change log recorded it), asked, and wound forward
+        again, all under the index's lock, so no other question sees the past."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        book_entities = ("party", "title", "contract", "territory_group", "media_group")
+        with self._lock, self.store.reading() as reader:
+            if not reader.changes(
+                until=moment, limit=1, newest_first=False, entities=BOOK_ENTITIES
+            ):
+                raise _nothing_recorded(reader, moment)
+            state = self._fresh(reader)
+            # by time only, so the index on ``at`` finds the few changes since the moment
+            later = [
+                c
+                for c in reader.changes(after=moment, newest_first=False)
+                if c.entity == "contract"
+            ]
+            if not later:
+                return state.book.avails(request)
+            before: dict[str, Any] = {}
+            for change in later:
+                before.setdefault(change.entity_id, change.before)
+            current = {c.id: c for c in reader.contracts(ids=list(before))}
+            past = {
+                contract_id: self._logged_contract(document, state.media, state.geography)
+                for contract_id, document in before.items()
+            }
+            book = state.book
+            try:
+                for contract_id, old in past.items():
+                    now = current.get(contract_id)
+                    if now is not None:
+                        book.remove(now)
+                    if old is not None:
+                        book.add(old)
+                return book.avails(request)
+            finally:
+                for contract_id, old in past.items():
+                    now = current.get(contract_id)
+                    if old is not None:
+                        book.remove(old)
+                    if now is not None:
+                        book.add(now)
+
+    @staticmethod
+    def _logged_contract(
+        document: Any, media: MediaTaxonomy, geography: Geography
+    ) -> Contract | None:
+        """A contract from its deal-sheet form in the change log (None: it did not
+        exist)."""
+        if document is None:
+            return None
+        sheet = sheets.parse_document({"contracts": [document]}, "change log", media, geography)
+        if sheet.problems:  # pragma: no cover - the log only holds what was valid
+            raise InvalidInput(sheet.problems)
+        return sheet.contracts[0]
+
+    def book_as_of(self, moment: datetime) -> RightsBook:
+        """The book as the change log recorded it at ``moment``, rebuilt from the whole log
+        (slow: questions take the wound-back index instead; this is their reference)."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
         with self.store.reading() as reader:
             entries = reader.changes(until=moment, newest_first=False)
-            if not any(change.entity in book_entities for change in entries):
-                first = reader.changes(newest_first=False, limit=1)
-                since = "the change log is empty"
-                if first:
-                    since = f"the change log begins at {first[0].at.isoformat()}"
-                message = f"nothing was recorded yet at {moment.isoformat()}: {since}"
-                raise InvalidInput([Problem(message, field="as_of")])
+            if not any(change.entity in BOOK_ENTITIES for change in entries):
+                raise _nothing_recorded(reader, moment)
         latest: dict[tuple[str, str], Any] = {}
         for change in entries:
             latest[(change.entity, change.entity_id)] = change.after
@@ -153,7 +213,14 @@ class QuestionJobs(NameJobs):
         def cell(medium: str, country: str) -> dict[str, Any]:
             return cells.setdefault(
                 (medium, country),
-                {"medium": medium, "territory": country, "windows": [], "reasons": [], "holds": []},
+                {
+                    "medium": medium,
+                    "territory": country,
+                    "windows": [],
+                    "reasons": [],
+                    "holds": [],
+                    "options": [],
+                },
             )
 
         def span(box: Any) -> dict[str, Any]:
@@ -178,9 +245,19 @@ class QuestionJobs(NameJobs):
         for warning in report.warnings:
             for medium in leaves_of(warning.box.media):
                 for country in countries_of(warning.box.territories):
-                    cell(medium, country)["holds"].append(
-                        {"contract": warning.contract, **span(warning.box)}
-                    )
+                    if warning.holder is None:
+                        cell(medium, country)["holds"].append(
+                            {"contract": warning.contract, **span(warning.box)}
+                        )
+                    else:  # rule 21: an option stands on these cells; it never blocks
+                        cell(medium, country)["options"].append(
+                            {
+                                "code": warning.code,
+                                "holder": warning.holder,
+                                "contract": warning.contract,
+                                **span(warning.box),
+                            }
+                        )
         for value in cells.values():
             free = value["windows"]
             if not value["reasons"]:
@@ -199,3 +276,16 @@ class QuestionJobs(NameJobs):
             "min_days": min_days,
             "cells": ordered,
         }
+
+
+BOOK_ENTITIES = ("party", "title", "contract", "territory_group", "media_group")
+
+
+def _nothing_recorded(reader: Reader, moment: datetime) -> InvalidInput:
+    """A time before the first recorded change has no book to answer from."""
+    first = reader.changes(newest_first=False, limit=1)
+    since = "the change log is empty"
+    if first:
+        since = f"the change log begins at {first[0].at.isoformat()}"
+    message = f"nothing was recorded yet at {moment.isoformat()}: {since}"
+    return InvalidInput([Problem(message, field="as_of")])

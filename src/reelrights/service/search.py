@@ -8,9 +8,9 @@ range, a kind or a ``within`` that leaves no title to search.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from reelrights.domain.languages import LanguageSet
@@ -85,6 +85,11 @@ class NextWindow:
 
 class SearchJobs(NameJobs):
     """Questions across the catalog; nothing here writes."""
+
+    # The candidates of the last narrowing, by (book version, kinds, within); replaced,
+    # never changed in place, so the class-level empty mapping is never shared state.
+    _candidates: Mapping[tuple[Any, ...], list[str]] = {}
+    _candidate_set: frozenset[str] = frozenset()
 
     def search_request(
         self,
@@ -181,7 +186,14 @@ class SearchJobs(NameJobs):
                 problems.extend(error.problems)
         if problems:
             raise InvalidInput(problems)
-        found = candidates(self._current().catalog, wanted, container)
+        state = self._current()
+        key = (state.version, tuple(sorted(wanted)), container)
+        cached = self._candidates.get(key)
+        if cached is None:
+            cached = candidates(state.catalog, wanted, container)
+            self._candidates = {key: cached}  # the book's version moves on: keep one
+            self._candidate_set = frozenset(cached)
+        found = cached
         if not found:
             scope = " ".join(
                 part
@@ -207,9 +219,12 @@ class SearchJobs(NameJobs):
     ) -> SearchAnswer:
         """Every candidate title that matches ``request``, sorted by id, with its windows."""
         among = self.search_candidates(kinds, within)
+        if request.today is None:  # rule 21: options warn through their deadline
+            request = replace(request, today=datetime.now(UTC).date().toordinal())
         state = self._current()
+        pool = self._candidate_set if len(self._candidate_set) == len(among) else among
         with self._lock:
-            found = search(state.book, request, among)
+            found = search(state.book, request, pool)
         catalog = state.catalog
         titles = {t.title: catalog.titles[t.title] for t in found}
         return SearchAnswer(

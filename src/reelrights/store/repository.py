@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -40,12 +40,13 @@ from sqlalchemy import (
 
 from reelrights.domain import media as media_codes
 from reelrights.domain import territories as territory_codes
-from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Party
+from reelrights.domain.contracts import Contract, Grant, Holdback, Money, Option, Party
 from reelrights.domain.languages import LanguageSet
 from reelrights.domain.money import Instalment, ShareEntry, Tier
 from reelrights.domain.terms import DateBound
 from reelrights.domain.titles import Catalog, Title
 from reelrights.store import tables as t
+from reelrights.store.outbox import OutboxQueries
 
 DEFAULT_URL = "sqlite:///reelrights.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -273,7 +274,7 @@ def _engine(url: str) -> Engine:
 # -- reading ------------------------------------------------------------------------------
 
 
-class Reader:
+class Reader(OutboxQueries):
     """Queries inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -451,6 +452,52 @@ class Reader:
                 rights_by_contract.setdefault(right.contract_id, []).append(right)
         return [_contract_of(r, rights_by_contract.get(r.id, [])) for r in rows]
 
+    def dated_contracts(
+        self, first: date, last: date, parties: Iterable[str] | None = None
+    ) -> list[Contract]:
+        """The in-force contracts that may have a calendar date from ``first`` to ``last``
+        (rule 20): a right starting or ending then, a relative bound (resolved by the
+        caller), an option deadline then, a termination that ends rights then, or money
+        terms (whose payment dues the caller reads)."""
+        low, high = first.isoformat(), last.isoformat()
+        rights = t.rights.c
+        dated = select(rights.contract_id).where(
+            or_(
+                rights.start.between(low, high),
+                rights.end.between(low, high),
+                rights.start.like("release%"),
+                rights.end.like("release%"),
+                rights.exercise_by.between(first, last),
+            )
+        )
+        ended = select(t.contracts.c.id).where(
+            t.contracts.c.terminated.between(first + timedelta(days=1), last + timedelta(days=1))
+        )
+        query = (
+            select(t.contracts)
+            .where(t.contracts.c.status.in_(("executed", "terminated")))
+            .where(
+                or_(
+                    t.contracts.c.id.in_(dated),
+                    t.contracts.c.id.in_(ended),
+                    t.contracts.c.money.is_not(None),  # a fee schedule: its dues are checked
+                )
+            )
+        )
+        if parties is not None:
+            who = list(parties)
+            query = query.where(
+                or_(
+                    t.contracts.c.licensor_id.in_(who),
+                    t.contracts.c.licensee_id.in_(who),
+                    t.contracts.c.id.in_(
+                        select(rights.contract_id).where(rights.holder_id.in_(who))
+                    ),
+                )
+            )
+        rows = list(self.connection.execute(query.order_by(t.contracts.c.seq)))
+        return self._with_rights(rows)
+
     def contract_heads(self, ids: Iterable[str] | None = None) -> list[Contract]:
         """Contracts without their grants and holdbacks (parties, status, money terms):
         what statements and the payments ledger need, at a fraction of the cost."""
@@ -562,8 +609,10 @@ class Reader:
         until: datetime | None = None,
         limit: int | None = None,
         newest_first: bool = True,
+        after: datetime | None = None,
+        entities: Sequence[str] | None = None,
     ) -> list[Change]:
-        """Entries of the change log, filtered."""
+        """Entries of the change log, filtered (``until`` inclusive, ``after`` exclusive)."""
         query = select(t.changes)
         if entity:
             query = query.where(t.changes.c.entity == entity)
@@ -571,6 +620,10 @@ class Reader:
             query = query.where(t.changes.c.entity_id == entity_id)
         if until is not None:
             query = query.where(t.changes.c.at <= until)
+        if after is not None:
+            query = query.where(t.changes.c.at > after)
+        if entities is not None:
+            query = query.where(t.changes.c.entity.in_(list(entities)))
         order = t.changes.c.id.desc() if newest_first else t.changes.c.id
         query = query.order_by(order)
         if limit:
@@ -881,9 +934,10 @@ class Writer(Reader):
         _, truth, document = self._adapters()
         rows: list[tuple[Any, ...]] = []
         links: list[tuple[int, str]] = []
-        items: list[tuple[str, str, int, Grant | Holdback]] = [
+        items: list[tuple[str, str, int, Grant | Holdback | Option]] = [
             (c.id, "grant", i, g) for c in contracts for i, g in enumerate(c.grants)
         ] + [(c.id, "holdback", i, h) for c in contracts for i, h in enumerate(c.holdbacks)]
+        items += [(c.id, "option", i, o) for c in contracts for i, o in enumerate(c.options)]
         for right_id, (contract_id, kind, position, item) in zip(
             self._right_ids(len(items)), items, strict=True
         ):
@@ -902,6 +956,11 @@ class Writer(Reader):
                     truth(isinstance(item, Grant) and item.exclusive),
                     truth(isinstance(item, Grant) and item.sublicense),
                     document(dict(item.extra)),
+                    *(
+                        (item.kind, item.holder, item.exercise_by)
+                        if isinstance(item, Option)
+                        else (None, None, None)
+                    ),
                 )
             )
             links.extend((right_id, title) for title in dict.fromkeys(item.titles))
@@ -921,6 +980,9 @@ class Writer(Reader):
                 "exclusive",
                 "sublicense",
                 "extra",
+                "option_kind",
+                "holder_id",
+                "exercise_by",
             ),
             rows,
         )
@@ -1219,6 +1281,7 @@ def _territory_mask(codes: str | None) -> int:
 def _contract_of(row: Any, rights: list[Any]) -> Contract:
     grants: list[Grant] = []
     holdbacks: list[Holdback] = []
+    options: list[Option] = []
     for r in rights:
         media = _media_mask(r.media)
         territories = _territory_mask(r.territories)
@@ -1235,6 +1298,21 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
                     end,
                     bool(r.exclusive),
                     bool(r.sublicense),
+                    dict(r.extra or {}),
+                )
+            )
+        elif r.kind == "option":
+            options.append(
+                Option(
+                    r.option_kind,
+                    r.holder_id,
+                    tuple(r.titles),
+                    media,
+                    territories,
+                    r.exercise_by,
+                    languages,
+                    start,
+                    end,
                     dict(r.extra or {}),
                 )
             )
@@ -1267,6 +1345,7 @@ def _contract_of(row: Any, rights: list[Any]) -> Contract:
         money.get("currency"),
         tuple(Instalment(date.fromisoformat(d), Decimal(a)) for d, a in money.get("payments", [])),
         money.get("reporting", "quarterly"),
+        options=tuple(options),
     )
 
 

@@ -100,7 +100,7 @@ rights = Table(
         nullable=False,
         index=True,
     ),
-    Column("kind", String(10), nullable=False),  # grant | holdback
+    Column("kind", String(10), nullable=False),  # grant | holdback | option
     Column("position", Integer, nullable=False),
     Column("titles", JSON, nullable=False),
     Column("media", Text, nullable=False),  # comma-separated leaf codes
@@ -111,6 +111,10 @@ rights = Table(
     Column("exclusive", Boolean, nullable=False, default=False),
     Column("sublicense", Boolean, nullable=False, default=False),
     Column("extra", JSON, nullable=False, default=dict),
+    # Options only (rule 21): first-negotiation | first-refusal | renewal, holder, deadline.
+    Column("option_kind", String(20)),
+    Column("holder_id", String(200)),
+    Column("exercise_by", Date, index=True),
 )
 
 right_titles = Table(
@@ -214,4 +218,65 @@ payments = Table(
     Column("currency", String(3), nullable=False),
     Column("note", Text),
     Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# -- change events (docs/semantics.md rule 22) ---------------------------------------------
+
+# The outbox: one row per change, written in the transaction that makes the change, after
+# the book version is taken, so on PostgreSQL ``seq`` grows in commit order as versions do.
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("type", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("subject", String(200), nullable=False),  # deliveries keep order per subject
+    Column("data", JSON, nullable=False),
+    Column("version", BigInteger),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("events", JSON),  # the event types it wants; null: all
+    Column("secret", Text, nullable=False),  # encrypted with a key from the server secret
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("removed", DateTime(timezone=True)),
+    Column("scanned", Integer, nullable=False, default=0),  # the last event seq fanned out
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("webhook_id", String(32), ForeignKey("webhooks.id"), primary_key=True),
+    Column("event_seq", Integer, ForeignKey("events.seq"), primary_key=True),
+    Column("subject", String(200), nullable=False),
+    Column("status", String(12), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index("ix_deliveries_due", "status", "next_at"),
+)
+
+# A lease a background job holds while it runs (the deliverer on SQLite; PostgreSQL uses a
+# session advisory lock instead).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(120), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+)
+
+# Alerts already raised: one row per calendar event and alert distance, so each is sent once.
+alerts_sent = Table(
+    "alerts_sent",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("event_id", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

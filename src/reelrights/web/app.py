@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -38,12 +39,23 @@ from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.terms import from_end, from_start, parse_date
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.domain.titles import KINDS
-from reelrights.service import TABLE_KINDS, Acting, ApiKey, RightsConflict, Service
+from reelrights.service import (
+    TABLE_KINDS,
+    Acting,
+    ApiKey,
+    BackgroundDelivery,
+    RightsConflict,
+    Service,
+)
 from reelrights.service.permissions import Permissions
+from reelrights.web.calendar import add_calendar_pages
 from reelrights.web.charts import STATES, build_grid, build_timeline
+from reelrights.web.events import add_webhook_pages
 from reelrights.web.extract import add_extract_pages
+from reelrights.web.home import add_home_page
 from reelrights.web.money import add_money_pages
 from reelrights.web.problems import labelled
+from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
@@ -254,10 +266,11 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         offset: int = 0,
     ) -> HTMLResponse:
         catalog_ = service.catalog()
-        titles = sorted(catalog_.titles.values(), key=lambda t: (t.name.lower(), t.id))
-        if q:
-            needle = q.lower()
-            titles = [t for t in titles if needle in t.id.lower() or needle in t.name.lower()]
+        found = service.find_titles(q)
+        labels = {f.title.id: f.label for f in found}
+        titles = [f.title for f in found]
+        if not q:
+            titles.sort(key=lambda t: (labels[t.id].lower(), t.id))
         if kind:
             titles = [t for t in titles if t.kind == kind]
         if year.isdigit():
@@ -279,6 +292,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             "catalog.html",
             key,
             titles=shown,
+            labels=labels,
             total=len(titles),
             offset=offset,
             page_size=PAGE,
@@ -454,6 +468,8 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             media_type=TABLE_KINDS[kind],
             headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
         )
+
+    add_calendar_pages(app, service, page, Signed)
 
     # -- contracts and the deal form ---------------------------------------------------
 
@@ -721,12 +737,23 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             request, "upload.html", key, problems=[], result=result, conflict=None, name=name
         )
 
+    add_search_pages(app, service, page, Signed)
+
     add_extract_pages(
         app,
         service,
         page,
         Signed,
         lambda key: Permissions.of(key).may_load(),
+        same_origin,
+    )
+
+    add_webhook_pages(
+        app,
+        service,
+        page,
+        Signed,
+        lambda key: Permissions.of(key).may_manage_webhooks(),
         same_origin,
     )
 
@@ -738,6 +765,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         items = service.history(entity or None, entity_id or None, limit=200)
         return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
 
+    add_home_page(app, service, page, Signed)
     add_money_pages(
         app, service, page, signed_in, lambda key, role, _what: require(key, role), same_origin
     )
@@ -788,10 +816,32 @@ def create_site(service: Service) -> FastAPI:
 
 
 def site_from_environment() -> FastAPI:
+    """What ``reelrights serve`` runs: the site, and a background deliverer of change
+    events unless ``REELRIGHTS_DELIVER=0`` (alerts ``REELRIGHTS_ALERT_DAYS`` ahead, default
+    ``30,7``)."""
     import logging
 
     logging.basicConfig(level=os.environ.get("REELRIGHTS_LOG", "INFO"), format="%(message)s")
-    return create_site(Service(os.environ.get("REELRIGHTS_DB"), actor="web"))
+    url = os.environ.get("REELRIGHTS_DB")
+    site = create_site(Service(url, actor="web"))
+    if os.environ.get("REELRIGHTS_DELIVER", "1") != "0":
+        days = [
+            int(d) for d in os.environ.get("REELRIGHTS_ALERT_DAYS", "30,7").split(",") if d.strip()
+        ]
+        background = BackgroundDelivery(Service(url, actor="deliverer"), days)
+        inner = site.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(app: Any) -> AsyncIterator[Any]:
+            background.start()
+            try:
+                async with inner(app) as state:
+                    yield state
+            finally:
+                background.close()
+
+        site.router.lifespan_context = lifespan
+    return site
 
 
 __all__ = ["add_web", "create_site", "site_from_environment"]

@@ -8,8 +8,8 @@ version V with token T fits a database only if that database's version V carries
 token T: a database restored from an older backup has no version V yet, or, once written
 to again, a version V with another token.
 
-Revision ID: 0005_book_identity
-Revises: 0004_money
+Revision ID: 0007_book_identity
+Revises: 0006_events
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_book_identity"
-down_revision = "0004_money"
+revision = "0007_book_identity"
+down_revision = "0006_events"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,92 @@
+"""The calendar of dates that matter (docs/semantics.md rule 20): which contracts to read,
+who may see what, and the iCalendar rendering. The engine decides the dates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from reelrights.domain.problems import CodeError, InvalidInput, Problem
+from reelrights.domain.terms import parse_date
+from reelrights.engine.calendar import KINDS, CalendarEvent, calendar
+from reelrights.formats.ical import render_ics
+from reelrights.service.base import ServiceBase
+from reelrights.store.repository import Reader
+
+MAX_CALENDAR_DAYS = 366 * 20  # a range longer than this is refused, not read
+
+
+class CalendarJobs(ServiceBase):
+    """Dated events: license starts and ends, holdback ends, payment dues, option
+    deadlines."""
+
+    def calendar(
+        self,
+        first: date | str,
+        last: date | str,
+        party: str | None = None,
+        titles: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+        scope: str | None = None,
+    ) -> list[CalendarEvent]:
+        """The events from ``first`` to ``last`` (inclusive), sorted by date, kind and
+        contract; for ``party`` (licensor, licensee or option holder), touching ``titles``,
+        of ``kinds``. ``scope`` is the party a party-bound key acts for: it sees only the
+        contracts that name it, whatever ``party`` asks."""
+        problems: list[Problem] = []
+        days: list[date] = []
+        for name, value in (("from", first), ("to", last)):
+            try:
+                days.append(parse_date(value))
+            except CodeError as error:
+                problems.append(Problem(str(error), field=name))
+        wanted_kinds = list(kinds) if kinds is not None else None
+        for kind in wanted_kinds or ():
+            if kind not in KINDS:
+                problems.append(
+                    Problem(
+                        f"unknown kind '{kind}' (expected one of {', '.join(KINDS)})", field="kind"
+                    )
+                )
+        state = self._current()
+        title_ids = [t for t in titles or () if t]
+        for title in title_ids:
+            if title not in state.catalog:
+                problems.append(Problem(f"unknown title '{title}'", field="title"))
+        if party is not None and party not in state.parties:
+            problems.append(Problem(f"unknown party '{party}'", field="party"))
+        if len(days) == 2:
+            if days[1] < days[0]:
+                problems.append(Problem(f"to {days[1]} is before from {days[0]}", field="to"))
+            elif (days[1] - days[0]).days > MAX_CALENDAR_DAYS:
+                problems.append(
+                    Problem(f"a calendar covers at most {MAX_CALENDAR_DAYS} days", field="to")
+                )
+        if problems:
+            raise InvalidInput(problems)
+        start, end = days
+        parties = [p for p in (party, scope) if p is not None]
+        with self.store.reading() as reader:
+            contracts = reader.dated_contracts(start, end, parties or None)
+            dues = self._payment_dues(reader, start, end)
+        events = calendar(
+            contracts,
+            state.catalog,
+            start,
+            end,
+            party=party,
+            titles=title_ids or None,
+            kinds=wanted_kinds,
+            extra=dues,
+        )
+        if scope is not None:
+            events = [e for e in events if scope in e.parties]
+        return events
+
+    def _payment_dues(self, reader: Reader, first: date, last: date) -> list[CalendarEvent]:
+        """``payment-due`` events from the contracts' money terms (none are stored yet)."""
+        return []
+
+    def calendar_ics(self, events: Iterable[CalendarEvent], name: str = "reelrights") -> bytes:
+        """Events as an iCalendar file."""
+        return render_ics(events, datetime.now(UTC), name)
