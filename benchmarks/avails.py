@@ -3,17 +3,17 @@
     python -m benchmarks.avails --licenses 100000 [--json]
 
 Generates a deterministic catalog, stores it in reelrights (SQLite, the store being the
-source of truth) and in the baseline, then measures, after warm-up, medians and p99 of:
-(a) one question, 1 title x 5 media x 40 territories x 1 year; (b) a whole-catalog report,
-every title x 1 medium x 1 territory x 1 year; (c) the grid of one title, all media x all
-territories x 1 year; (d) conflict-checked contract executions per second with 2
-concurrent writers on SQLite and PostgreSQL, counting double sales; (e) the time to load
-the index from the store and its memory per license; (f) the first answer of a fresh
-``reelrights avails`` process, from the saved index and rebuilding; (g) the avails
-search ("what can I sell?"): the biggest studio's whole catalog x 1 medium x 1 M49
-region x 1 year (cover), and x 3 media with a 90-day minimum window. Every benchmarked question is also answered by
-the baseline, and the two answers must be equal, cell by cell (for searches: the same
-titles with the same windows). ``--search-only`` measures (g) alone.
+source of truth) and in the baseline, then measures, after warm-up, medians and p99 of: (a)
+one question, 1 title x 5 media x 40 territories x 1 year; (b) a whole-catalog report, every
+title x 1 medium x 1 territory x 1 year; (c) the grid of one title, all media x all
+territories x 1 year; (d) conflict-checked contract executions per second with 2 concurrent
+writers on SQLite and PostgreSQL, counting double sales; (e) the time to load the index from
+the store and its memory per license; (f) the first answer of a fresh ``reelrights avails``
+process, from the saved index and rebuilding; (g) the avails search ("what can I sell?"):
+the biggest studio's whole catalog x 1 medium x 1 M49 region x 1 year (cover), and x 3 media
+with a 90-day minimum window. Every benchmarked question is also answered by the baseline,
+and the two answers must be equal, cell by cell (for searches: the same titles with the same
+windows). ``--search-only`` measures (g) alone.
 """
 
 from __future__ import annotations
