@@ -199,3 +199,35 @@ def test_11_the_grid_exports_go_through_the_guard(service: Service) -> None:
     assert sheet is not None
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert answer.headers["content-disposition"].startswith('attachment; filename="avails-sw4-')
+
+
+def test_11_the_search_exports_go_through_the_guard(tmp_path: Path) -> None:
+    # a title whose name a spreadsheet would run, owned by the licensor searched as
+    service = Service(str(tmp_path / "book.db"), actor="test")
+    service.load_texts(
+        [
+            (
+                "book.yaml",
+                """
+parties: [{id: disney, name: Disney}]
+titles: [{id: evil, name: "=HYPERLINK(\\"http://x\\",\\"y\\")", kind: film}]
+contracts:
+  - {id: owns, licensee: disney, status: executed,
+     grants: [{titles: [evil], media: [SVOD], territories: [HK], start: 2016-01-01}]}
+""",
+            )
+        ]
+    )
+    _, key = service.create_key("viewer", None)
+    browser = TestClient(create_site(service), base_url="https://testserver")
+    browser.post("/ui/login", data={"key": key, "next": "/ui/"})
+    query = "licensor=disney&media=SVOD&territories=HK&start=2016-01-01&end=2016-12-31"
+    text = browser.get(f"/ui/search.csv?{query}").text
+    names = [row[1] for row in csv.reader(io.StringIO(text))][1:]
+    assert names == ['\'=HYPERLINK("http://x","y")']
+    answer = browser.get(f"/ui/search.xlsx?{query}")
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert [c.value for c in cells if c.column == 2][1:] == ['=HYPERLINK("http://x","y")']
+    assert not [c for c in cells if c.data_type == "f"]

@@ -2,20 +2,17 @@
 found with their windows drawn as bars on one shared time axis (each linking to that
 title's avails grid), and the same answer as CSV or XLSX."""
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import openpyxl
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.terms import from_end
-from reelrights.service import SearchAnswer, Service
+from reelrights.service import TABLE_KINDS, SearchAnswer, Service
 from reelrights.service.permissions import Permissions
 from reelrights.service.search import SEARCH_KINDS
 
@@ -32,7 +29,6 @@ FIELDS = (
     "kind",
     "within",
 )
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _list(text: str) -> list[str]:
@@ -182,31 +178,16 @@ def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) ->
 
     @app.get("/ui/search.{kind}", include_in_schema=False)
     def search_file(request: Request, key: signed, kind: str) -> Response:
-        if kind not in ("csv", "xlsx"):
+        if kind not in TABLE_KINDS:
             raise HTTPException(404, "the search exports as .csv or .xlsx")
         form = form_of(request)
         try:
             answer = ask(key, form)
         except InvalidInput as error:
             raise HTTPException(422, "; ".join(str(p) for p in error.problems)) from None
-        rows = table_rows(answer)
         name = f"sellable-{answer.request.licensor}-{_day(answer.request.start)}"
-        if kind == "csv":
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
-            return Response(
-                buffer.getvalue(),
-                media_type="text/csv",
-                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-            )
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet("sellable titles")
-        for row in rows:
-            sheet.append(row)
-        data = io.BytesIO()
-        book.save(data)
         return Response(
-            data.getvalue(),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            service.table_file(table_rows(answer), kind, "sellable titles"),
+            media_type=TABLE_KINDS[kind],
+            headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
         )
