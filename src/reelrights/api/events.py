@@ -91,7 +91,7 @@ def deliveries(
 def events(
     request: Request,
     _: Admin,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """The outbox after ``seq``, oldest first: the same events the webhooks receive."""
