@@ -15,6 +15,7 @@ from typing import Any
 
 from reelrights.domain.contracts import Contract, Party
 from reelrights.domain.media import MediaTaxonomy
+from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Catalog
 from reelrights.engine import ContractCheck, RightsBook
@@ -100,6 +101,25 @@ class IndexState:
 
 def _actor() -> str:
     return os.environ.get("REELRIGHTS_ACTOR") or f"{getpass.getuser()}@cli"
+
+
+def collecting(problems: list[Problem]) -> Callable[[str, Callable[[], Any]], Any]:
+    """``attempt(field, make)``: ``make()``, or None with its problems added to ``problems``.
+
+    Lets a request builder report every bad field at once instead of the first.
+    """
+
+    def attempt(field_name: str, make: Callable[[], Any]) -> Any:
+        try:
+            return make()
+        except CodeError as error:
+            problems.append(Problem(str(error), field=field_name))
+            return None
+        except InvalidInput as error:
+            problems.extend(error.problems)
+            return None
+
+    return attempt
 
 
 def json_safe(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -10,12 +10,13 @@ from typing import Any
 from reelrights.domain.contracts import Contract
 from reelrights.domain.languages import LanguageSet
 from reelrights.domain.media import MediaTaxonomy, leaves_of
-from reelrights.domain.problems import CodeError, InvalidInput, Problem
+from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.terms import from_end, from_start, parse_date
 from reelrights.domain.territories import Geography, countries_of
 from reelrights.domain.titles import Catalog
 from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
 from reelrights.formats import sheet as sheets
+from reelrights.service.base import collecting
 from reelrights.service.names import NameJobs
 from reelrights.store.repository import Reader
 
@@ -37,16 +38,7 @@ class QuestionJobs(NameJobs):
         """An avails request from user codes; every bad code is reported at once."""
         state = self._current()
         problems: list[Problem] = []
-
-        def attempt(field_name: str, make: Callable[[], Any]) -> Any:
-            try:
-                return make()
-            except CodeError as error:
-                problems.append(Problem(str(error), field=field_name))
-                return None
-            except InvalidInput as error:
-                problems.extend(error.problems)
-                return None
+        attempt = collecting(problems)
 
         media_mask = attempt("media", lambda: state.media.parse(list(media)))
         territory_mask = attempt("territory", lambda: state.geography.parse(list(territories)))

@@ -8,13 +8,13 @@ range, a kind or a ``within`` that leaves no title to search.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from reelrights.domain.languages import LanguageSet
-from reelrights.domain.problems import CodeError, InvalidInput, Problem
+from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.terms import from_end, parse_date, to_end, to_start
 from reelrights.domain.titles import KINDS
 from reelrights.engine.search import (
@@ -25,6 +25,7 @@ from reelrights.engine.search import (
     next_window,
     search,
 )
+from reelrights.service.base import collecting
 from reelrights.service.names import NameJobs, title_label
 
 MATCHES = ("cover", "overlap")
@@ -106,16 +107,7 @@ class SearchJobs(NameJobs):
         """A search request from what a person typed; every problem reported at once."""
         state = self._current()
         problems: list[Problem] = []
-
-        def attempt(field_name: str, make: Callable[[], Any]) -> Any:
-            try:
-                return make()
-            except CodeError as error:
-                problems.append(Problem(str(error), field=field_name))
-                return None
-            except InvalidInput as error:
-                problems.extend(error.problems)
-                return None
+        attempt = collecting(problems)
 
         party = attempt("licensor", lambda: self.party_id(licensor, "licensor"))
         media_mask = attempt("media", lambda: state.media.parse(list(media)))
