@@ -573,8 +573,8 @@ class RightsBook:
     def _resolve_item(
         self, item: Grant | Holdback | Option, titles: Collection[str], until: int
     ) -> Iterator[tuple[str, Box4]]:
-        if _is_absolute(item.start) and _is_absolute(item.end):
-            start, end = _resolve(item.start, item.end, None)
+        if is_absolute(item.start) and is_absolute(item.end):
+            start, end = resolve_bounds(item.start, item.end, None)
             end = min(end, until)
             if start < end:
                 box: Box4 = (item.media, item.territories, item.languages, start, end)
@@ -588,10 +588,10 @@ class RightsBook:
             for country, day in releases.items():
                 bit = COUNTRY_BIT.get(country, 0)
                 if rest & bit:
-                    by_term[_resolve(item.start, item.end, day)] |= bit
+                    by_term[resolve_bounds(item.start, item.end, day)] |= bit
                     rest &= ~bit
             if rest and release is not None:
-                by_term[_resolve(item.start, item.end, release)] |= rest
+                by_term[resolve_bounds(item.start, item.end, release)] |= rest
             for (start, end), mask in by_term.items():
                 end = min(end, until)
                 if start < end:
@@ -1088,13 +1088,15 @@ def _union(masks: Iterable[int]) -> int:
     return out
 
 
-def _is_absolute(bound: DateBound | None) -> bool:
+def is_absolute(bound: DateBound | None) -> bool:
+    """Whether a term bound needs no release date (open, or a plain date)."""
     return bound is None or not bound.is_relative
 
 
-def _resolve(
+def resolve_bounds(
     start: DateBound | None, end: DateBound | None, release: date | None
 ) -> tuple[int, int]:
+    """A term's half-open day range for ``release``; a bound that cannot resolve empties it."""
     first = start.resolve(release) if start else None
     last = end.resolve(release) if end else None
     begin = to_start(first) if (start is None or first is not None) else FOREVER
@@ -1131,8 +1133,8 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
                 problems.append(Problem(f"unknown title '{title}'", field=field))
         if all(t in catalog for t in item.titles) and not catalog.expand(item.titles):
             problems.append(Problem("the titles cover nothing (empty collection)", field=field))
-        if _is_absolute(item.start) and _is_absolute(item.end):
-            begin, finish = _resolve(item.start, item.end, None)
+        if is_absolute(item.start) and is_absolute(item.end):
+            begin, finish = resolve_bounds(item.start, item.end, None)
             if finish <= begin:
                 problems.append(
                     Problem(f"term ends ({item.end}) before it starts ({item.start})", field=field)

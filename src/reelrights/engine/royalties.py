@@ -32,9 +32,9 @@ from typing import Any, NamedTuple
 from reelrights.domain.contracts import Contract, Grant
 from reelrights.domain.media import LEAF_BIT
 from reelrights.domain.money import Period, period_of, round_money
-from reelrights.domain.terms import DAWN, FOREVER, DateBound, to_end, to_start
 from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.domain.titles import Catalog
+from reelrights.engine.book import is_absolute, resolve_bounds
 
 ZERO = Decimal(0)
 
@@ -152,24 +152,10 @@ class LineMatcher:
         return Match(next(iter(found.values())))
 
     def _term(self, grant: Grant, title: str, territory: str) -> tuple[int, int]:
-        if _absolute(grant.start) and _absolute(grant.end):
-            return _bounds(grant.start, grant.end, None)
+        if is_absolute(grant.start) and is_absolute(grant.end):
+            return resolve_bounds(grant.start, grant.end, None)
         release, releases = self.catalog.release_of(title)
-        return _bounds(grant.start, grant.end, releases.get(territory, release))
-
-
-def _absolute(bound: DateBound | None) -> bool:
-    return bound is None or not bound.is_relative
-
-
-def _bounds(
-    start: DateBound | None, end: DateBound | None, release: date | None
-) -> tuple[int, int]:
-    first = start.resolve(release) if start else None
-    last = end.resolve(release) if end else None
-    begin = to_start(first) if (start is None or first is not None) else FOREVER
-    finish = to_end(last) if (end is None or last is not None) else DAWN
-    return begin, finish
+        return resolve_bounds(grant.start, grant.end, releases.get(territory, release))
 
 
 # -- exchange rates (rule 15) -------------------------------------------------------------
