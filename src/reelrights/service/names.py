@@ -310,6 +310,27 @@ class NameJobs(ServiceBase):
         assert found is not None
         return found
 
+    def contract_filters(
+        self, party: str | None, title: str | None
+    ) -> tuple[str | None, str | None]:
+        """A contract listing's party and title filters, each an id or a name, as ids;
+        a name that matches nothing or several is an error with the closest matches."""
+        problems: list[Problem] = []
+        found_party = found_title = None
+        if party and party.strip():
+            try:
+                found_party = self.party_id(party, "party")
+            except InvalidInput as error:
+                problems.extend(error.problems)
+        if title and title.strip():
+            try:
+                found_title = self.title_ids([title], "title")[0]
+            except InvalidInput as error:
+                problems.extend(error.problems)
+        if problems:
+            raise InvalidInput(problems)
+        return found_party, found_title
+
     def title_ids(self, texts: Iterable[str], field: str = "title") -> list[str]:
         """The ids of the titles ``texts`` name (ids, or exact names); every problem at once."""
         catalog = self._current().catalog

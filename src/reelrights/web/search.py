@@ -3,6 +3,7 @@ found with their windows drawn as bars on one shared time axis (each linking to 
 title's avails grid), and the same answer as CSV or XLSX."""
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -173,10 +174,10 @@ def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) ->
     def search_page(request: Request, key: signed) -> HTMLResponse:
         form = form_of(request)
         if form["licensor"]:
-            try:
-                licensor_of(key, form["licensor"])  # a bound key asks only as its party
-            except InvalidInput:
-                pass  # said beside the field, with the closest matches
+            # A bound key asks only as its party; a name that matches no party is said
+            # beside the field, with the closest matches, when the search runs.
+            with suppress(InvalidInput):
+                licensor_of(key, form["licensor"])
         elif key.party:
             form["licensor"] = key.party
         context: dict[str, Any] = {
