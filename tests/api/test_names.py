@@ -96,4 +96,5 @@ def test_the_cli_listing_filters_by_name(tmp_path: Path) -> None:
     assert [c["id"] for c in json.loads(out)] == ["globo-episode"]
     code, _, err = run(db, "contracts", "list", "--title", "Kingdm")
     assert code == 1
-    assert "error: title: unknown title 'Kingdm'; did you mean kingdom Kingdom," in " ".join(err.split())
+    message = " ".join(err.split())
+    assert "error: title: unknown title 'Kingdm'; did you mean kingdom Kingdom," in message
