@@ -98,3 +98,28 @@ def test_the_cli_listing_filters_by_name(tmp_path: Path) -> None:
     assert code == 1
     message = " ".join(err.split())
     assert "error: title: unknown title 'Kingdm'; did you mean kingdom Kingdom," in message
+
+
+def test_the_calendar_and_the_ledger_filter_by_name(tmp_path: Path) -> None:
+    client, keys = client_and_keys(tmp_path)
+    dates = {"from": "2026-01-01", "to": "2028-12-31"}
+    by_id = client.get(
+        "/calendar", params={**dates, "party": "globo"}, headers=auth(keys["editor"])
+    )
+    by_name = client.get(
+        "/calendar",
+        params={**dates, "party": "Globoplay", "title": "Episode 2"},
+        headers=auth(keys["editor"]),
+    )
+    assert by_name.status_code == 200, by_name.text
+    assert {e["contract"] for e in by_name.json()["events"]} == {"globo-episode"}
+    assert by_name.json()["events"] == by_id.json()["events"]
+    wrong = client.get(
+        "/calendar", params={**dates, "party": "Globo play"}, headers=auth(keys["editor"])
+    )
+    assert wrong.status_code == 422 and "did you mean globo Globoplay?" in wrong.text
+    ledger = client.get("/payments", params={"party": "Globplay"}, headers=auth(keys["editor"]))
+    assert ledger.status_code == 422 and "did you mean globo Globoplay?" in ledger.text
+    assert client.get(
+        "/payments", params={"party": "Globoplay"}, headers=auth(keys["editor"])
+    ).json() == {"payables": []}
