@@ -13,7 +13,9 @@ process, from the saved index and rebuilding; (g) the avails search ("what can I
 the biggest studio's whole catalog x 1 medium x 1 M49 region x 1 year (cover), and x 3 media
 with a 90-day minimum window. Every benchmarked question is also answered by the baseline,
 and the two answers must be equal, cell by cell (for searches: the same titles with the same
-windows). ``--search-only`` measures (g) alone.
+windows, and the same warnings on the same cells and days: the generated book has holds and
+no options, so any option warning would count as a difference); the run exits 1, naming
+what differed, if any answer does. ``--search-only`` measures (g) alone.
 """
 
 from __future__ import annotations
