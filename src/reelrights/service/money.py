@@ -123,6 +123,7 @@ class MoneyJobs(ServiceBase):
     def import_rates(self, sources: Sequence[Source]) -> int:
         """Store the exchange rates of CSV/XLSX files (``date, from, to, rate``), all or
         nothing; returns how many rates were stored."""
+        Permissions.of(self._who()).require_rates()
         quotes: list[tuple[date, str, str, Decimal]] = []
         problems: list[Problem] = []
         for name, data in _named(sources):
