@@ -136,15 +136,15 @@ def _rated(row: Any) -> RatedLine:
 
 
 def statement_dues(
-    reader: Reader, contracts: Mapping[str, Contract]
+    reader: Reader, contracts: Mapping[str, Contract], until: date = date.max
 ) -> Iterator[tuple[Contract, list[tuple[Period, Decimal]]]]:
-    """The ``due`` of every period with sales of each of ``contracts`` (rule 17), in one
-    pass over the stored lines: what the payments ledger and the calendar need, without
-    stating a line."""
+    """The ``due`` of every period with sales (ending by ``until``) of each of
+    ``contracts`` (rule 17), in one pass over the stored lines: what the payments ledger
+    and the calendar need, without stating a line."""
     if not contracts:
         return
     few = sorted(contracts) if len(contracts) <= 500 else None  # else read all, skip others
-    rows = reader.stream_sales_rows(date.max, few)
+    rows = reader.stream_sales_rows(until, few)
     for contract_id, past, _ in _split_by_contract(rows, date.max):
         contract = contracts.get(contract_id)
         if contract is not None:
