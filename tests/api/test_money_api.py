@@ -102,9 +102,9 @@ def test_fx_import_through_the_api(api) -> None:
     assert sent.json() == {"stored": 2}
     sales = client.post("/sales?filename=q1.csv", content=SALES, headers=auth(keys["sohu"]))
     assert sales.status_code == 200
-    lines = client.get(
-        "/contracts/sohu-svod/statements/2017-Q1", headers=auth(keys["kbs"])
-    ).json()["lines"]
+    lines = client.get("/contracts/sohu-svod/statements/2017-Q1", headers=auth(keys["kbs"])).json()[
+        "lines"
+    ]
     assert {x["fx_rate"] for x in lines if x["currency"] == "CNY"} == {"7.0"}
     bad = "date,from,to,rate\n2017-03-01,USD,CNY,7.1\n2017-13-01,USD,CNY,x\n2017-04-01,USD,USD,1\n"
     refused = client.post("/fx?filename=bad.csv", content=bad, headers=auth(keys["editor"]))

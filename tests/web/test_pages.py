@@ -230,7 +230,8 @@ def test_exchange_rates_upload_on_the_sales_page(tmp_path) -> None:
     first = browser.post("/ui/sales", files={"file": ("q1.csv", SALES.encode(), "text/csv")})
     assert "no-exchange-rate" in first.text
     bad = browser.post(
-        "/ui/fx", files={"file": ("r.csv", b"date,from,to,rate\n2017-01-01,USD,CNY,0\n", "text/csv")}
+        "/ui/fx",
+        files={"file": ("r.csv", b"date,from,to,rate\n2017-01-01,USD,CNY,0\n", "text/csv")},
     )
     assert bad.status_code == 422 and "row 2" in bad.text and "must be more than zero" in bad.text
     sent = browser.post(

@@ -92,7 +92,13 @@ def add_money_pages(
                 http_status=422,
             )
         return page(
-            request, "sales.html", key, problems=[], result=None, rates_stored=stored, rates_name=name
+            request,
+            "sales.html",
+            key,
+            problems=[],
+            result=None,
+            rates_stored=stored,
+            rates_name=name,
         )
 
     def statement_of(key: ApiKey, contract_id: str, period: str) -> Any:
