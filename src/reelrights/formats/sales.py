@@ -323,12 +323,12 @@ class SalesReader:
             if currency is None:
                 problem(number, "currency", f"unknown currency '{text.strip()}' (ISO 4217)")
         units = self._amount(number, cells, "units", required=False)
-        if gross is None or currency is None or units is False:
+        if not isinstance(gross, Decimal) or currency is None or units is False:
             ok = False
         if start is not None and end is not None and end < start:
             problem(number, "period_end", f"the period ends ({end}) before it starts ({start})")
             ok = False
-        if not ok or start is None or end is None or gross is None or currency is None:
+        if not ok or start is None or end is None or not isinstance(gross, Decimal) or not currency:
             return None
         return SalesRow(
             self.file,
