@@ -46,6 +46,7 @@ from reelrights.domain.money import Instalment, ShareEntry, Tier
 from reelrights.domain.terms import DateBound
 from reelrights.domain.titles import Catalog, Title
 from reelrights.store import tables as t
+from reelrights.store.listing import ListQueries
 from reelrights.store.outbox import OutboxQueries
 
 DEFAULT_URL = "sqlite:///reelrights.db"
@@ -274,7 +275,7 @@ def _engine(url: str) -> Engine:
 # -- reading ------------------------------------------------------------------------------
 
 
-class Reader(OutboxQueries):
+class Reader(OutboxQueries, ListQueries):
     """Queries inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:
