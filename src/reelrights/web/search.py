@@ -114,14 +114,6 @@ def _by_field(problems: list[Problem]) -> dict[str, list[Problem]]:
     return out
 
 
-def _containers(service: Service) -> list[Any]:
-    """The collections and series a search may be narrowed to, for the form's list."""
-    return sorted(
-        (t for t in service.titles() if t.kind in ("collection", "series")),
-        key=lambda t: (t.name.casefold(), t.id),
-    )
-
-
 def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> None:
     """``GET /ui/search`` and its exports ``/ui/search.csv`` and ``/ui/search.xlsx``."""
 
@@ -183,7 +175,6 @@ def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) ->
         context: dict[str, Any] = {
             "form": form,
             "parties": service.parties(),
-            "containers": _containers(service),
             "kinds": SEARCH_KINDS,
             "problems": [],
             "field_problems": {},
