@@ -30,6 +30,7 @@ from reelrights.service.base import (
     ServiceBase,
     missing_database,
 )
+from reelrights.service.broker import BrokerTarget, broker_from_environment
 from reelrights.service.calendar import CalendarJobs
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
@@ -56,6 +57,7 @@ __all__ = [
     "ApiKey",
     "ArticleDrafts",
     "BackgroundDelivery",
+    "BrokerTarget",
     "Deliverer",
     "ExportedFeed",
     "ImportResult",
@@ -73,6 +75,7 @@ __all__ = [
     "Service",
     "TooManyAttempts",
     "Webhook",
+    "broker_from_environment",
     "missing_database",
 ]
 
