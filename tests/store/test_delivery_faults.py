@@ -106,7 +106,7 @@ def test_worker_survives_the_database_cutting_its_connections(
             svc.load_texts([(f"{name}.yaml", MORE.replace("hbo-pay", name))])
             svc.execute(name)
             if n % 4 == 3:
-                deadline = time.monotonic() + 30
+                deadline = time.monotonic() + 120
                 while not receiver.accepted():  # the worker is running and delivering
                     assert time.monotonic() < deadline
                     time.sleep(0.1)
