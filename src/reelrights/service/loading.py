@@ -254,7 +254,8 @@ class LoadingJobs(ServiceBase):
         try:
             for done, (contract, _sheet) in enumerate(ordered, start=1):
                 if contract.in_force():
-                    check = state.book.check(contract, is_new=True)
+                    # validated above against this very catalog: not twice
+                    check = state.book.check(contract, is_new=True, validated=True)
                     if not check.ok:
                         conflicts.append(check)
                         continue
