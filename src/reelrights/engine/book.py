@@ -181,26 +181,38 @@ class _Shelf:
     def matching(
         self, titles: Collection[int] | None, media: int, first: int, last: int
     ) -> Iterator[Row]:
-        """Entries of these titles (None: all) that overlap the media and the days."""
+        """Entries of these titles (None: all) that overlap the media and the days.
+
+        The titles' slices of the sorted columns are filtered together: one set of vector
+        operations over all of them (a series asks for every season and episode, each a
+        short slice), or a plain loop when they hold fewer than :data:`VECTOR_FROM`
+        entries in all."""
+        cols = self.columns
         if titles is not None and len(titles) <= 64:
             ordered = sorted(titles)
-            bounds = np.searchsorted(self.columns[0], [b for t in ordered for b in (t, t + 1)])
-            spans = list(zip(bounds[::2].tolist(), bounds[1::2].tolist(), strict=True))
+            bounds = np.searchsorted(cols[0], [b for t in ordered for b in (t, t + 1)]).tolist()
+            spans = [(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True) if hi > lo]
         else:
-            spans = [(0, len(self.columns[0]))]
-        for lo, hi in spans:
-            if hi - lo >= VECTOR_FROM:
-                cols = self.columns
+            spans = [(0, len(cols[0]))] if len(cols[0]) else []
+        total = sum(hi - lo for lo, hi in spans)
+        if total >= VECTOR_FROM:
+            if len(spans) == 1:
+                lo, hi = spans[0]
                 keep = (
                     ((cols[3][lo:hi] & media) != 0)
                     & (cols[6][lo:hi] < last)
                     & (cols[7][lo:hi] > first)
                 )
                 picked = np.flatnonzero(keep) + lo
-                if len(picked):
-                    yield from zip(*(c[picked].tolist() for c in cols), strict=True)
-            elif hi > lo:
-                for row in zip(*(c[lo:hi].tolist() for c in self.columns), strict=True):
+            else:
+                at = _positions(spans, total)
+                keep = ((cols[3][at] & media) != 0) & (cols[6][at] < last) & (cols[7][at] > first)
+                picked = at[keep]
+            if len(picked):
+                yield from zip(*(c[picked].tolist() for c in cols), strict=True)
+        else:
+            for lo, hi in spans:
+                for row in zip(*(c[lo:hi].tolist() for c in cols), strict=True):
                     if row[3] & media and row[6] < last and row[7] > first:
                         yield row
         if not self.waiting:
@@ -212,6 +224,14 @@ class _Shelf:
             for row in group:
                 if row[3] & media and row[6] < last and row[7] > first:
                     yield row
+
+
+def _positions(spans: list[tuple[int, int]], total: int) -> npt.NDArray[np.intp]:
+    """Every position of the half-open ``spans`` (sorted, disjoint), ``total`` in all."""
+    starts = np.fromiter((lo for lo, _ in spans), np.intp, len(spans))
+    lengths = np.fromiter((hi - lo for lo, hi in spans), np.intp, len(spans))
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return np.arange(total, dtype=np.intp) + offsets
 
 
 def _split(box: Box4, cut: Box4) -> tuple[Box4 | None, list[Box4]]:
