@@ -231,7 +231,8 @@ def _positions(spans: list[tuple[int, int]], total: int) -> npt.NDArray[np.intp]
     starts = np.fromiter((lo for lo, _ in spans), np.intp, len(spans))
     lengths = np.fromiter((hi - lo for lo, hi in spans), np.intp, len(spans))
     offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return np.arange(total, dtype=np.intp) + offsets
+    positions: npt.NDArray[np.intp] = np.arange(total, dtype=np.intp) + offsets
+    return positions
 
 
 def _split(box: Box4, cut: Box4) -> tuple[Box4 | None, list[Box4]]:
