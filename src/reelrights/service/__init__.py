@@ -14,7 +14,8 @@ reports (nothing is stored either).
 (avails, as-of, grid, check), :mod:`.search` (the avails search and the next window),
 :mod:`.names` (names instead of ids), :mod:`.calendar` (dates that matter), :mod:`.events`
 and :mod:`.delivery` (change events, webhooks, alerts), :mod:`.keys` (API keys),
-:mod:`.catalog` (listings and export), :mod:`.feeds` (MovieLabs Avails feeds),
+:mod:`.catalog` (listings and export), :mod:`.lists` (list pages paged by the database),
+:mod:`.feeds` (MovieLabs Avails feeds),
 :mod:`.extract` (deal news to draft contracts), :mod:`.tables` (CSV and XLSX files safe
 against formula injection) :mod:`.money` (exchange rates, sales, statements,
 payments) and :mod:`.persisted` (the saved index). New jobs add a module and a mixin.
@@ -38,6 +39,7 @@ from reelrights.service.events import EVENT_TYPES, EventJobs, Webhook
 from reelrights.service.extract import ArticleDrafts, ExtractJobs, SavedDrafts
 from reelrights.service.feeds import ExportedFeed, FeedJobs, ImportResult
 from reelrights.service.keys import ApiKey, KeyJobs
+from reelrights.service.lists import PAGE_SIZES, ContractFilters, ListJobs
 from reelrights.service.loading import LoadingJobs, LoadResult
 from reelrights.service.money import MoneyJobs, SalesResult
 from reelrights.service.permissions import ROLES, NotFound, PermissionJobs, Permissions, Refused
@@ -50,12 +52,14 @@ from reelrights.service.tables import TABLE_KINDS, TableJobs
 __all__ = [
     "BULK_LOCKS",
     "EVENT_TYPES",
+    "PAGE_SIZES",
     "ROLES",
     "TABLE_KINDS",
     "Acting",
     "ApiKey",
     "ArticleDrafts",
     "BackgroundDelivery",
+    "ContractFilters",
     "Deliverer",
     "ExportedFeed",
     "ImportResult",
@@ -89,6 +93,7 @@ class Service(
     ExtractJobs,
     LoadingJobs,
     ListingJobs,
+    ListJobs,
     PermissionJobs,
     TableJobs,
     IndexFiles,

@@ -44,6 +44,7 @@ from reelrights.domain.terms import DateBound
 from reelrights.domain.titles import Catalog, Title
 from reelrights.store import tables as t
 from reelrights.store.bulk import bound, insert_rows, json_document, json_text
+from reelrights.store.listing import ListQueries
 from reelrights.store.outbox import OutboxQueries
 
 if TYPE_CHECKING:
@@ -309,7 +310,7 @@ def _engine(url: str) -> Engine:
 # -- reading ------------------------------------------------------------------------------
 
 
-class Reader(OutboxQueries):
+class Reader(OutboxQueries, ListQueries):
     """Queries inside one transaction."""
 
     def __init__(self, connection: Connection) -> None:

@@ -15,7 +15,7 @@ import io
 import os
 import re
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -38,7 +38,6 @@ from reelrights.domain.media import LEAVES
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.terms import from_end, from_start, parse_date
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
-from reelrights.domain.titles import KINDS
 from reelrights.service import (
     TABLE_KINDS,
     Acting,
@@ -53,7 +52,9 @@ from reelrights.web.charts import STATES, build_grid, build_timeline
 from reelrights.web.events import add_webhook_pages
 from reelrights.web.extract import add_extract_pages
 from reelrights.web.home import add_home_page
+from reelrights.web.lists import add_list_pages, title_family
 from reelrights.web.money import add_money_pages
+from reelrights.web.pickers import add_picker_routes
 from reelrights.web.problems import labelled
 from reelrights.web.search import add_search_pages
 
@@ -255,54 +256,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
 
     # -- catalog and titles ----------------------------------------------------------
 
-    @app.get("/ui/", response_class=HTMLResponse, include_in_schema=False)
-    def catalog(
-        request: Request,
-        key: Signed,
-        q: str = "",
-        kind: str = "",
-        year: str = "",
-        party: str = "",
-        offset: int = 0,
-    ) -> HTMLResponse:
-        catalog_ = service.catalog()
-        found = service.find_titles(q)
-        labels = {f.title.id: f.label for f in found}
-        titles = [f.title for f in found]
-        if not q:
-            titles.sort(key=lambda t: (labels[t.id].lower(), t.id))
-        if kind:
-            titles = [t for t in titles if t.kind == kind]
-        if year.isdigit():
-            titles = [t for t in titles if t.year == int(year)]
-        _, chosen = Permissions.of(key).contract_party(party or None)
-        if chosen:
-            named = {
-                ref
-                for c in service.contracts(party=chosen)
-                for item in c.rights
-                for ref in item.titles
-            }
-            covered = {t for ref in named for t in catalog_.expand([ref]) | {ref}}
-            titles = [t for t in titles if t.id in covered]
-        offset = max(0, offset)
-        shown = titles[offset : offset + PAGE]
-        return page(
-            request,
-            "catalog.html",
-            key,
-            titles=shown,
-            labels=labels,
-            total=len(titles),
-            offset=offset,
-            page_size=PAGE,
-            q=q,
-            kind=kind,
-            year=year,
-            party=chosen,
-            parties=service.parties(),
-            kinds=KINDS,
-        )
+    add_list_pages(app, service, page, Signed)
 
     @app.get("/ui/titles/{title_id}", response_class=HTMLResponse, include_in_schema=False)
     def title_page(request: Request, key: Signed, title_id: str) -> HTMLResponse:
@@ -344,9 +298,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             contracts=contracts,
             describe_media=media.describe,
             describe_territories=geography.describe,
-            children=[
-                catalog_.get(c) for c in sorted(catalog_.expand([title_id])) if c != title_id
-            ][:50],
+            **title_family(catalog_, title),
         )
 
     # -- the avails grid ---------------------------------------------------------------
@@ -403,6 +355,9 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             "detail": None,
         }
         if title:
+            # a title's name typed by hand reads as its id (else the answer says why not)
+            with suppress(InvalidInput):
+                title = service.title_ids([title])[0]
             context["licensor"] = licensor = key.party or licensor or owner_of(title)
             context["start"] = start = start or f"{date.today().year}-01-01"
             context["end"] = end = end or f"{date.today().year}-12-31"
@@ -472,32 +427,6 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     add_calendar_pages(app, service, page, Signed)
 
     # -- contracts and the deal form ---------------------------------------------------
-
-    @app.get("/ui/contracts", response_class=HTMLResponse, include_in_schema=False)
-    def contracts_page(
-        request: Request,
-        key: Signed,
-        party: str = "",
-        status: str = "",
-        title: str = "",
-        offset: int = 0,
-    ) -> HTMLResponse:
-        _, chosen = Permissions.of(key).contract_party(party or None)
-        total, items = service.contract_page(
-            chosen, status or None, title or None, 50, max(0, offset)
-        )
-        return page(
-            request,
-            "contracts.html",
-            key,
-            contracts=items,
-            total=total,
-            party=chosen or "",
-            status=status,
-            title=title,
-            offset=offset,
-            parties=service.parties(),
-        )
 
     def visible(key: ApiKey, contract_id: str) -> Contract:
         return service.readable_contract(key, contract_id)
@@ -738,6 +667,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         )
 
     add_search_pages(app, service, page, Signed)
+    add_picker_routes(app, service, lambda request: cookie_key(service, request.scope))
 
     add_extract_pages(
         app,
@@ -756,14 +686,6 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         lambda key: Permissions.of(key).may_manage_webhooks(),
         same_origin,
     )
-
-    @app.get("/ui/changes", response_class=HTMLResponse, include_in_schema=False)
-    def changes(
-        request: Request, key: Signed, entity: str = "", entity_id: str = ""
-    ) -> HTMLResponse:
-        Permissions.of(key).require_changes()
-        items = service.history(entity or None, entity_id or None, limit=200)
-        return page(request, "changes.html", key, changes=items, entity=entity, entity_id=entity_id)
 
     add_home_page(app, service, page, Signed)
     add_money_pages(

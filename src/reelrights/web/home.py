@@ -11,6 +11,7 @@ from reelrights.service import Service
 from reelrights.service.permissions import Permissions
 
 SOON = 90  # days ahead the dashboard looks
+LISTED = 50  # items in each of its lists
 
 
 def add_home_page(app: FastAPI, service: Service, page: Any, signed: Any) -> None:
@@ -20,9 +21,12 @@ def add_home_page(app: FastAPI, service: Service, page: Any, signed: Any) -> Non
         _, party = may.contract_party(None)
         today = date.today()
         until = today + timedelta(days=SOON)
-        contracts = service.contracts(party=party)
+        # Candidates come from the database (a page of each, never the whole book); the
+        # days are then read from each candidate's grants as before.
+        dated, ending_ids, holds = service.dated_licenses(today, until, party, limit=LISTED)
+        ending_ids_set = {c.id for c in ending_ids}
         starting, ending = [], []
-        for contract in contracts:
+        for contract in {c.id: c for c in dated + ending_ids}.values():
             if contract.licensor is None or not contract.in_force():
                 continue
             for grant in contract.grants:
@@ -33,11 +37,9 @@ def add_home_page(app: FastAPI, service: Service, page: Any, signed: Any) -> Non
                     end = last if end is None or last < end else end
                 if start is not None and today <= start <= until:
                     starting.append((start, contract, grant))
-                if end is not None and today <= end <= until:
+                if contract.id in ending_ids_set and end is not None and today <= end <= until:
                     ending.append((end, contract, grant))
-        by_status: dict[str, int] = {}
-        for contract in contracts:
-            by_status[contract.status] = by_status.get(contract.status, 0) + 1
+        by_status = service.status_counts(party)
         answer: HTMLResponse = page(
             request,
             "home.html",
@@ -45,9 +47,9 @@ def add_home_page(app: FastAPI, service: Service, page: Any, signed: Any) -> Non
             party=party,
             counts=service.counts(),
             by_status=by_status,
-            starting=sorted(starting, key=lambda item: (item[0], item[1].id))[:50],
-            ending=sorted(ending, key=lambda item: (item[0], item[1].id))[:50],
-            holds=[c for c in contracts if c.status == "hold"][:50],
+            starting=sorted(starting, key=lambda item: (item[0], item[1].id))[:LISTED],
+            ending=sorted(ending, key=lambda item: (item[0], item[1].id))[:LISTED],
+            holds=holds,
             changes=service.history(limit=10) if may.may_read_changes() else [],
             soon=SOON,
         )
