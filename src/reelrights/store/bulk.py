@@ -55,7 +55,8 @@ def json_document(connection: Connection) -> Callable[[Any], Any]:
 def bound(connection: Connection, column: Column[Any], value: Any) -> Any:
     """``value`` as SQLAlchemy would send it for ``column`` (e.g. a timestamp as SQLite
     text)."""
-    process = column.type.bind_processor(connection.dialect)
+    dialect = connection.dialect
+    process = dialect.type_descriptor(column.type).bind_processor(dialect)
     return process(value) if process is not None else value
 
 
