@@ -201,7 +201,7 @@ class _Rows:
                 continue
             while len(cells) > len(header) and not cells[-1].strip():
                 cells = cells[:-1]
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # a blank line
             if number > MAX_ROWS:
                 self.problem(number, None, f"more than {MAX_ROWS} rows")
@@ -209,11 +209,12 @@ class _Rows:
             if len(cells) != len(header):
                 self.problem(number, None, f"row has {len(cells)} cells, the header {len(header)}")
                 continue
-            too_long = [h for h, c in zip(header, cells, strict=True) if len(c) > MAX_CELL]
-            for column in too_long:
-                self.problem(number, column, f"longer than {MAX_CELL} characters")
-            if not too_long:
-                yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
+            if max(map(len, cells)) > MAX_CELL:  # rare: found, then located
+                for column, cell in zip(header, cells, strict=True):
+                    if len(cell) > MAX_CELL:
+                        self.problem(number, column, f"longer than {MAX_CELL} characters")
+                continue
+            yield number, dict(zip(header, map(str.strip, cells), strict=True))
         if header is None and not self.problems:
             self.problem(None, None, "the file is empty (no header row)")
 

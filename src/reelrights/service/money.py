@@ -157,6 +157,7 @@ def _split_by_contract(
     """Rows of :meth:`Reader.stream_sales_rows` (sorted by contract) as each contract's
     lines before ``first`` (only what their royalties need) and from ``first`` on (in
     full, for the statement's lines)."""
+    days: dict[Any, date] = {}  # a period's lines repeat its few dates
     for contract_id, group in groupby(rows, key=itemgetter(0)):
         past: list[PastLine] = []
         current: list[RatedLine] = []
@@ -177,7 +178,9 @@ def _split_by_contract(
             fx_date,
             fx_inverse,
         ) in group:
-            day = sales_row_day(end)
+            day = days.get(end)
+            if day is None:
+                day = days[end] = sales_row_day(end)
             amount = Decimal(converted)
             if day < first:
                 past.append(PastLine(day, title, medium, territory, int(seq), amount))
