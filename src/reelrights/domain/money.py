@@ -118,7 +118,7 @@ def parse_amount(value: object) -> Decimal:
         number = Decimal(repr(value))
     else:
         text = str(value).strip()
-        if not _NUMBER.match(text):
+        if not NUMBER.match(text):
             raise CodeError(f"'{text}' is not a number")
         number = Decimal(text)
     if not number.is_finite():
@@ -126,7 +126,8 @@ def parse_amount(value: object) -> Decimal:
     return number
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+"""What :func:`parse_amount` reads as a number (no grouping, no NaN or infinity)."""
 
 
 # -- money terms ----------------------------------------------------------------------------
