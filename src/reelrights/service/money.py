@@ -115,26 +115,6 @@ def _row_json(row: sales_format.SalesRow, reason: str, candidates: Sequence[str]
     return out
 
 
-def _rated(row: Any) -> RatedLine:
-    converted = Decimal(row.gross_converted)
-    fx = None
-    if row.fx_rate is not None and row.fx_date is not None:
-        fx = Conversion(converted, Decimal(row.fx_rate), row.fx_date, bool(row.fx_inverse))
-    return RatedLine(
-        row.title,
-        row.medium,
-        row.territory,
-        row.period_start,
-        row.period_end,
-        Decimal(row.gross),
-        row.currency,
-        converted,
-        int(row.seq),
-        f"{row.file}:{row.line}",
-        fx,
-    )
-
-
 def statement_dues(
     reader: Reader, contracts: Mapping[str, Contract], until: date = date.max
 ) -> Iterator[tuple[Contract, list[tuple[Period, Decimal]]]]:

@@ -699,18 +699,6 @@ class Reader(OutboxQueries, ListQueries):
             query = query.where(t.sales_lines.c.period_end <= until)
         return list(self.connection.execute(query))
 
-    def stream_sales(self, until: date | None = None, batch: int = 20_000) -> Iterator[Any]:
-        """Every matched sales line ending by ``until``, grouped by contract (rows)."""
-        query = (
-            select(t.sales_lines.c.contract_id, *_RATED)
-            .where(t.sales_lines.c.contract_id.is_not(None))
-            .order_by(t.sales_lines.c.contract_id)
-        )
-        if until is not None:
-            query = query.where(t.sales_lines.c.period_end <= until)
-        result = self.connection.execution_options(yield_per=batch).execute(query)
-        yield from result
-
     def stream_sales_rows(
         self, until: date, contract_ids: Sequence[str] | None = None, batch: int = 20_000
     ) -> Iterator[tuple[Any, ...]]:
