@@ -15,7 +15,7 @@ import io
 import os
 import re
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -56,6 +56,7 @@ from reelrights.web.extract import add_extract_pages
 from reelrights.web.home import add_home_page
 from reelrights.web.lists import add_list_pages, title_family
 from reelrights.web.money import add_money_pages
+from reelrights.web.pickers import add_picker_routes
 from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
@@ -347,6 +348,9 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             "detail": None,
         }
         if title:
+            # a title's name typed by hand reads as its id (else the answer says why not)
+            with suppress(InvalidInput):
+                title = service.title_ids([title])[0]
             context["licensor"] = licensor = key.party or licensor or owner_of(title)
             context["start"] = start = start or f"{date.today().year}-01-01"
             context["end"] = end = end or f"{date.today().year}-12-31"
@@ -539,6 +543,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
         )
 
     add_search_pages(app, service, page, Signed)
+    add_picker_routes(app, service, lambda request: cookie_key(service, request.scope))
 
     add_extract_pages(
         app,
