@@ -89,7 +89,9 @@
           else if (input.tagName === "SELECT") { input.selectedIndex = 0; }
           else { input.value = ""; }
         });
+        copy.querySelectorAll(".picker-list").forEach(function (list) { list.hidden = true; });
         last.after(copy);
+        if (window.reelrightsPick) window.reelrightsPick();  // the copied pickers' own ids
         form.querySelector("[name=" + group + "_count]").value = index + 1;
         copy.querySelector("input, select").focus();
       });
