@@ -186,9 +186,7 @@ def _child(report: str, db: str) -> None:
         total += found.royalties
         due += found.due > 0
     stated = time.perf_counter() - started
-    reasons: dict[str, int] = {}
-    for line in result.unmatched:
-        reasons[line["reason"]] = reasons.get(line["reason"], 0) + 1
+    reasons = result.unmatched_by_reason
     print(
         json.dumps(
             {

@@ -90,3 +90,46 @@ def test_party_scoping_and_bad_input(api) -> None:
         headers=auth(keys["editor"]),
     )
     assert wrong.status_code == 422
+
+
+def test_fx_import_through_the_api(api) -> None:
+    """``POST /fx`` stores rates as ``fx import`` does; a CNY line then converts at the new
+    rate (rule 15); a malformed file is refused whole with its row and column."""
+    client, keys = api
+    body = "date,from,to,rate\n2017-02-01,USD,CNY,7.0\n2017-02-01,EUR,USD,1.05\n"
+    sent = client.post("/fx?filename=feb.csv", content=body, headers=auth(keys["editor"]))
+    assert sent.status_code == 200, sent.text
+    assert sent.json() == {"stored": 2}
+    sales = client.post("/sales?filename=q1.csv", content=SALES, headers=auth(keys["sohu"]))
+    assert sales.status_code == 200
+    lines = client.get("/contracts/sohu-svod/statements/2017-Q1", headers=auth(keys["kbs"])).json()[
+        "lines"
+    ]
+    assert {x["fx_rate"] for x in lines if x["currency"] == "CNY"} == {"7.0"}
+    bad = "date,from,to,rate\n2017-03-01,USD,CNY,7.1\n2017-13-01,USD,CNY,x\n2017-04-01,USD,USD,1\n"
+    refused = client.post("/fx?filename=bad.csv", content=bad, headers=auth(keys["editor"]))
+    assert refused.status_code == 422
+    assert [p["loc"] for p in refused.json()["detail"]] == [
+        ["body", "bad.csv", 3, "date"],
+        ["body", "bad.csv", 3, "rate"],
+        ["body", "bad.csv", 4, "to"],
+    ]
+    empty = client.post("/fx", content=b"", headers=auth(keys["editor"]))
+    assert empty.status_code == 422
+    # rates convert every party's sales: a viewer, or a party's key, may not import them
+    assert client.post("/fx", content=body, headers=auth(keys["viewer"])).status_code == 403
+    scoped = client.post("/fx", content=body, headers=auth(keys["sohu"]))
+    assert scoped.status_code == 403
+    assert "import exchange rates" in scoped.json()["detail"]
+
+
+def test_a_sales_report_over_a_mebibyte_is_accepted(api) -> None:
+    """The body limit of ``/sales`` is the report's (256 MiB), not the 1 MiB of a form."""
+    client, keys = api
+    header, *rows = SALES.strip().splitlines()
+    row = rows[0]
+    big = "\n".join([header] + [row] * 20_000) + "\n"
+    assert len(big) > 1024 * 1024
+    sent = client.post("/sales?filename=big.csv", content=big, headers=auth(keys["sohu"]))
+    assert sent.status_code == 200, sent.text[:300]
+    assert sent.json()["matched"] == 20_000

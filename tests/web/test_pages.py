@@ -211,6 +211,45 @@ def test_money_pages(tmp_path) -> None:
     assert "fee instalment" not in client.get("/ui/payments").text
 
 
+def test_exchange_rates_upload_on_the_sales_page(tmp_path) -> None:
+    """The sales page takes a rates file too (editors with unbound keys): stored rates
+    let a CNY line that found no rate match when the report is imported again."""
+    from fastapi.testclient import TestClient
+
+    from reelrights.service import Service
+    from reelrights.web.app import create_site
+    from tests.store.test_money import BOOK, SALES
+
+    service = Service(str(tmp_path / "fx.db"))
+    service.load_texts([("book.yaml", BOOK)])
+    _, editor = service.create_key("editor")
+    _, bound = service.create_key("editor", "sohu")
+    browser = TestClient(create_site(service))
+    browser.cookies.set("reelrights_key", editor)
+    assert "Import exchange rates" in browser.get("/ui/sales").text
+    first = browser.post("/ui/sales", files={"file": ("q1.csv", SALES.encode(), "text/csv")})
+    assert "no-exchange-rate" in first.text
+    bad = browser.post(
+        "/ui/fx",
+        files={"file": ("r.csv", b"date,from,to,rate\n2017-01-01,USD,CNY,0\n", "text/csv")},
+    )
+    assert bad.status_code == 422 and "row 2" in bad.text and "must be more than zero" in bad.text
+    sent = browser.post(
+        "/ui/fx",
+        files={"file": ("r.csv", b"date,from,to,rate\n2017-01-01,USD,CNY,6.9\n", "text/csv")},
+    )
+    assert sent.status_code == 200 and "1 exchange rates stored" in sent.text
+    again = browser.post("/ui/sales", files={"file": ("q1.csv", SALES.encode(), "text/csv")})
+    assert "no-exchange-rate" not in again.text
+    browser.cookies.set("reelrights_key", bound)
+    assert "Import exchange rates" not in browser.get("/ui/sales").text
+    refused = browser.post(
+        "/ui/fx",
+        files={"file": ("r.csv", b"date,from,to,rate\n2017-01-01,USD,CNY,7\n", "text/csv")},
+    )
+    assert refused.status_code == 403
+
+
 def test_the_timeline_draws_a_terminated_contract_only_while_in_force(site) -> None:
     service, keys = site
     service.terminate("tencent-online", date(2019, 1, 1))

@@ -10,7 +10,8 @@ reading, and a body without a length, or longer than it said, is cut off (413) a
 limit. Nothing is parsed before these checks.
 
 Limits (bytes): :data:`MAX_FEED_BYTES` for Avails feeds and web uploads,
-:data:`MAX_SHEET_BYTES` for deal sheets sent as JSON, :data:`MAX_BODY_BYTES` for every
+:data:`MAX_SALES_BYTES` for sales reports, :data:`MAX_SHEET_BYTES` for deal sheets sent as
+JSON and exchange-rate files, :data:`MAX_BODY_BYTES` for every
 other body (a contract, an avails question, a form).
 """
 
@@ -33,7 +34,16 @@ Gate = Callable[[Scope], Awaitable[None]]
 MAX_FEED_BYTES = 512 * 1024 * 1024
 MAX_SHEET_BYTES = 64 * 1024 * 1024
 MAX_BODY_BYTES = 1024 * 1024
-LIMITS = {"/feeds": MAX_FEED_BYTES, "/ui/upload": MAX_FEED_BYTES, "/sheets": MAX_SHEET_BYTES}
+MAX_SALES_BYTES = 256 * 1024 * 1024
+LIMITS = {
+    "/feeds": MAX_FEED_BYTES,
+    "/ui/upload": MAX_FEED_BYTES,
+    "/sheets": MAX_SHEET_BYTES,
+    "/sales": MAX_SALES_BYTES,  # a licensee's sales report, streamed into one import
+    "/ui/sales": MAX_SALES_BYTES,
+    "/fx": MAX_SHEET_BYTES,  # exchange rates: a few lines a day per currency pair
+    "/ui/fx": MAX_SHEET_BYTES,
+}
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

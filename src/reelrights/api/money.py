@@ -14,11 +14,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from reelrights.api.bodies import MAX_SALES_BYTES, MAX_SHEET_BYTES
 from reelrights.api.schemas import ErrorOut
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, Service
 
-MAX_SALES_BYTES = 256 * 1024 * 1024
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -59,6 +59,31 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         with service.acting(Acting.of_key(key)):
             result = await run_in_threadpool(service.import_sales, [(filename, body)])
         return result.to_json()
+
+    @router.post(
+        "/fx",
+        responses={403: {"model": ErrorOut, "description": "Not an editor, or a party's key"}},
+    )
+    async def import_rates(
+        request: Request,
+        key: ApiKey = editor,
+        filename: Annotated[str, Query(min_length=1, max_length=300)] = "rates.csv",
+    ) -> dict[str, Any]:
+        """Import exchange rates (the request body, CSV or XLSX with the columns ``date,
+        from, to, rate``: 1 FROM = rate TO), all or nothing, as ``reelrights fx import``
+        does (docs/semantics.md rule 15). Whole-book data: editors with unbound keys."""
+        body = await request.body()
+        if not body:
+            raise InvalidInput(
+                [Problem("the request body is empty: send the rates file", field="body")]
+            )
+        if len(body) > MAX_SHEET_BYTES:
+            raise InvalidInput(
+                [Problem(f"a rates file may be at most {MAX_SHEET_BYTES} bytes", field="body")]
+            )
+        with service.acting(Acting.of_key(key)):
+            stored = await run_in_threadpool(service.import_rates, [(filename, body)])
+        return {"stored": stored}
 
     @router.get(
         "/contracts/{contract_id}/statements/{period}",

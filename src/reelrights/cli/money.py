@@ -53,6 +53,10 @@ def register(app: typer.Typer) -> None:
                 f"{line['title']} {line['medium']} {line['territory']} "
                 f"{line['period_start']}..{line['period_end']} {line['gross']} {line['currency']}"
             )
+        more = result.unmatched_count - len(result.unmatched)
+        if more:
+            reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.unmatched_by_reason.items()))
+            out.print(f"  … and {more} more unmatched lines, all stored ({reasons})")
 
     @app.command("statement")
     def statement_command(

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reelrights.domain.money import currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
@@ -55,6 +55,7 @@ RATE_COLUMNS = ("date", "from", "to", "rate")
 MAX_CELL = 200  # characters in one cell: ids, codes and amounts are short
 MAX_PROBLEMS = 1000  # a file this broken is refused without listing more
 MAX_ROWS = 10_000_000
+MEMO = 10_000  # distinct dates, currencies and codes remembered while reading a report
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,11 +236,18 @@ class _Rows:
 
 class SalesReader:
     """Iterate the checked lines of one sales report; :attr:`problems` lists what is
-    malformed (complete once iteration ends)."""
+    malformed (complete once iteration ends).
+
+    A report repeats the same few dates, currencies and codes on every line, so each
+    distinct text is checked once and remembered (at most :data:`MEMO` of each, so
+    memory stays bounded whatever the file holds)."""
 
     def __init__(self, file: str, source: bytes | None = None) -> None:
         self._rows = _Rows(file, source, COLUMNS, OPTIONAL)
         self.file = file
+        self._dates: dict[str, date | str] = {}  # text -> day, or the problem's message
+        self._currencies: dict[str, str | None] = {}  # text -> code, None: unknown
+        self._strings: dict[str, str] = {}  # one copy of each repeated id or code
 
     @property
     def problems(self) -> list[Problem]:
@@ -251,60 +259,107 @@ class SalesReader:
             if row is not None:
                 yield row
 
+    def _share(self, text: str) -> str:
+        found = self._strings.get(text)
+        if found is None:
+            if len(self._strings) < MEMO:
+                self._strings[text] = text
+            return text
+        return found
+
+    def _date(self, text: str) -> date | str:
+        """The day, or the message of the problem with it."""
+        found = self._dates.get(text)
+        if found is None:
+            try:
+                found = parse_date(text)
+            except CodeError as error:
+                found = str(error)
+            if len(self._dates) < MEMO:
+                self._dates[text] = found
+        return found
+
+    def _currency(self, text: str) -> str | None:
+        if text in self._currencies:
+            return self._currencies[text]
+        try:
+            found: str | None = currency_code(text)
+        except CodeError:
+            found = None
+        if len(self._currencies) < MEMO:
+            self._currencies[text] = found
+        return found
+
     def _row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
         problem = self._rows.problem
         ok = True
-
-        def need(column: str) -> str:
-            nonlocal ok
-            value = cells[column]
-            if not value:
+        for column in ("licensee", "title", "medium", "territory"):
+            if not cells[column]:
                 problem(number, column, "missing")
                 ok = False
-            return value
-
-        def read(column: str, make: Any) -> Any:
-            nonlocal ok
-            value = cells.get(column, "")
-            if not value:
+        days: list[date | None] = []
+        for column in ("period_start", "period_end"):
+            text = cells[column]
+            if not text:
                 problem(number, column, "missing")
                 ok = False
-                return None
-            try:
-                return make(value)
-            except CodeError as error:
-                problem(number, column, str(error))
+                days.append(None)
+                continue
+            day = self._date(text)
+            if isinstance(day, str):
+                problem(number, column, day)
                 ok = False
-                return None
-
-        licensee, title = need("licensee"), need("title")
-        medium, territory = need("medium").upper(), need("territory").upper()
-        start = read("period_start", parse_date)
-        end = read("period_end", parse_date)
-        gross = read("gross", parse_amount)
-        currency = read("currency", currency_code)
-        units = None
-        if cells["units"]:
-            units = read("units", parse_amount)
+                days.append(None)
+            else:
+                days.append(day)
+        start, end = days
+        gross = self._amount(number, cells, "gross", required=True)
+        currency = None
+        text = cells["currency"]
+        if not text:
+            problem(number, "currency", "missing")
+        else:
+            currency = self._currency(text)
+            if currency is None:
+                problem(number, "currency", f"unknown currency '{text.strip()}' (ISO 4217)")
+        units = self._amount(number, cells, "units", required=False)
+        if not isinstance(gross, Decimal) or currency is None or units is False:
+            ok = False
         if start is not None and end is not None and end < start:
             problem(number, "period_end", f"the period ends ({end}) before it starts ({start})")
             ok = False
-        if not ok:
+        if not ok or start is None or end is None or not isinstance(gross, Decimal) or not currency:
             return None
         return SalesRow(
             self.file,
             number,
-            licensee,
-            title,
-            medium,
-            territory,
+            self._share(cells["licensee"]),
+            self._share(cells["title"]),
+            self._share(cells["medium"].upper()),
+            self._share(cells["territory"].upper()),
             start,
             end,
-            units,
+            None if units is False else units,
             gross,
             currency,
             cells.get("contract") or None,
         )
+
+    def _amount(
+        self, number: int, cells: dict[str, str], column: str, required: bool
+    ) -> Decimal | Literal[False] | None:
+        """The cell's amount; ``None`` if it is empty (a problem if ``required``), and
+        ``False`` (with the problem noted) if it is not a number."""
+        text = cells[column]
+        if not text:
+            if required:
+                self._rows.problem(number, column, "missing")
+            return None
+        try:
+            return parse_amount(text)
+        except CodeError as error:
+            self._rows.problem(number, column, str(error))
+            return False if not required else None
 
 
 def read_rates(

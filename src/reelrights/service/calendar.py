@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
+from reelrights.domain.contracts import Contract
+from reelrights.domain.money import money_text
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.terms import parse_date
 from reelrights.engine.calendar import KINDS, CalendarEvent, calendar
+from reelrights.engine.royalties import STATEMENT_GRACE
 from reelrights.formats.ical import render_ics
 from reelrights.service.base import ServiceBase
+from reelrights.service.money import statement_dues
 from reelrights.store.repository import Reader
 
 MAX_CALENDAR_DAYS = 366 * 20  # a range longer than this is refused, not read
@@ -68,7 +72,7 @@ class CalendarJobs(ServiceBase):
         parties = [p for p in (party, scope) if p is not None]
         with self.store.reading() as reader:
             contracts = reader.dated_contracts(start, end, parties or None)
-            dues = self._payment_dues(reader, start, end)
+            dues = self._payment_dues(reader, contracts, start, end)
         events = calendar(
             contracts,
             state.catalog,
@@ -83,9 +87,44 @@ class CalendarJobs(ServiceBase):
             events = [e for e in events if scope in e.parties]
         return events
 
-    def _payment_dues(self, reader: Reader, first: date, last: date) -> list[CalendarEvent]:
-        """``payment-due`` events from the contracts' money terms (none are stored yet)."""
-        return []
+    def _payment_dues(
+        self, reader: Reader, contracts: Iterable[Contract], first: date, last: date
+    ) -> list[CalendarEvent]:
+        """``payment-due`` events of the statements (docs/semantics.md rules 19-20): each
+        period's ``due`` above zero, on the day it is payable (30 days after the period),
+        from the stored sales of the contracts that have a revenue share. A statement's
+        due stays owed after a termination, so a terminated contract's dues are dated
+        too. The fee instalments are the engine's, from the money terms."""
+        stated = {
+            c.id: c
+            for c in contracts
+            if c.in_force() and not c.is_ownership and c.revenue_share and c.licensor
+        }
+        # a due payable by ``last`` is of a period that ended 30 days before it
+        until = last - STATEMENT_GRACE
+        events: list[CalendarEvent] = []
+        for contract, dues in statement_dues(reader, stated, until):
+            named = frozenset(p for _, p in contract.named_parties())
+            titles = tuple(sorted({t for g in contract.grants for t in g.titles}))
+            currency = contract.money_currency or "XXX"
+            for period, due in dues:
+                day = period.last + STATEMENT_GRACE
+                if due <= 0 or not first <= day <= last:
+                    continue
+                events.append(
+                    CalendarEvent(
+                        day,
+                        "payment-due",
+                        contract.id,
+                        contract.licensee,
+                        titles,
+                        f"statement {period.name}: {money_text(due, currency)} {currency} "
+                        f"to {contract.licensor}",
+                        f"statements[{period.name}]",
+                        named,
+                    )
+                )
+        return events
 
     def calendar_ics(self, events: Iterable[CalendarEvent], name: str = "reelrights") -> bytes:
         """Events as an iCalendar file."""

@@ -14,10 +14,12 @@ report only its own sales.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,38 +34,54 @@ from reelrights.engine.royalties import (
     Conversion,
     LedgerRow,
     LineMatcher,
+    PastLine,
     Payable,
     Payment,
     RatedLine,
     Rates,
     Statement,
+    due_payables,
     fee_payables,
     ledger,
-    statement,
-    statement_payables,
-    statements,
+    period_dues,
+    period_statement,
 )
 from reelrights.formats import sales as sales_format
 from reelrights.formats import statement as statement_format
 from reelrights.service.base import ServiceBase
 from reelrights.service.permissions import Permissions
-from reelrights.store.repository import Reader, Writer
+from reelrights.store.repository import Reader, Writer, sales_row_day
 
 Progress = Callable[[str, int, int], None]
 Source = str | Path | tuple[str, bytes]
 BATCH = 5000
 
 
+LISTED = 1000  # unmatched lines an import result lists (every one is stored)
+
+
 @dataclass
 class SalesResult:
-    """What a sales import did: lines newly matched, lines already stored, and every
-    unmatched line of the files with its reason."""
+    """What a sales import did: lines newly matched, lines already stored, how many lines
+    are unmatched by reason, and the first :data:`LISTED` of them. Every unmatched line
+    is stored with its reason as it is read; the result holds no more than these, so an
+    import of millions of lines keeps its memory flat."""
 
     matched: int = 0
     already: int = 0
     rematched: int = 0
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     unmatched_count: int = 0
+    unmatched_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def add_unmatched(
+        self, row: sales_format.SalesRow, reason: str, candidates: Sequence[str]
+    ) -> None:
+        """Count an unmatched line, and list it while the list has room."""
+        self.unmatched_count += 1
+        self.unmatched_by_reason[reason] = self.unmatched_by_reason.get(reason, 0) + 1
+        if len(self.unmatched) < LISTED:
+            self.unmatched.append(_row_json(row, reason, candidates))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +89,8 @@ class SalesResult:
             "already_imported": self.already,
             "rematched": self.rematched,
             "unmatched": self.unmatched,
+            "unmatched_count": self.unmatched_count,
+            "unmatched_by_reason": dict(sorted(self.unmatched_by_reason.items())),
         }
 
 
@@ -115,6 +135,74 @@ def _rated(row: Any) -> RatedLine:
     )
 
 
+def statement_dues(
+    reader: Reader, contracts: Mapping[str, Contract], until: date = date.max
+) -> Iterator[tuple[Contract, list[tuple[Period, Decimal]]]]:
+    """The ``due`` of every period with sales (ending by ``until``) of each of
+    ``contracts`` (rule 17), in one pass over the stored lines: what the payments ledger
+    and the calendar need, without stating a line."""
+    if not contracts:
+        return
+    few = sorted(contracts) if len(contracts) <= 500 else None  # else read all, skip others
+    rows = reader.stream_sales_rows(until, few)
+    for contract_id, past, _ in _split_by_contract(rows, date.max):
+        contract = contracts.get(contract_id)
+        if contract is not None:
+            yield contract, period_dues(contract, past)
+
+
+def _split_by_contract(
+    rows: Iterable[tuple[Any, ...]], first: date
+) -> Iterator[tuple[str, list[PastLine], list[RatedLine]]]:
+    """Rows of :meth:`Reader.stream_sales_rows` (sorted by contract) as each contract's
+    lines before ``first`` (only what their royalties need) and from ``first`` on (in
+    full, for the statement's lines)."""
+    for contract_id, group in groupby(rows, key=itemgetter(0)):
+        past: list[PastLine] = []
+        current: list[RatedLine] = []
+        for (
+            _,
+            end,
+            title,
+            medium,
+            territory,
+            seq,
+            converted,
+            start,
+            gross,
+            currency,
+            file,
+            line,
+            fx_rate,
+            fx_date,
+            fx_inverse,
+        ) in group:
+            day = sales_row_day(end)
+            amount = Decimal(converted)
+            if day < first:
+                past.append(PastLine(day, title, medium, territory, int(seq), amount))
+                continue
+            fx = None
+            if fx_rate is not None and fx_date is not None:
+                fx = Conversion(amount, Decimal(fx_rate), sales_row_day(fx_date), bool(fx_inverse))
+            current.append(
+                RatedLine(
+                    title,
+                    medium,
+                    territory,
+                    sales_row_day(start),
+                    day,
+                    Decimal(gross),
+                    currency,
+                    amount,
+                    int(seq),
+                    f"{file}:{line}",
+                    fx,
+                )
+            )
+        yield contract_id, past, current
+
+
 class MoneyJobs(ServiceBase):
     """Exchange rates, sales reports, statements and the payments ledger."""
 
@@ -123,6 +211,7 @@ class MoneyJobs(ServiceBase):
     def import_rates(self, sources: Sequence[Source]) -> int:
         """Store the exchange rates of CSV/XLSX files (``date, from, to, rate``), all or
         nothing; returns how many rates were stored."""
+        Permissions.of(self._who()).require_rates()
         quotes: list[tuple[date, str, str, Decimal]] = []
         problems: list[Problem] = []
         for name, data in _named(sources):
@@ -256,8 +345,7 @@ class MoneyJobs(ServiceBase):
                     if conversion is None:
                         contract, reason = None, NO_RATE
             if contract is None:
-                result.unmatched_count += 1
-                result.unmatched.append(_row_json(row, reason or "", found.candidates))
+                result.add_unmatched(row, reason or "", found.candidates)
                 if stored:
                     result.already += 1
                     continue
@@ -341,8 +429,10 @@ class MoneyJobs(ServiceBase):
         contract = self._visible_contract(contract_id)
         wanted = _period(period, contract)
         with self.store.reading() as reader:
-            rows = reader.sales_of(contract.id, wanted.last)
-        return statement(contract, [_rated(r) for r in rows], wanted)
+            rows = reader.stream_sales_rows(wanted.last, [contract.id])
+            for _, past, current in _split_by_contract(rows, wanted.first):
+                return period_statement(contract, past, current, wanted)
+        return period_statement(contract, [], [], wanted)
 
     @staticmethod
     def render_statement(found: Statement, kind: str) -> bytes:
@@ -353,35 +443,38 @@ class MoneyJobs(ServiceBase):
 
     def statements_of_period(self, period: str) -> Iterator[Statement]:
         """Every statement of a period: one per contract with sales whose reporting
-        frequency the period belongs to (streamed, contract by contract)."""
+        frequency the period belongs to, in contract order.
+
+        One pass over the lines to the period's end (one query, sorted by contract) and
+        one query for the contracts of each batch: a line of an earlier period becomes
+        only what its royalty needs (:class:`~reelrights.engine.royalties.PastLine`),
+        the period's own lines become statement lines (see
+        :func:`~reelrights.engine.royalties.period_statement`)."""
         wanted = _period(period, None)
         with self.store.reading() as reader:
-            pending: list[tuple[str, list[RatedLine]]] = []
-            current: str | None = None
-            lines: list[RatedLine] = []
-            for row in reader.stream_sales(wanted.last):
-                if row.contract_id != current:
-                    if current is not None:
-                        pending.append((current, lines))
-                    current, lines = row.contract_id, []
-                    if len(pending) >= 500:
-                        yield from self._state_all(reader, pending, wanted)
-                        pending = []
-                lines.append(_rated(row))
-            if current is not None:
-                pending.append((current, lines))
+            pending: list[tuple[str, list[PastLine], list[RatedLine]]] = []
+            for contract_id, past, current in _split_by_contract(
+                reader.stream_sales_rows(wanted.last), wanted.first
+            ):
+                pending.append((contract_id, past, current))
+                if len(pending) >= 1000:
+                    yield from self._state_all(reader, pending, wanted)
+                    pending = []
             yield from self._state_all(reader, pending, wanted)
 
     def _state_all(
-        self, reader: Reader, pending: list[tuple[str, list[RatedLine]]], wanted: Period
+        self,
+        reader: Reader,
+        pending: list[tuple[str, list[PastLine], list[RatedLine]]],
+        wanted: Period,
     ) -> Iterator[Statement]:
-        contracts = {c.id: c for c in reader.contract_heads([cid for cid, _ in pending])}
-        for cid, lines in pending:
+        contracts = {c.id: c for c in reader.contract_heads([cid for cid, _, _ in pending])}
+        for cid, past, current in pending:
             contract = contracts.get(cid)
             if contract is None or contract.reporting != wanted.reporting:
                 continue
             if self._may_see(contract):
-                yield statement(contract, lines, wanted)
+                yield period_statement(contract, past, current, wanted)
 
     # -- payments ----------------------------------------------------------------------------
 
@@ -442,6 +535,7 @@ class MoneyJobs(ServiceBase):
             active = with_sales | {r.contract_id for r in payments_rows}
             payables: list[Payable] = []
             sides: dict[str, tuple[str, str | None, str]] = {}
+            stated: dict[str, Contract] = {}
             for contract in reader.contract_heads():
                 if not contract.in_force() or contract.is_ownership:
                     continue
@@ -458,8 +552,9 @@ class MoneyJobs(ServiceBase):
                 )
                 payables += fee_payables(contract)
                 if contract.id in with_sales:
-                    lines = [_rated(r) for r in reader.sales_of(contract.id)]
-                    payables += statement_payables(statements(contract, lines))
+                    stated[contract.id] = contract
+            for contract, dues in statement_dues(reader, stated):
+                payables += due_payables(contract, dues)
         payments = [
             Payment(r.contract_id, r.day, Decimal(r.amount), r.note or "", r.id)
             for r in payments_rows

@@ -152,6 +152,12 @@ class Permissions:
         """Webhooks (rule 22) see every change of the book: unbound admins only."""
         return self.has("admin") and self.party is None
 
+    def require_rates(self) -> None:
+        """Exchange rates (docs/semantics.md rule 15) convert every party's sales, so
+        importing them is whole-book data like a deal sheet: editors with unbound keys."""
+        self.require("editor")
+        self.require_unbound("import exchange rates")
+
     def require_changes(self) -> None:
         self.require("admin")
         self.require_unbound("read the change log")

@@ -11,11 +11,12 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from reelrights.domain.problems import InvalidInput
+from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, Service
 
 Page = Callable[..., HTMLResponse]
 MAX_UPLOAD = 256 * 1024 * 1024
+MAX_RATES_UPLOAD = 64 * 1024 * 1024
 
 
 def add_money_pages(
@@ -26,7 +27,8 @@ def add_money_pages(
     require: Callable[[ApiKey, str, str], None],
     same_origin: Callable[[Request], None],
 ) -> None:
-    """Add ``/ui/sales``, ``/ui/contracts/{id}/statement`` and ``/ui/payments``."""
+    """Add ``/ui/sales`` (and its exchange-rate upload, ``/ui/fx``),
+    ``/ui/contracts/{id}/statement`` and ``/ui/payments``."""
 
     def hidden(error: InvalidInput, contract_id: str) -> None:
         if any(p.message.startswith("unknown contract") for p in error.problems):
@@ -47,8 +49,6 @@ def add_money_pages(
         data = await file.read(MAX_UPLOAD + 1)
         try:
             if len(data) > MAX_UPLOAD:
-                from reelrights.domain.problems import Problem
-
                 raise InvalidInput([Problem(f"a report may be at most {MAX_UPLOAD} bytes", name)])
             with service.acting(Acting.of_key(key)):
                 result = service.import_sales([(name, data)])
@@ -63,6 +63,43 @@ def add_money_pages(
                 http_status=422,
             )
         return page(request, "sales.html", key, problems=[], result=result.to_json(), name=name)
+
+    @app.post("/ui/fx", response_class=HTMLResponse, include_in_schema=False)
+    async def rates_upload(request: Request, file: UploadFile) -> HTMLResponse:
+        """Exchange rates from a file, as ``reelrights fx import``; the service decides
+        who may (docs/semantics.md rule 15: whole-book data)."""
+        key = signed_in(request)
+        require(key, "editor", "import exchange rates")
+        same_origin(request)
+        name = file.filename or "rates.csv"
+        data = await file.read(MAX_RATES_UPLOAD + 1)
+        try:
+            if len(data) > MAX_RATES_UPLOAD:
+                raise InvalidInput(
+                    [Problem(f"a rates file may be at most {MAX_RATES_UPLOAD} bytes", name)]
+                )
+            with service.acting(Acting.of_key(key)):
+                stored = service.import_rates([(name, data)])
+        except InvalidInput as error:
+            return page(
+                request,
+                "sales.html",
+                key,
+                problems=[],
+                result=None,
+                rates_problems=error.problems,
+                rates_name=name,
+                http_status=422,
+            )
+        return page(
+            request,
+            "sales.html",
+            key,
+            problems=[],
+            result=None,
+            rates_stored=stored,
+            rates_name=name,
+        )
 
     def statement_of(key: ApiKey, contract_id: str, period: str) -> Any:
         try:
