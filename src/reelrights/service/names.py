@@ -9,6 +9,7 @@ matches, so the CLI and the API can say "did you mean ...?".
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -22,6 +23,8 @@ from reelrights.domain.titles import Catalog, Title
 from reelrights.service.base import ServiceBase
 
 SUGGESTIONS = 5
+SPELLED = ("name", "original name", "alternative name")
+"""What the catalog search also finds by a close spelling (ids and codes only as typed)."""
 
 
 def _fold(text: str) -> str:
@@ -67,16 +70,26 @@ class _Entry:
     title: Title
     label: str
     plain_label: str
-    names: tuple[tuple[str, str, str, Counter[str]], ...]  # what, text, plain, its letters
+    names: tuple[tuple[str, str, str, frozenset[str] | None], ...]  # what, text, plain, letters
 
 
 _INDEXES: WeakKeyDictionary[Catalog, tuple[int, list[_Entry]]] = WeakKeyDictionary()
 _INDEX_LOCK = Lock()
 
 
+def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key that puts "e2" before "e10"."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
 def _entries(catalog: Catalog) -> list[_Entry]:
-    """Every title's label and plain names, by label (kept until the catalog changes: a
-    search of 10,000 titles then compares text, nothing more)."""
+    """Every title's label and plain names, by label in number order ("S1 E2" before
+    "S1 E10"; kept until the catalog changes: a search of 10,000 titles then compares
+    text, nothing more)."""
     with _INDEX_LOCK:
         cached = _INDEXES.get(catalog)
         if cached is not None and cached[0] == catalog.version:
@@ -86,12 +99,12 @@ def _entries(catalog: Catalog) -> list[_Entry]:
         for title in catalog.titles.values():
             label = title_label(catalog, title)
             names = tuple(
-                (what, text, plain, Counter(plain))
+                (what, text, plain, frozenset(plain) if what in SPELLED else None)
                 for what, text in names_of(title)
                 for plain in (_plain(text),)
             )
             entries.append(_Entry(title, label, _plain(label), names))
-        entries.sort(key=lambda e: (e.plain_label, e.title.id))
+        entries.sort(key=lambda e: (_natural(e.plain_label), e.title.id))
         _INDEXES[catalog] = (version, entries)
         return entries
 
@@ -99,8 +112,8 @@ def _entries(catalog: Catalog) -> list[_Entry]:
 def find_titles(catalog: Catalog, query: str, kinds: Iterable[str] = ()) -> list[FoundTitle]:
     """Titles whose id, name, original name, alternative names or external ids (EIDR,
     IMDb, ...) match ``query``, best first: the whole text, then its start, then every word
-    of the query inside it, then close spellings. Case, accents and punctuation are
-    ignored; an empty query matches every title (by name)."""
+    of the query inside it, then close spellings of a name. Case, accents and punctuation
+    are ignored; an empty query matches every title (by name)."""
     wanted = _plain(query)
     words = wanted.split()
     allowed = {k.strip().lower() for k in kinds if k.strip()}
@@ -116,20 +129,19 @@ def find_titles(catalog: Catalog, query: str, kinds: Iterable[str] = ()) -> list
     # the episodes whose ids start with star-).
     order = {"name": 0, "original name": 1, "alternative name": 2, "id": 4}
     # One matcher for the whole search with the query as its second sequence (difflib
-    # indexes that one once). Letters in common bound the ratio from above (difflib's
-    # quick_ratio, from letter counts kept with each name): most names are ruled out by
-    # that before the exact ratio is computed.
+    # indexes that one once). The letters a name shares with the query bound the ratio
+    # from above (each shared letter counted as often as the query has it): most names are
+    # ruled out by that before the exact ratio is computed.
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(wanted)
-    letters = Counter(wanted).items()
+    counts = Counter(wanted)
     size = len(wanted)
 
-    def close(plain: str, counts: Counter[str]) -> bool:
+    def close(plain: str, letters: frozenset[str]) -> bool:
         total = len(plain) + size
         if 2 * min(len(plain), size) < 0.8 * total:
             return False
-        common = sum(min(n, counts[c]) for c, n in letters if c in counts)
-        if 2 * common < 0.8 * total:
+        if 2 * sum(counts[c] for c in letters.intersection(counts)) < 0.8 * total:
             return False
         matcher.set_seq1(plain)
         return matcher.ratio() >= 0.8
@@ -140,14 +152,14 @@ def find_titles(catalog: Catalog, query: str, kinds: Iterable[str] = ()) -> list
         if allowed and entry.title.kind not in allowed:
             continue
         best: tuple[int, str, str] | None = None
-        for what, text, plain, counts in entry.names:
+        for what, text, plain, letters in entry.names:
             if plain == wanted or text.strip() == typed:
                 rank = 0
             elif plain.startswith(wanted):
                 rank = 1
             elif all(word in plain for word in words):
                 rank = 2
-            elif fuzzy and close(plain, counts):
+            elif fuzzy and letters is not None and close(plain, letters):
                 rank = 3
             else:
                 continue

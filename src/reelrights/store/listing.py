@@ -178,11 +178,11 @@ class ListQueries:
             key = c.signed
         else:
             key = c.id
-        # rows without the key (no fee, no grants) come last either way
-        missing = key.is_(None)
-        order = key.desc() if descending else key.asc()
+        # rows without the key (no fee, no grants) come last either way; NULLS LAST, not
+        # an ORDER BY on "key IS NULL", which would work the key out twice a row
+        order = (key.desc() if descending else key.asc()).nulls_last()
         tie = c.id.desc() if descending else c.id.asc()
-        return base.order_by(missing, order, tie)
+        return base.order_by(order, tie)
 
     def change_list(self, query: ChangeQuery) -> tuple[int, list[Any]]:
         """(how many change-log entries match ``query``, one page of rows, newest first)."""

@@ -373,9 +373,7 @@ def add_list_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
         found = service.find_titles(q[:300], [kind] if kind in KINDS else ())
         labels = {f.title.id: f.label for f in found}
         titles = [f.title for f in found]
-        if not q:
-            # by label: an episode under its series, seasons and episodes in number order
-            titles.sort(key=lambda t: (_natural(labels[t.id]), t.id))
+        # without a query: by label, an episode under its series, in number order
         if year.strip().isdigit():
             titles = [t for t in titles if t.year == int(year)]
         may = Permissions.of(key)
