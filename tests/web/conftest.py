@@ -1,5 +1,6 @@
-"""Session fixtures of the browser tests (see tests/web/browsing.py): one demo server and
-one Chromium for every module that asks for ``demo`` and ``chromium_browser``."""
+"""Fixtures of the browser tests (see tests/web/browsing.py): one demo server for the
+session, and a Chromium per module (Playwright's sync API keeps an event loop running in
+the thread while it is open, which later tests' ``asyncio.run`` could not share)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         yield site
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Browser]:
     with chromium() as browser:
         yield browser

@@ -141,7 +141,7 @@ def test_star_wars_grid_shows_china_blocked_by_tencent_and_hong_kong_open(
     page.click("text=Show exclusive")
     expect(page).to_have_url(re.compile(r"exclusive=true"))
     with page.expect_download() as download:
-        page.click("text=Export CSV")
+        page.click("#export-long-csv")
     assert "SVOD" in Path(download.value.path()).read_text()
     page.context.close()
 

@@ -66,7 +66,7 @@ def test_media_are_the_grouped_tree_in_the_taxonomy_order(site) -> None:
     assert values[at + 1 : at + 6] == ["EST", "TVOD", "SVOD", "AVOD", "FVOD"]
     assert [i["depth"] for i in tree[at : at + 6]] == [0, 1, 1, 1, 1, 1]
     headings = [i["label"] for i in tree if i["depth"] == 0 and i["group"] == "Media"]
-    # a single leaf (Physical home video) stands without a heading
+    # a single leaf (PHYSICAL, under "Home video") stands without a heading
     assert headings == [
         "All media",
         "Theatrical",

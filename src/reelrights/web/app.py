@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import pycountry
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.gzip import GZipMiddleware
@@ -34,12 +31,9 @@ from starlette.concurrency import run_in_threadpool
 from reelrights.api.app import create_app, verified
 from reelrights.api.bodies import Scope
 from reelrights.domain.contracts import Contract
-from reelrights.domain.media import LEAVES
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.terms import parse_date
-from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.service import (
-    TABLE_KINDS,
     Acting,
     ApiKey,
     BackgroundDelivery,
@@ -49,10 +43,11 @@ from reelrights.service import (
 from reelrights.service.permissions import Permissions
 from reelrights.web.ask import add_ask_page
 from reelrights.web.calendar import add_calendar_pages
-from reelrights.web.charts import STATES, build_grid, build_timeline
+from reelrights.web.charts import STATES, build_timeline
 from reelrights.web.deals import add_deal_pages
 from reelrights.web.events import add_webhook_pages
 from reelrights.web.extract import add_extract_pages
+from reelrights.web.grid import add_grid_pages
 from reelrights.web.home import add_home_page
 from reelrights.web.lists import add_list_pages, title_family
 from reelrights.web.money import add_money_pages
@@ -61,28 +56,6 @@ from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
-SUB_REGIONS = [15, 202, 419, 21, 30, 34, 35, 143, 145, 151, 154, 39, 155, 53, 54, 57, 61]
-"""UN M49 sub-regions the grid groups countries by (collapsible)."""
-
-
-@cache
-def region_of_country() -> dict[str, str]:
-    by_name, by_number = m49_regions()
-    out: dict[str, str] = {}
-    for number in SUB_REGIONS:
-        name = by_number.get(number)
-        if name is None:
-            continue
-        mask = by_name[name]
-        for code, bit in COUNTRY_BIT.items():
-            if mask & bit and code not in out:
-                out[code] = name.replace("_", " ").title()
-    return out
-
-
-@cache
-def country_names() -> dict[str, str]:
-    return {c.alpha_2: getattr(c, "common_name", c.name) for c in pycountry.countries}
 
 
 class NotSignedIn(Exception):
@@ -294,129 +267,9 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             **title_family(catalog_, title),
         )
 
-    # -- the avails grid ---------------------------------------------------------------
+    # -- the avails grid (web/grid.py) ----------------------------------------------------
 
-    def grid_answer(
-        key: ApiKey,
-        title: str,
-        licensor: str,
-        start: str,
-        end: str,
-        exclusive: bool,
-        territories: str = "",
-    ) -> dict[str, Any]:
-        Permissions.of(key).require_asking_as(licensor)
-        answer = service.grid(
-            licensor,
-            title,
-            start,
-            end or None,
-            exclusive=exclusive,
-            territories=_form_list(territories) or ["WORLD"],
-        )
-        return service.redact_grid(key, answer)
-
-    def owner_of(title: str) -> str:
-        for contract in service.contracts(title=title):
-            if contract.licensor is None and contract.in_force():
-                return contract.licensee
-        return ""
-
-    @app.get("/ui/grid", response_class=HTMLResponse, include_in_schema=False)
-    def grid(
-        request: Request,
-        key: Signed,
-        title: str = "",
-        licensor: str = "",
-        start: str = "",
-        end: str = "",
-        exclusive: bool = False,
-        territories: str = "",
-        cell: str = "",
-    ) -> HTMLResponse:
-        context: dict[str, Any] = {
-            "title_id": title,
-            "licensor": licensor,
-            "start": start,
-            "end": end,
-            "territories": territories,
-            "exclusive": exclusive,
-            "regions": None,
-            "media": [],
-            "problems": [],
-            "parties": service.parties(),
-            "detail": None,
-        }
-        if title:
-            # a title's name typed by hand reads as its id (else the answer says why not)
-            with suppress(InvalidInput):
-                title = service.title_ids([title])[0]
-            context["licensor"] = licensor = key.party or licensor or owner_of(title)
-            context["start"] = start = start or f"{date.today().year}-01-01"
-            context["end"] = end = end or f"{date.today().year}-12-31"
-            try:
-                answer = grid_answer(key, title, licensor, start, end, exclusive, territories)
-            except InvalidInput as error:
-                context["problems"] = error.problems
-            else:
-                present = {c["medium"] for c in answer["cells"]}
-                media = [m for m in LEAVES if m in present]
-                context.update(
-                    media=media,
-                    regions=build_grid(answer, media, region_of_country(), country_names()),
-                    status=answer["status"],
-                    title=service.catalog().get(title),
-                )
-                if cell and ":" in cell:
-                    medium, country = cell.split(":", 1)
-                    found = [
-                        c
-                        for c in answer["cells"]
-                        if c["medium"] == medium and c["territory"] == country
-                    ]
-                    context["detail"] = found[0] if found else None
-        return page(request, "grid.html", key, **context)
-
-    @app.get("/ui/grid.{kind}", include_in_schema=False)
-    def grid_file(
-        key: Signed,
-        kind: str,
-        title: str,
-        licensor: str = "",
-        start: str = "",
-        end: str = "",
-        exclusive: bool = False,
-        territories: str = "",
-    ) -> Response:
-        if kind not in TABLE_KINDS:
-            raise HTTPException(404, "the grid exports as .csv or .xlsx")
-        licensor = key.party or licensor or owner_of(title)
-        answer = grid_answer(key, title, licensor, start, end, exclusive, territories)
-        rows = [["territory", "country", "medium", "status", "reasons", "holds", "free windows"]]
-        names = country_names()
-        for c in answer["cells"]:
-            state = "held" if c["status"] == "available" and c["holds"] else c["status"]
-            rows.append(
-                [
-                    c["territory"],
-                    names.get(c["territory"], ""),
-                    c["medium"],
-                    state,
-                    "; ".join(
-                        f"{r['reason']} {r['contract'] or ''} {r['start'] or ''}..{r['end'] or ''}"
-                        for r in c["reasons"]
-                    ),
-                    "; ".join(h["contract"] for h in c["holds"]),
-                    "; ".join(f"{w['start'] or ''}..{w['end'] or ''}" for w in c["windows"]),
-                ]
-            )
-        name = re.sub(r"[^A-Za-z0-9._:-]", "_", f"avails-{title}-{start or 'from'}-{end or 'on'}")
-        return Response(
-            service.table_file(rows, kind, "avails"),
-            media_type=TABLE_KINDS[kind],
-            headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
-        )
-
+    add_grid_pages(app, service, page, Signed)
     add_calendar_pages(app, service, page, Signed)
 
     # -- contracts and the deal form ---------------------------------------------------

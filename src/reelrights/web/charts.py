@@ -56,18 +56,55 @@ class GridCell:
         return "; ".join(parts)
 
 
+ROW_STATES = ("available", "held", "partial", "unavailable")
+"""A territory's summary over the media shown, in the order a region counts them."""
+
+
+def row_state(cells: list[GridCell]) -> str:
+    """A territory over the media shown: ``available`` (every cell), ``held`` (every cell
+    available, some held for negotiation), ``unavailable`` (no cell has a free day), else
+    ``partial``."""
+    states = {cell.state for cell in cells}
+    if states <= {"available"}:
+        return "available"
+    if states <= {"available", "held"}:
+        return "held"
+    if states == {"unavailable"}:
+        return "unavailable"
+    return "partial"
+
+
 @dataclass
 class GridRegion:
     name: str
     open: bool = False  # shown unfolded: it has something other than available
     rows: list[tuple[str, str, list[GridCell]]] = field(default_factory=list)  # code, name, cells
-    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # territories
+
+    @property
+    def summary(self) -> list[tuple[str, int]]:
+        """(state, territories) in a fixed order, states with none left out."""
+        return [(state, self.counts[state]) for state in ROW_STATES if self.counts.get(state)]
+
+    @property
+    def spoken(self) -> str:
+        """The summary in words: "4 territories: 3 available, 1 unavailable"."""
+        count = len(self.rows)
+        words = {
+            "available": "all available",
+            "held": "available, held for negotiation",
+            "partial": "partly available",
+            "unavailable": "unavailable",
+        }
+        parts = ", ".join(f"{n} {words[state]}" for state, n in self.summary)
+        return f"{count} {'territory' if count == 1 else 'territories'}: {parts}"
 
 
 def build_grid(
     answer: dict[str, Any], media: list[str], regions: dict[str, str], names: dict[str, str]
 ) -> list[GridRegion]:
-    """The service's grid answer as regions (collapsible) of territory rows × media."""
+    """The service's grid answer as regions (collapsible) of territory rows × media; a
+    region counts its territories by their state over the media shown (:func:`row_state`)."""
     by_key = {(c["medium"], c["territory"]): c for c in answer["cells"]}
     territories = sorted({c["territory"] for c in answer["cells"]})
     grouped: dict[str, GridRegion] = {}
@@ -89,9 +126,10 @@ def build_grid(
                     medium, code, state, symbol, words, raw["reasons"], raw["windows"], raw["holds"]
                 )
             )
-            region.counts[state] += 1
             if state != "available":
                 region.open = True
+        if cells:
+            region.counts[row_state(cells)] += 1
         region.rows.append((code, names.get(code, code), cells))
     return [grouped[name] for name in sorted(grouped)]
 

@@ -52,7 +52,7 @@ MAX_QUERY = 200
 MEDIA_TREE: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("Theatrical", None, ("THEATRICAL", "NON_THEATRICAL")),
     ("Online", "ONLINE", ("EST", "TVOD", "SVOD", "AVOD", "FVOD")),
-    ("Physical home video", None, ("PHYSICAL",)),
+    ("Home video", None, ("PHYSICAL",)),
     ("Television", "TELEVISION", ("PAY_TV", "FREE_TV", "BASIC_TV")),
     ("Ancillary", "ANCILLARY", MEDIA_GROUPS["ANCILLARY"]),
     ("Marketing", "MARKETING", MEDIA_GROUPS["MARKETING"]),
