@@ -63,11 +63,16 @@ class NotSignedIn(Exception):
 
 
 def cookie_key(service: Service, scope: Scope) -> ApiKey | None:
-    """The key in the sign-in cookie, or None (429 after too many wrong keys)."""
+    """The key in the sign-in cookie, or None (429 after too many wrong keys). No cookie
+    is no attempt: a visitor not yet signed in is sent to the sign-in page without
+    counting as a wrong key (else a few visits would lock an address out)."""
     state = scope.setdefault("state", {})
     if state.get("key") is None:
         request = Request(scope)
-        row = verified(service, request.cookies.get(COOKIE, ""), scope)
+        presented = request.cookies.get(COOKIE, "")
+        if not presented:
+            return None
+        row = verified(service, presented, scope)
         if row is None:
             return None
         state["key"], state["key_id"] = row, row.id
