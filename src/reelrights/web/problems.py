@@ -39,7 +39,7 @@ FIELDS = {
 ROWS = {"grants": "Grant", "holdbacks": "Holdback", "options": "Option", "payments": "Payment"}
 _ITEM = re.compile(r"(grants|holdbacks|options|payments)\[(\d+)\](?:\.(\w+))?")
 _TOP = re.compile(
-    r"(?:^|\.)(id|licensor|licensee|status|signed|fee|minimum_guarantee|currency|"
+    r"(?:^|[. ])(id|licensor|licensee|status|signed|fee|minimum_guarantee|currency|"
     r"revenue_share|reporting|payments)(?:$|\.|\[)"
 )
 
