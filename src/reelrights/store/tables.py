@@ -162,8 +162,8 @@ changes = Table(
 )
 # The list pages (0008_list_indexes): grants starting or ending soon, the contracts list
 # sorted by term or titles, counts by status.
-Index("ix_rights_start", rights.c.kind, rights.c.start)
-Index("ix_rights_end", rights.c.kind, rights.c.end)
+Index("ix_rights_start", rights.c.start)
+Index("ix_rights_end", rights.c.end)
 Index("ix_rights_contract_term", rights.c.contract_id, rights.c.kind, rights.c.start, rights.c.end)
 Index("ix_contracts_status", contracts.c.status)
 Index("ix_titles_name", titles.c.id, titles.c.name)
