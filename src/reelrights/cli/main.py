@@ -31,7 +31,7 @@ from reelrights.cli.common import (
     split_list,
     warm,
 )
-from reelrights.cli.events import AlertDays, alert_days, webhooks_app, worker
+from reelrights.cli.events import AlertDays, alert_days, configured_broker, webhooks_app, worker
 from reelrights.cli.extract import extract as extract_command
 from reelrights.cli.search import print_next
 from reelrights.cli.search import search as search_command
@@ -615,6 +615,8 @@ def serve(
     import uvicorn
 
     require_database(db)
+    if deliver:
+        configured_broker()  # a wrong REELRIGHTS_EVENTS stops here, not in every worker
     target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target

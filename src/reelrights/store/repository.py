@@ -699,18 +699,6 @@ class Reader(OutboxQueries, ListQueries):
             query = query.where(t.sales_lines.c.period_end <= until)
         return list(self.connection.execute(query))
 
-    def stream_sales(self, until: date | None = None, batch: int = 20_000) -> Iterator[Any]:
-        """Every matched sales line ending by ``until``, grouped by contract (rows)."""
-        query = (
-            select(t.sales_lines.c.contract_id, *_RATED)
-            .where(t.sales_lines.c.contract_id.is_not(None))
-            .order_by(t.sales_lines.c.contract_id)
-        )
-        if until is not None:
-            query = query.where(t.sales_lines.c.period_end <= until)
-        result = self.connection.execution_options(yield_per=batch).execute(query)
-        yield from result
-
     def stream_sales_rows(
         self, until: date, contract_ids: Sequence[str] | None = None, batch: int = 20_000
     ) -> Iterator[tuple[Any, ...]]:
@@ -728,13 +716,17 @@ class Reader(OutboxQueries, ListQueries):
         if contract_ids is not None:
             where += f" AND s.contract_id IN ({', '.join([mark] * len(contract_ids))})"
             params += list(contract_ids)
-        result = self.connection.exec_driver_sql(
-            f"SELECT {names} FROM sales_lines s WHERE {where} ORDER BY s.contract_id",
-            tuple(params),
-        )
-        while rows := result.fetchmany(batch):
-            for row in rows:
-                yield tuple(row)
+        # the driver's own cursor, in this transaction: plain tuples, no row objects
+        cursor = self.connection.connection.cursor()
+        try:
+            cursor.execute(
+                f"SELECT {names} FROM sales_lines s WHERE {where} ORDER BY s.contract_id",
+                tuple(params),
+            )
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        finally:
+            cursor.close()
 
     def unmatched_sales(self, limit: int | None = None) -> list[Any]:
         query = (
@@ -1076,6 +1068,10 @@ class Writer(Reader):
     def start_sales_file(self) -> None:
         """Forget the lines counted by :meth:`sales_occurrences` (a new file begins)."""
         if self.connection.dialect.name == "sqlite":
+            # A page cache of a fixed 64 MiB for this connection: inserting a million
+            # lines touches the id index at random, and with SQLite's default 2 MiB each
+            # insert would read and spill pages. Fixed, so memory stays flat in the lines.
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{SALES_CACHE_KIB}")
             self.connection.exec_driver_sql(
                 "CREATE TEMP TABLE IF NOT EXISTS sales_seen (key TEXT PRIMARY KEY, n INTEGER)"
             )
@@ -1230,6 +1226,8 @@ SALES_COLUMNS = (
     "fx_date",
     "fx_inverse",
 )
+SALES_CACHE_KIB = 64 * 1024  # SQLite page cache of a connection importing sales
+
 SALES_ROW = (
     "contract_id",
     "period_end",
