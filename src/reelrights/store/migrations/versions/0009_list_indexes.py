@@ -3,16 +3,16 @@ who or key, the dashboard's licenses starting and ending soon, counts by status,
 contracts list sorted by a grant's term or titles, each answered from an index instead of
 a scan of the whole table.
 
-Revision ID: 0008_list_indexes
-Revises: 0007_book_identity
+Revision ID: 0009_list_indexes
+Revises: 0008_broker_cursors
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0008_list_indexes"
-down_revision = "0007_book_identity"
+revision = "0009_list_indexes"
+down_revision = "0008_broker_cursors"
 branch_labels = None
 depends_on = None
 
