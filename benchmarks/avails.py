@@ -13,7 +13,9 @@ process, from the saved index and rebuilding; (g) the avails search ("what can I
 the biggest studio's whole catalog x 1 medium x 1 M49 region x 1 year (cover), and x 3 media
 with a 90-day minimum window. Every benchmarked question is also answered by the baseline,
 and the two answers must be equal, cell by cell (for searches: the same titles with the same
-windows). ``--search-only`` measures (g) alone.
+windows, and the same warnings on the same cells and days: the generated book has holds and
+no options, so any option warning would count as a difference); the run exits 1, naming
+what differed, if any answer does. ``--search-only`` measures (g) alone.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ from reelrights.domain.terms import DateBound
 from reelrights.domain.territories import COUNTRIES, WORLD, Geography, countries_of, mask_of
 from reelrights.domain.titles import Catalog as TitleCatalog
 from reelrights.engine import AvailsReport, AvailsRequest
-from reelrights.engine.search import SearchRequest
+from reelrights.engine.avails import Warning
+from reelrights.engine.search import HELD, Hold, SearchRequest, TitleWindows
 from reelrights.formats.sheet import DealSheet
 from reelrights.service import RightsConflict, Service
 
@@ -80,13 +83,25 @@ def baseline_pieces(answer: Answer) -> Iterable[Piece]:
 
 
 def engine_warnings(report: AvailsReport) -> Iterable[Piece]:
-    for warning in report.warnings:
+    return warning_pieces(report.warnings)
+
+
+def warning_pieces(warnings: Iterable[Warning | Hold], key: str | None = None) -> Iterable[Piece]:
+    """Warnings cut into cells, labelled (code, contract[, holder]); ``key`` (a search's
+    candidate) prefixes each title, since every candidate has windows of its own."""
+    for warning in warnings:
+        if isinstance(warning, Hold):
+            label: tuple[Any, ...] = (HELD, warning.contract)
+        else:
+            label = (warning.code, warning.contract)
+            if warning.holder is not None:
+                label = (*label, warning.holder)
         box = warning.box
         for title in box.titles:
             for medium in leaves_of(box.media):
                 for country in countries_of(box.territories):
-                    label = (warning.code, warning.contract)
-                    yield (title, medium, country, box.languages, box.start, box.end, label)
+                    name = title if key is None else f"{key}/{title}"
+                    yield (name, medium, country, box.languages, box.start, box.end, label)
 
 
 def baseline_warnings(answer: Answer) -> Iterable[Piece]:
@@ -97,17 +112,27 @@ def baseline_warnings(answer: Answer) -> Iterable[Piece]:
                 yield (title, medium, country, languages, start, end, label)
 
 
+def _by_atom(
+    pieces: Iterable[Piece], tags: set[str], keyed: Callable[[Piece, str | None], Any]
+) -> dict[Any, list[tuple[int, int, Any]]]:
+    """The pieces' runs per key, for every language atom (each named tag, then every
+    other language) the piece's languages contain, sorted."""
+    out: dict[Any, list[tuple[int, int, Any]]] = defaultdict(list)
+    atoms: list[str | None] = [*sorted(tags), None]
+    for piece in pieces:
+        languages = piece[3]
+        for atom in atoms:
+            if languages.contains(atom) if atom is not None else languages.negated:
+                out[keyed(piece, atom)].append((piece[4], piece[5], piece[6]))
+    for runs in out.values():
+        runs.sort()
+    return out
+
+
 def canonical(pieces: Iterable[Piece], tags: set[str]) -> dict[tuple[Any, ...], list[Any]]:
     """Per (title, medium, country, language atom): the timeline of labels, merged."""
-    out: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    atoms: list[str | None] = [*sorted(tags), None]
-    for title, medium, country, languages, start, end, label in pieces:
-        for atom in atoms:
-            inside = languages.contains(atom) if atom is not None else languages.negated
-            if inside:
-                out[(title, medium, country, atom)].append((start, end, label))
+    out = _by_atom(pieces, tags, lambda p, atom: (p[0], p[1], p[2], atom))
     for key, runs in out.items():
-        runs.sort()
         merged = [runs[0]]
         for run in runs[1:]:
             if run[0] == merged[-1][1] and run[2] == merged[-1][2]:
@@ -121,17 +146,11 @@ def canonical(pieces: Iterable[Piece], tags: set[str]) -> dict[tuple[Any, ...], 
 def canonical_warnings(pieces: Iterable[Piece], tags: set[str]) -> dict[tuple[Any, ...], Any]:
     """Per (title, medium, country, language atom, warning): the days it covers, merged.
     Warnings may overlap one another (two holds on one cell), so each is kept apart."""
-    days: dict[tuple[Any, ...], list[tuple[int, int]]] = defaultdict(list)
-    atoms: list[str | None] = [*sorted(tags), None]
-    for title, medium, country, languages, start, end, label in pieces:
-        for atom in atoms:
-            if languages.contains(atom) if atom is not None else languages.negated:
-                days[(title, medium, country, atom, label)].append((start, end))
+    runs_of = _by_atom(pieces, tags, lambda p, atom: (p[0], p[1], p[2], atom, p[6]))
     out: dict[tuple[Any, ...], list[tuple[int, int]]] = {}
-    for key, runs in days.items():
-        runs.sort()
-        merged = [runs[0]]
-        for start, end in runs[1:]:
+    for key, runs in runs_of.items():
+        merged = [(runs[0][0], runs[0][1])]
+        for start, end, _ in runs[1:]:
             if start <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:
@@ -200,23 +219,39 @@ def questions(
     return out
 
 
+def measure(
+    ours: list[Callable[[], Any]],
+    theirs: list[Callable[[], Any]],
+    agree: Callable[[Any, Any], bool],
+    warmup: int,
+    baseline_warmup: int | None = None,
+) -> dict[str, Any]:
+    """Both sides' medians and p99s over the same questions, and how many answers differ."""
+    ours_median, ours_p99, answers = timed(ours, warmup)
+    base_median, base_p99, expected = timed(
+        theirs, warmup if baseline_warmup is None else baseline_warmup
+    )
+    mismatches = sum(not agree(a, e) for a, e in zip(answers, expected, strict=True))
+    return {
+        "baseline": base_median,
+        "baseline_p99": base_p99,
+        "reelrights": ours_median,
+        "reelrights_p99": ours_p99,
+        "questions": len(ours),
+        "mismatches": mismatches,
+        "answers": answers,
+    }
+
+
 def compare(
     service: Service, baseline: Baseline, specs: list[tuple[Any, ...]], warmup: int
 ) -> dict[str, Any]:
     requests = [AvailsRequest(q[0], frozenset(q[1]), *q[2:]) for q in specs]
     ours = [lambda r=r: service.avails(r) for r in requests]
     theirs = [lambda q=q: baseline.avails(*q) for q in specs]
-    ours_median, ours_p99, reports = timed(ours, warmup)
-    base_median, base_p99, answers = timed(theirs, warmup)  # the same warm-up for both
-    mismatches = sum(not same_answer(r, a) for r, a in zip(reports, answers, strict=True))
-    return {
-        "baseline": base_median,
-        "baseline_p99": base_p99,
-        "reelrights": ours_median,
-        "reelrights_p99": ours_p99,
-        "questions": len(specs),
-        "mismatches": mismatches,
-    }
+    out = measure(ours, theirs, same_answer, warmup)  # the same warm-up for both
+    del out["answers"]
+    return out
 
 
 # -- the avails search (g) --------------------------------------------------------------------
@@ -247,6 +282,37 @@ def search_specs(
     return out
 
 
+def search_answer(
+    found: list[TitleWindows],
+) -> dict[str, tuple[list[tuple[int, int]], list[Piece]]]:
+    """{candidate: (windows, warnings cut into cells)} of an engine search."""
+    return {
+        t.title: (
+            [(w.start, w.end) for w in t.windows],
+            list(warning_pieces(t.warnings, key=t.title)),
+        )
+        for t in found
+    }
+
+
+def same_search(
+    ours: dict[str, tuple[list[tuple[int, int]], list[Piece]]],
+    theirs: dict[str, tuple[list[tuple[int, int]], list[baseline_search.HoldPiece]]],
+) -> bool:
+    """The same titles with the same windows, and the same warnings (holds and options)
+    on the same cells, languages and days."""
+    if {t: w for t, (w, _) in ours.items()} != {t: w for t, (w, _) in theirs.items()}:
+        return False
+    warned = [p for _, pieces in ours.values() for p in pieces]
+    flagged: list[Piece] = [
+        (f"{candidate}/{t}", medium, country, atom, s, e, (HELD, hold))
+        for candidate, (_, holds) in theirs.items()
+        for t, medium, country, atom, s, e, hold in holds
+    ]
+    tags = {t for p in warned + flagged for t in p[3].codes}
+    return canonical_warnings(warned, tags) == canonical_warnings(flagged, tags)
+
+
 def compare_search(
     service: Service, baseline: Baseline, specs: list[SearchRequest], warmup: int
 ) -> dict[str, Any]:
@@ -268,33 +334,34 @@ def compare_search(
         )
         for r in specs
     ]
-    ours_median, ours_p99, answers = timed(ours, warmup)
-    base_median, base_p99, expected = timed(theirs, min(warmup, 1))
-    mismatches = 0
-    found = 0
-    for answer, wanted in zip(answers, expected, strict=True):
-        got = {t.title: [(w.start, w.end) for w in t.windows] for t in answer.titles}
-        found += len(got)
-        mismatches += got != wanted
-    return {
-        "baseline": base_median,
-        "baseline_p99": base_p99,
-        "reelrights": ours_median,
-        "reelrights_p99": ours_p99,
-        "questions": len(specs),
-        "mismatches": mismatches,
-        "titles_found": found / max(1, len(specs)),
-        "candidates": len(among),
-    }
+    out = measure(
+        ours,
+        theirs,
+        lambda answer, wanted: same_search(search_answer(answer.titles), wanted),
+        warmup,
+        baseline_warmup=min(warmup, 1),  # a baseline search takes seconds
+    )
+    answers = out.pop("answers")
+    out["titles_found"] = sum(len(a.titles) for a in answers) / max(1, len(specs))
+    out["warnings_found"] = sum(len(t.warnings) for a in answers for t in a.titles) / max(
+        1, len(specs)
+    )
+    out["candidates"] = len(among)
+    return out
+
+
+def biggest_studio(catalog: Catalog) -> str:
+    """The studio that owns the most films and series."""
+    owned: dict[str, int] = defaultdict(int)
+    for root in catalog.roots:
+        owned[catalog.owner_of[root]] += 1
+    return max(owned, key=lambda s: owned[s])
 
 
 def bench_search(
     service: Service, baseline: Baseline, catalog: Catalog, rng: random.Random, count: int
 ) -> dict[str, Any]:
-    studio_titles: dict[str, int] = defaultdict(int)
-    for root in catalog.roots:
-        studio_titles[catalog.owner_of[root]] += 1
-    biggest = max(studio_titles, key=lambda s: studio_titles[s])
+    biggest = biggest_studio(catalog)
     cover = search_specs(catalog, rng, count, biggest, 1, "cover")
     min_days = search_specs(catalog, rng, count, biggest, 3, "min-days")
     return {
@@ -577,29 +644,28 @@ def run(
     baseline_build_s = time.perf_counter() - started
     log("(g) avails searches…")
     searches = bench_search(service, baseline, catalog, random.Random(n + 1), max(5, queries // 10))
+    common = {
+        "licenses": n,
+        "titles": len(catalog.titles),
+        "contracts": len(contracts),
+        "baseline_cells": cells,
+        "search_ms": searches,
+        "load_average": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "load_s": load_s,
+        "import_s": import_s,
+        "baseline_build_s": baseline_build_s,
+    }
     if search_only:
         service.close()
         baseline.close()
-        return {
-            "licenses": n,
-            "titles": len(catalog.titles),
-            "contracts": len(contracts),
-            "baseline_cells": cells,
-            "search_ms": searches,
-            "load_s": load_s,
-            "import_s": import_s,
-            "baseline_build_s": baseline_build_s,
-        }
+        return common
 
     log("(a) single questions…")
     single = compare(service, baseline, questions(catalog, rng, queries, 5, 40), warmup=20)
     log("(b) whole-catalog reports…")
     every = sorted(t.id for t in catalog.titles if t.kind != "collection")
-    studio_titles = defaultdict(int)
-    for root in catalog.roots:
-        studio_titles[catalog.owner_of[root]] += 1
     specs = questions(catalog, rng, 5, 1, 1, titles=lambda: every)
-    biggest = max(studio_titles, key=lambda s: studio_titles[s])
+    biggest = biggest_studio(catalog)
     specs = [(biggest, *spec[1:]) for spec in specs]
     report = compare(service, baseline, specs, warmup=1)
     log("(c) grids…")
@@ -611,10 +677,7 @@ def run(
     service.close()
     baseline.close()
     return {
-        "licenses": n,
-        "titles": len(catalog.titles),
-        "contracts": len(contracts),
-        "baseline_cells": cells,
+        **common,
         "single_ms": single,
         "report_s": {
             k: (
@@ -623,15 +686,11 @@ def run(
             for k, v in report.items()
         },
         "grid_ms": grid,
-        "search_ms": searches,
         "writes_per_s": writes,
         "double_sales": doubles,
         "index_bytes_per_license": memory / n,
         **fresh,
-        "load_s": load_s,
         "index_save_s": save_s,
-        "import_s": import_s,
-        "baseline_build_s": baseline_build_s,
     }
 
 
@@ -646,20 +705,29 @@ def search_table(result: dict[str, Any]) -> str:
         lines.append(
             f"(g) search {name:28} {part['baseline']:12.4f} {part['reelrights']:12.4f} "
             f"{ratio(part):>8}   p99 {part['baseline_p99']:.1f} / {part['reelrights_p99']:.1f} ms;"
-            f" {part['titles_found']:.0f} of {part['candidates']:,} titles found;"
+            f" {part['titles_found']:.0f} of {part['candidates']:,} titles found"
+            f" ({part['warnings_found']:.0f} warnings);"
             f" {part['mismatches']} of {part['questions']} answers differ"
         )
     return "\n".join(lines)
 
 
+def heading(result: dict[str, Any]) -> str:
+    return (
+        f"licenses: {result['licenses']:,}   titles: {result['titles']:,}   "
+        f"contracts: {result['contracts']:,}   baseline cell rows: "
+        f"{result['baseline_cells']:,}   load average: {result['load_average']}"
+    )
+
+
 def table(result: dict[str, Any]) -> str:
     if "single_ms" not in result:
-        return (
-            f"licenses: {result['licenses']:,}   titles: {result['titles']:,}   "
-            f"contracts: {result['contracts']:,}   baseline cell rows: "
-            f"{result['baseline_cells']:,}\n"
-            f"{'measure (ms, median)':50} {'baseline':>12} {'reelrights':>12} {'ratio':>8}\n"
-            + search_table(result)
+        return "\n".join(
+            [
+                heading(result),
+                f"{'measure (ms, median)':50} {'baseline':>12} {'reelrights':>12} {'ratio':>8}",
+                search_table(result),
+            ]
         )
     s, r, g = result["single_ms"], result["report_s"], result["grid_ms"]
     rows = [
@@ -679,9 +747,7 @@ def table(result: dict[str, Any]) -> str:
             )
         )
     lines = [
-        f"licenses: {result['licenses']:,}   titles: {result['titles']:,}   "
-        f"contracts: {result['contracts']:,}   baseline cell rows: "
-        f"{result['baseline_cells']:,}",
+        heading(result),
         f"{'measure':42} {'baseline':>12} {'reelrights':>12} {'ratio':>8}",
     ]
     for name, base, ours, how in rows:
@@ -701,6 +767,26 @@ def table(result: dict[str, Any]) -> str:
         f"{result['index_save_s']:.1f} s)",
     ]
     return "\n".join(lines)
+
+
+def failures(results: list[dict[str, Any]]) -> list[str]:
+    """What makes a run fail: any answer that differs from the baseline's (windows and
+    warnings, for searches), a right sold twice, fresh processes answering differently."""
+    out = []
+    for r in results:
+        parts = {k: r[k] for k in ("single_ms", "report_s", "grid_ms") if k in r}
+        parts.update({f"search {k}": v for k, v in r["search_ms"].items()})
+        for name, part in parts.items():
+            if part["mismatches"]:
+                out.append(
+                    f"{r['licenses']:,} licenses, {name}: {part['mismatches']} of "
+                    f"{part['questions']} answers differ from the baseline"
+                )
+        if r.get("double_sales"):
+            out.append(f"{r['licenses']:,} licenses: {r['double_sales']} rights sold twice")
+        if r.get("first_answer_differences"):
+            out.append(f"{r['licenses']:,} licenses: fresh processes answered differently")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -749,17 +835,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['single_ms']['baseline']:12.4f} {r['report_s']['reelrights']:12.4f} "
                 f"{r['report_s']['baseline']:12.4f}"
             )
-    bad = (
-        any(r.get("double_sales") or r.get("first_answer_differences") for r in results)
-        or any(
-            r[k]["mismatches"]
-            for r in results
-            for k in ("single_ms", "report_s", "grid_ms")
-            if k in r
-        )
-        or any(r["search_ms"][k]["mismatches"] for r in results for k in ("cover", "min_days"))
-    )
-    return 1 if bad else 0
+    problems = failures(results)
+    for problem in problems:
+        log(f"FAILED: {problem}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

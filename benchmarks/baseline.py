@@ -427,6 +427,10 @@ def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+# A hold warning of a search: (title, medium, country, languages, start, end, contract).
+HoldPiece = tuple[str, str, str, LanguageSet, int, int, str]
+
+
 def search(
     baseline: Baseline,
     licensor: str,
@@ -440,16 +444,20 @@ def search(
     match: str,
     min_days: int = 1,
     batch: int = 500,
-) -> dict[str, list[tuple[int, int]]]:
-    """``{title: windows}`` for the candidates that match: one indexed query per batch of
-    titles, then each cell's timeline cut by :func:`_cut` (the avails rules), the free
-    days of every cell and language intersected per title, then per candidate."""
+) -> dict[str, tuple[list[tuple[int, int]], list[HoldPiece]]]:
+    """``{title: (windows, holds)}`` for the candidates that match: one indexed query per
+    batch of titles, then each cell's timeline cut by :func:`_cut` (the avails rules; once
+    per distinct set of rows, as :meth:`Baseline.avails` does), the free days of every cell
+    and language intersected per title, then per candidate; the holds of the licensor that
+    pencil in a cell on a day of a candidate's windows are its warnings."""
     expansions = {c: sorted(baseline.catalog.expand([c])) for c in candidates}
     every = sorted({t for covered in expansions.values() for t in covered})
     media_codes = leaves_of(media)
     countries = countries_of(territories)
     free: dict[str, list[tuple[int, int]]] = {}
+    pencilled: dict[str, list[HoldPiece]] = defaultdict(list)
     some: set[str] = set()
+    timelines: dict[frozenset[tuple[Any, ...]], list[tuple[Any, ...]]] = {}
     for at in range(0, len(every), batch):
         titles = every[at : at + batch]
         by_cell: dict[tuple[int, int, int], list[tuple[Any, ...]]] = defaultdict(list)
@@ -464,16 +472,24 @@ def search(
                     if not rows:
                         days = []
                         continue
-                    pieces = list(_cut(rows, licensor, languages, start, end, exclusive))
-                    if any(p[3] is None for p in pieces):
-                        some.add(title)
+                    same = frozenset(row[3:] for row in rows)
+                    pieces = timelines.get(same)
+                    if pieces is None:
+                        pieces = timelines[same] = list(
+                            _cut(rows, licensor, languages, start, end, exclusive)
+                        )
                     by_atom: dict[LanguageSet, list[tuple[int, int]]] = defaultdict(list)
-                    for atom, s, e, reason, *_ in pieces:
-                        by_atom[atom].extend([(s, e)] if reason is None else [])
+                    for atom, s, e, reason, _, holds in pieces:
+                        spans = by_atom[atom]  # an atom with no free day empties the title
+                        if reason is None:
+                            some.add(title)
+                            spans.append((s, e))
+                        for hold in holds:
+                            pencilled[title].append((title, medium, country, atom, s, e, hold))
                     for spans in by_atom.values():
                         days = _intersect(days, _runs(spans))
             free[title] = days
-    out: dict[str, list[tuple[int, int]]] = {}
+    out: dict[str, tuple[list[tuple[int, int]], list[HoldPiece]]] = {}
     for candidate, covered in expansions.items():
         days = [(start, end)]
         for title in covered:
@@ -484,5 +500,18 @@ def search(
             continue
         if match == "overlap" and not days and not some & set(covered):
             continue
-        out[candidate] = days
+        out[candidate] = (days, _meeting(days, covered, pencilled))
+    return out
+
+
+def _meeting(
+    days: list[tuple[int, int]], covered: Sequence[str], pencilled: dict[str, list[HoldPiece]]
+) -> list[HoldPiece]:
+    """The parts of the holds on ``covered`` that fall on the days of ``days``."""
+    out = []
+    for title in covered:
+        for t, medium, country, atom, s, e, hold in pencilled.get(title, ()):
+            for ws, we in days:
+                if max(s, ws) < min(e, we):
+                    out.append((t, medium, country, atom, max(s, ws), min(e, we), hold))
     return out

@@ -162,7 +162,7 @@ BAD_SHEETS = {
     grants:
       - {titles: [sw9], media: [SVOD], territories: [KR], start: 2030-01-01}
 """,
-        "bad.yaml:6: contract x grants[0]: unknown title 'sw9'",
+        "bad.yaml:6: contract x grants[0].titles[0]: unknown title 'sw9'; did you mean sw5",
     ),
     "duplicate": (
         """parties: [{id: a, name: A}, {id: a, name: A}]

@@ -19,6 +19,7 @@ from reelrights.domain.titles import Catalog, Title
 from reelrights.engine import RightsBook
 from reelrights.engine.search import (
     SearchRequest,
+    Window,
     all_windows,
     candidates,
     next_window,
@@ -32,6 +33,7 @@ from tests.strategies import (
     MEDIA,
     Cell,
     books,
+    covers,
     day,
     language_sets,
     mask,
@@ -157,6 +159,30 @@ def test_holds_only_warn_and_meet_a_window(contracts, request, catalog) -> None:
             assert any(
                 w.start <= warning.box.start < warning.box.end <= w.end for w in answer.windows
             )
+        # and exactly: on every cell-day of every window, the holds that pencil it in
+        # (by the oracle) are the warnings that say so, no more and no fewer
+        for window in answer.windows:
+            for ordinal in range(window.start, min(window.end, HORIZON)):
+                for cell in cells_on(catalog, answer.title, request, ordinal):
+                    pencilled = {
+                        c.id
+                        for c in holds.values()
+                        if any(covers(i, cell, 10**9, catalog) for i in (*c.grants, *c.holdbacks))
+                    }
+                    warned = {w.contract for w in answer.warnings if _says(w, cell)}
+                    assert warned == pencilled, (answer.title, cell)
+
+
+def _says(warning: object, cell: Cell) -> bool:
+    """Whether a warning's box holds a cell-day."""
+    box = warning.box  # type: ignore[attr-defined]
+    return (
+        cell.title in box.titles
+        and bool(box.media & LEAF_BIT[cell.medium])
+        and bool(box.territories & COUNTRY_BIT[cell.country])
+        and box.languages.contains(cell.language)
+        and box.start <= cell.day < box.end
+    )
 
 
 @settings(max_examples=80, deadline=None)
@@ -171,12 +197,10 @@ def test_the_next_window_is_the_first_run_of_available_days_from_start(
     if not expected:
         assert found is None
         return
-    assert found is not None
-    assert found.start == min(expected)
-    run = found.start
+    run = min(expected)
     while run in expected:
         run += 1
-    assert found.end == (FOREVER if run >= HORIZON else run)
+    assert found == Window(min(expected), FOREVER if run >= HORIZON else run)
 
 
 # -- a rights desk ------------------------------------------------------------------------
@@ -317,9 +341,22 @@ def test_the_desk_sees_what_it_can_sell_for_the_whole_year() -> None:
     # October, an episode of Kingdom is sold in Brazil from September (so the series, its
     # season and that episode fail); Parasite is only pencilled in: it stays, with a warning.
     assert [t.title for t in found] == ["kingdom-s1e1", "parasite", "shoplifters"]
-    parasite = found[1]
-    assert [w.contract for w in parasite.warnings] == ["claro-pencil"]
-    assert parasite.warnings[0].to_json()["territories"] == ["CO"]
+    whole_year = [("2027-01-01", "2027-12-31")]
+    assert [[iso(w) for w in t.windows] for t in found] == [whole_year] * 3
+    assert [t.first_available for t in found] == [date(2027, 1, 1).toordinal()] * 3
+    assert [t.warnings for t in found if t.title != "parasite"] == [(), ()]
+    # the hold pencils in Colombia, SVOD, every language, the whole year: said exactly
+    (held,) = found[1].warnings
+    assert held.to_json() == {
+        "code": "held-for-negotiation",
+        "contract": "claro-pencil",
+        "titles": ["parasite"],
+        "media": ["SVOD"],
+        "territories": ["CO"],
+        "languages": "all",
+        "start": "2027-01-01",
+        "end": "2027-12-31",
+    }
 
 
 def test_minimum_days_finds_the_partial_windows() -> None:
@@ -332,9 +369,23 @@ def test_minimum_days_finds_the_partial_windows() -> None:
     ]
     assert [iso(w) for w in found["kingdom"].windows] == [("2027-01-01", "2027-08-31")]
     assert found["amelie"].first_available == date(2027, 1, 1).toordinal()
+    assert found["oldboy"].first_available == date(2027, 4, 1).toordinal()
+    # every title with a run of 180 days, and only those (the season and the sold episode
+    # share the series' window; the free episode has the whole year)
+    assert sorted(found) == [
+        "amelie",
+        "kingdom",
+        "kingdom-s1",
+        "kingdom-s1e1",
+        "kingdom-s1e2",
+        "oldboy",
+        "parasite",
+        "roma",
+        "shoplifters",
+    ]
     # Roma's first half is 181 days; a longer minimum drops it.
     longer = search(desk(), latam_2027("min-days", 182), candidates(LIBRARY))
-    assert "roma" not in {t.title for t in longer}
+    assert {t.title for t in longer} == set(found) - {"roma"}
 
 
 def test_overlap_keeps_titles_with_any_free_cell_day() -> None:
@@ -345,17 +396,37 @@ def test_overlap_keeps_titles_with_any_free_cell_day() -> None:
 def test_narrowing_by_kind_and_by_a_series() -> None:
     assert candidates(LIBRARY, kinds=["series", "season"]) == ["kingdom", "kingdom-s1"]
     assert candidates(LIBRARY, within="kingdom") == ["kingdom-s1", "kingdom-s1e1", "kingdom-s1e2"]
-    assert "kingdom-s1e1" in candidates(LIBRARY, within="arthouse")
-    assert "arthouse" not in candidates(LIBRARY, within="arthouse")
+    # a collection's members, with all a series among them covers; never itself
+    assert candidates(LIBRARY, within="arthouse") == [
+        "amelie",
+        "kingdom",
+        "kingdom-s1",
+        "kingdom-s1e1",
+        "kingdom-s1e2",
+        "oldboy",
+        "parasite",
+        "roma",
+        "shoplifters",
+    ]
+    assert candidates(LIBRARY, kinds=["episode"], within="arthouse") == [
+        "kingdom-s1e1",
+        "kingdom-s1e2",
+    ]
 
 
 def test_the_next_window_after_a_sale_and_after_the_rights_end() -> None:
     book = desk()
     ask = latam_2027()
-    window = next_window(book, ask, ["oldboy"])
-    assert window is not None and iso(window) == ("2027-04-01", None)
-    roma = next_window(book, ask, ["roma"])
-    assert roma is not None and iso(roma) == ("2027-01-01", "2027-06-30")
+    # Oldboy: free in all of LATAM once Netflix's Brazil and Mexico end, for good
+    assert next_window(book, ask, ["oldboy"]) == Window(date(2027, 4, 1).toordinal(), FOREVER)
+    # Roma: free now, until its rights revert
+    assert next_window(book, ask, ["roma"]) == Window(
+        date(2027, 1, 1).toordinal(), date(2027, 7, 1).toordinal()
+    )
+    # both at once: only while both are free
+    assert next_window(book, ask, ["oldboy", "roma"]) == Window(
+        date(2027, 4, 1).toordinal(), date(2027, 7, 1).toordinal()
+    )
     later = SearchRequest.of(
         "atlas", ask.media, ask.territories, date(2027, 7, 1), None, exclusive=True
     )

@@ -144,9 +144,13 @@ contracts:
     with pytest.raises(InvalidInput) as caught:
         svc.load_texts([("bad.yaml", bad)])
     text = str(caught.value)
-    assert "bad.yaml:3: contract broken licensee: unknown party 'nobody'" in text
-    assert "bad.yaml:7: contract broken grants[0]: unknown title 'sw9'" in text
+    assert "bad.yaml:5: contract broken licensee: unknown party 'nobody'" in text
+    assert (
+        "bad.yaml:7: contract broken grants[0].titles[0]: unknown title 'sw9'; "
+        "did you mean sw5 The Empire Strikes Back, sw4 A New Hope?"
+    ) in text
     assert "bad.yaml:8: contracts: contract 'tencent-online' already exists" in text
+    assert len(caught.value.problems) == 3  # each once, not again by the later checks
     assert svc.counts() == before
     svc.close()
 

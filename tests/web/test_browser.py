@@ -275,7 +275,7 @@ def test_find_sellable_titles_opens_a_grid_and_exports(
     page = signed_in(browser, site, "viewer")
     page.click("nav >> text=Find sellable titles")
     expect(page.locator("h1")).to_have_text("Find sellable titles")
-    page.select_option("select[name=licensor]", "walt-disney")
+    page.fill("input[name=licensor]", "The Walt Disney Company")  # by name, not id
     page.fill("input[name=media]", "Subscription VOD")
     page.fill("input[name=territories]", "Hong Kong, China")
     page.fill("input[name=start]", "2016-01-01")

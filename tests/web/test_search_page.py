@@ -4,6 +4,7 @@ grid, party scope, located errors and the CSV/XLSX exports."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from pathlib import Path
 from urllib.parse import urlencode
@@ -88,3 +89,52 @@ def test_exports(desk) -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
     assert [c.value for c in sheet[2]][:2] == ["kingdom-s1e1", "Kingdom · S1 E1"]
     assert client.get("/ui/search.pdf?" + urlencode(QUERY)).status_code == 404
+
+
+def test_licensor_and_within_by_name_with_did_you_mean_beside_the_field(desk) -> None:
+    service, keys = desk
+    client = browser(service, keys["viewer"])
+    by_id = client.get("/ui/search?" + urlencode({**QUERY, "within": "arthouse"}))
+    by_name = client.get(
+        "/ui/search?"
+        + urlencode({**QUERY, "licensor": "atlas films", "within": "Arthouse Library"})
+    )
+    assert by_name.status_code == 200, by_name.text
+    # the whole of 2027 exclusively: Oldboy is sold until March, Roma's rights end in June
+    assert by_name.text.count('class="window"') == by_id.text.count('class="window"') == 2
+    assert "/ui/grid?title=parasite&licensor=atlas&amp;" in by_name.text
+    assert "/ui/grid?title=shoplifters&licensor=atlas&amp;" in by_name.text
+    # both fields offer choices as you type, and keep what was typed
+    assert 'name="licensor" value="atlas films"' in by_name.text
+    assert 'name="within" value="Arthouse Library"' in by_name.text
+    assert 'data-picker="parties"' in by_name.text and 'data-picker="titles"' in by_name.text
+    wrong = client.get(
+        "/ui/search?" + urlencode({**QUERY, "licensor": "Atlas Film", "within": "Arthous"})
+    )
+    assert wrong.status_code == 200
+    text = html.unescape(wrong.text)
+    # every problem at once, each beside its input
+    assert (
+        '<span class="field-problem" id="problem-licensor" role="alert">unknown party '
+        "'Atlas Film'; did you mean atlas Atlas Films?</span>" in text
+    )
+    assert (
+        '<span class="field-problem" id="problem-within" role="alert">unknown title '
+        "'Arthous'; did you mean arthouse Arthouse library?</span>" in text
+    )
+    assert 'class="window"' not in text
+
+
+def test_a_party_key_may_type_its_own_name_but_no_other(desk) -> None:
+    service, keys = desk
+    client = browser(service, keys["netflix"])
+    page = client.get("/ui/search?" + urlencode({**QUERY, "licensor": "Netflix"}))
+    assert page.status_code == 200 and "No title matches." in page.text
+    assert (
+        client.get("/ui/search?" + urlencode({**QUERY, "licensor": "Atlas Films"})).status_code
+        == 403
+    )
+    assert (
+        client.get("/ui/search.csv?" + urlencode({**QUERY, "licensor": "Atlas Films"})).status_code
+        == 403
+    )

@@ -304,6 +304,7 @@ def create_app(service: Service) -> FastAPI:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
+        party, title = service.contract_filters(party, title)  # ids or names
         any_match, party = Permissions.of(key).contract_party(party)
         if not any_match:
             return {"total": 0, "limit": limit, "offset": offset, "items": []}

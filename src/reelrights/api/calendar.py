@@ -49,7 +49,10 @@ def _events(
     kind: list[str] | None,
 ) -> list[Any]:
     service: Service = request.app.state.service
-    return service.calendar(start, end, party, _split(title), _split(kind), scope=key.party)
+    party = service.contract_filters(party, None)[0]  # an id or a name (rule 13)
+    titles = _split(title)
+    titles = service.title_ids(titles) if titles else titles
+    return service.calendar(start, end, party, titles, _split(kind), scope=key.party)
 
 
 @router.get("/calendar", response_model=CalendarOut, responses=RESPONSES)

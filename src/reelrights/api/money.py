@@ -128,6 +128,7 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         except ValueError:
             raise InvalidInput([Problem(f"'{today}' is not a date", field="today")]) from None
         with service.acting(Acting.of_key(key)):
+            party = service.contract_filters(party, None)[0]  # an id or a name (rule 13)
             rows = service.ledger(party, overdue, as_of)
         return {"payables": [r.to_json() for r in rows]}
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from reelrights.domain.ids import ID_PATTERN, MAX_ID_LENGTH, RULE
+from reelrights.domain.ids import ID_PATTERN, MAX_ID_LENGTH, MAX_NAME_LENGTH, RULE
 
 MAX_ID = MAX_ID_LENGTH
 MAX_CODE = 100
@@ -42,6 +42,18 @@ Id = Annotated[
     ),
 ]
 """A party, title or contract id (docs/api.md, "Ids"): the one pattern of the domain."""
+
+Ref = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="A party or title: its id or its name (docs/semantics.md rule 13).",
+    ),
+]
+"""What a contract refers to a party or title by: an id, or a name resolved to one."""
+Refs = Annotated[list[Ref], Field(min_length=1, max_length=MAX_ITEMS)]
 
 Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
 Codes = Annotated[list[Code], Field(min_length=1, max_length=MAX_ITEMS)]
@@ -82,7 +94,7 @@ class ShareIn(BaseModel):
 
 class HoldbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    titles: Ids
+    titles: Refs
     media: Codes
     territories: Codes
     languages: Languages = "all"
@@ -100,7 +112,7 @@ class OptionIn(HoldbackIn):
     """An option or first right (docs/semantics.md rule 21)."""
 
     kind: Literal["first-negotiation", "first-refusal", "renewal"]
-    holder: str = Field(min_length=1)
+    holder: Ref
     exercise_by: Day
 
 
@@ -108,8 +120,8 @@ class ContractUpdate(BaseModel):
     """A new definition of a draft (its id and status stay)."""
 
     model_config = ConfigDict(extra="forbid")
-    licensor: Id | None = None
-    licensee: Id
+    licensor: Ref | None = None
+    licensee: Ref
     signed: IsoDay | None = None
     currency: str | None = Field(None, min_length=3, max_length=3)
     fee: MoneyIn | None = None

@@ -36,7 +36,9 @@ def calendar(
     """License starts and ends, holdback ends, payment dues and option deadlines, by date."""
     with service(db) as svc:
         kinds = split_list(kind) or None
-        events = svc.calendar(first, last, party, split_list(title) or None, kinds)
+        party = svc.contract_filters(party, None)[0]  # an id or a name (rule 13)
+        titles = svc.title_ids(split_list(title)) or None
+        events = svc.calendar(first, last, party, titles, kinds)
         if ics is not None:
             try:
                 ics.write_bytes(svc.calendar_ics(events))

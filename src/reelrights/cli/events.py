@@ -11,8 +11,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from reelrights.cli.common import Db, Json, emit_json, err, out, service, split_list
-from reelrights.service import Deliverer
+from reelrights.cli.common import Db, Json, emit_json, err, fail, out, service, split_list
+from reelrights.domain.problems import InvalidInput
+from reelrights.service import BrokerTarget, Deliverer, broker_from_environment
 
 webhooks_app = typer.Typer(
     help="Webhook subscriptions to change events: add, list, remove.", no_args_is_help=True
@@ -92,6 +93,16 @@ def alert_days(text: str) -> list[int]:
     return days
 
 
+def configured_broker() -> BrokerTarget | None:
+    """The broker of ``REELRIGHTS_EVENTS``, if any; exit 1 naming the setting when it is
+    wrong, before anything starts."""
+    try:
+        return broker_from_environment()
+    except InvalidInput as error:
+        fail(error.problems)
+        raise
+
+
 def worker(
     once: Annotated[
         bool, typer.Option("--once", help="Deliver what is due now, then exit.")
@@ -101,10 +112,12 @@ def worker(
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    """Deliver change events to webhooks and raise alerts (one deliverer per database)."""
+    """Deliver change events to webhooks (and publish them to the broker of
+    REELRIGHTS_EVENTS, if set) and raise alerts (one deliverer per database)."""
     ahead = alert_days(days)
+    broker = configured_broker()
     with service(db) as svc:
-        deliverer = Deliverer(svc, ahead, interval)
+        deliverer = Deliverer(svc, ahead, interval, broker)
         if once:
             try:
                 result = deliverer.run_once()
@@ -119,7 +132,10 @@ def worker(
                 out.print(
                     f"delivered {result.delivered}, failed {result.failed} (to retry), "
                     f"dead {result.dead}, waiting {result.waiting}, alerts {result.alerts}"
+                    + (f", published {result.published}" if broker else "")
                 )
+                if result.broker_error:
+                    err.print(f"publishing stopped, to retry: {result.broker_error}")
             return
         stop = threading.Event()
 

@@ -31,7 +31,7 @@ from reelrights.cli.common import (
     split_list,
     warm,
 )
-from reelrights.cli.events import AlertDays, alert_days, webhooks_app, worker
+from reelrights.cli.events import AlertDays, alert_days, configured_broker, webhooks_app, worker
 from reelrights.cli.extract import extract as extract_command
 from reelrights.cli.search import print_next
 from reelrights.cli.search import search as search_command
@@ -358,16 +358,20 @@ def parties(db: Db = None, as_json: Json = False) -> None:
 @contracts_app.command("list")
 def contracts_list(
     party: Annotated[
-        str | None, typer.Option(help="Only where this party is licensor or licensee.")
+        str | None,
+        typer.Option(help="Only where this party (id or name) is licensor or licensee."),
     ] = None,
     status: Annotated[str | None, typer.Option(help="draft, hold, executed or terminated.")] = None,
-    title: Annotated[str | None, typer.Option(help="Only contracts covering this title.")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Only contracts covering this title (id or name).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """List contracts in the order they were stored."""
     with service(db) as svc:
+        party, title = svc.contract_filters(party, title)
         found = svc.contracts(party, status, title)
     rows = found[:limit]
     if as_json:
@@ -611,6 +615,8 @@ def serve(
     import uvicorn
 
     require_database(db)
+    if deliver:
+        configured_broker()  # a wrong REELRIGHTS_EVENTS stops here, not in every worker
     target = db or options["db"]
     if target:
         os.environ["REELRIGHTS_DB"] = target

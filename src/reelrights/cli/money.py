@@ -110,6 +110,7 @@ def register(app: typer.Typer) -> None:
         """Fee instalments and statement dues: due, paid, balance and days overdue."""
         as_of = date.fromisoformat(today) if today else None
         with service(None) as svc:
+            party = svc.contract_filters(party, None)[0]  # an id or a name (rule 13)
             rows = [r.to_json() for r in svc.ledger(party, overdue, as_of)]
         if as_json:
             emit_json({"payables": rows})

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 
 MAX_ID_LENGTH = 200
+MAX_NAME_LENGTH = 500
+"""The longest party or title name a person may refer to one by instead of its id."""
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
 """The pattern as a regular expression over the whole id (for API schemas and forms; the
 length limit is :data:`MAX_ID_LENGTH`)."""

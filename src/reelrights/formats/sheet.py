@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,7 +45,7 @@ from reelrights.domain.contracts import (
     Option,
     Party,
 )
-from reelrights.domain.ids import id_problem
+from reelrights.domain.ids import MAX_NAME_LENGTH, id_problem
 from reelrights.domain.languages import ALL_LANGUAGES, LanguageSet
 from reelrights.domain.media import MediaTaxonomy
 from reelrights.domain.money import (
@@ -117,6 +118,9 @@ class DealSheet:
     problems: list[Problem] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)
     line_map: Callable[[], dict[Path, int]] = field(default=lambda: {}, repr=False)
+    # Whether the parties and titles its contracts name were resolved to ids (and every
+    # one that names nothing reported), so that a load need not report them again.
+    names_checked: bool = False
 
     def line_of(self, what: str) -> int | None:
         """The line where an entity (``contract:ID``, ``title:ID``...) is defined."""
@@ -125,12 +129,16 @@ class DealSheet:
 
     def line_within(self, what: str, *inner: str | int) -> int | None:
         """The line of a part of an entity (``line_within("contract:x", "grants", 0)``),
-        else of the entity itself."""
+        else of the nearest part that holds it, else of the entity itself."""
         path = self.paths.get(what)
         if path is None:
             return None
         lines = self.line_map()
-        return lines.get((*path, *inner)) or lines.get(path)
+        for depth in range(len(inner), -1, -1):
+            line = lines.get((*path, *inner[:depth]))
+            if line is not None:
+                return line
+        return None
 
 
 def _path_text(path: Path) -> str:
@@ -210,6 +218,32 @@ class _Reader:
         out = []
         for i, item in enumerate(self.list_of(value, path) if value is not None else []):
             found = self.ident(item, (*path, i))
+            if found is not None:
+                out.append(found)
+        return tuple(out)
+
+    def reference(self, value: Any, path: Path, required: bool = True) -> str | None:
+        """A party or title a contract refers to: its id or its name (docs/semantics.md
+        rule 13), resolved to an id when the sheet is loaded. A name is at most
+        :data:`MAX_NAME_LENGTH` characters with no control characters."""
+        text = self.text(value, path, required)
+        if text is None or (not text and not required) or id_problem(text) is None:
+            return text
+        if len(text) > MAX_NAME_LENGTH or any(unicodedata.category(c) == "Cc" for c in text):
+            shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+            self.problem(
+                path,
+                f"{shown} is neither an id nor a name: an id keeps the id pattern, a name is "
+                f"at most {MAX_NAME_LENGTH} characters with no control characters",
+            )
+            return None
+        return text
+
+    def references(self, value: Any, path: Path) -> tuple[str, ...]:
+        """A list of :meth:`reference` (``None`` for none), the bad ones left out."""
+        out = []
+        for i, item in enumerate(self.list_of(value, path) if value is not None else []):
+            found = self.reference(item, (*path, i))
             if found is not None:
                 out.append(found)
         return tuple(out)
@@ -583,8 +617,8 @@ def _contract(
     if data is None:
         return None
     cid = read.ident(data.get("id"), (*path, "id"))
-    licensor = read.ident(data.get("licensor"), (*path, "licensor"), required=False)
-    licensee = read.ident(data.get("licensee"), (*path, "licensee"))
+    licensor = read.reference(data.get("licensor"), (*path, "licensor"), required=False)
+    licensee = read.reference(data.get("licensee"), (*path, "licensee"))
     status = (
         read.text(data.get("status"), (*path, "status"), required=False) or "executed"
     ).lower()
@@ -673,7 +707,7 @@ def _option(
             (*path, "kind"),
             f"unknown option kind '{kind}' (expected one of {', '.join(OPTION_KINDS)})",
         )
-    holder = read.text(data.get("holder"), (*path, "holder"))
+    holder = read.reference(data.get("holder"), (*path, "holder"))
     if data.get("exercise_by") is None:
         read.problem((*path, "exercise_by"), "missing")
     deadline = read.day(data.get("exercise_by"), (*path, "exercise_by"))
@@ -841,7 +875,7 @@ def _right(
         return None
     if data.get("titles") is None:
         read.problem((*path, "titles"), "missing")
-    titles = read.idents(data.get("titles"), (*path, "titles"))
+    titles = read.references(data.get("titles"), (*path, "titles"))
     if not titles and data.get("titles") is not None:
         read.problem((*path, "titles"), "no titles given")
     media_mask = read.convert(

@@ -31,6 +31,7 @@ from reelrights.service.base import (
     ServiceBase,
     missing_database,
 )
+from reelrights.service.broker import BrokerTarget, broker_from_environment
 from reelrights.service.calendar import CalendarJobs
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.contracts import ContractJobs
@@ -59,6 +60,7 @@ __all__ = [
     "ApiKey",
     "ArticleDrafts",
     "BackgroundDelivery",
+    "BrokerTarget",
     "ContractFilters",
     "Deliverer",
     "ExportedFeed",
@@ -77,6 +79,7 @@ __all__ = [
     "Service",
     "TooManyAttempts",
     "Webhook",
+    "broker_from_environment",
     "missing_database",
 ]
 

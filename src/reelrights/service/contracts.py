@@ -14,6 +14,7 @@ from reelrights.service.base import RightsConflict, json_safe, lock_keys
 from reelrights.service.catalog import ListingJobs
 from reelrights.service.events import contract_event
 from reelrights.service.loading import LoadingJobs
+from reelrights.service.names import NameIndex, resolve_sheet_names
 from reelrights.service.permissions import PermissionJobs, Permissions
 
 
@@ -93,11 +94,32 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
         return updated
 
     def _one_contract(self, document: dict[str, Any], where: str) -> Contract:
+        """A contract from its deal-sheet mapping, the parties and titles it names by name
+        resolved to ids (docs/semantics.md rule 13)."""
         media, geography = self.vocabularies()
         sheet = sheets.parse_document({"contracts": [document]}, where, media, geography)
         if sheet.problems:
             raise InvalidInput(sheet.problems)
+        state = self._current()
+        problems = resolve_sheet_names(
+            sheet,
+            NameIndex("party", {p.id: p.name for p in state.parties.values()}),
+            NameIndex("title", {t.id: t.name for t in state.catalog.titles.values()}),
+        )
+        if problems:
+            raise InvalidInput(problems)
         return sheet.contracts[0]
+
+    def _with_party_ids(self, document: dict[str, Any]) -> dict[str, Any]:
+        """``document`` with a licensor and licensee given by name replaced by their ids
+        (a name that names no one is left for the full check to report)."""
+        parties = NameIndex("party", {p.id: p.name for p in self._current().parties.values()})
+        out = dict(document)
+        for role in ("licensor", "licensee"):
+            if isinstance(out.get(role), str) and out[role].strip():
+                found, _ = parties.find(out[role])
+                out[role] = found or out[role]
+        return out
 
     def contract_id_taken(self, contract_id: str) -> bool:
         """Whether a stored contract already has this id (a new deal may not reuse it)."""
@@ -125,6 +147,7 @@ class ContractJobs(LoadingJobs, ListingJobs, PermissionJobs):
     def create_contract(self, document: dict[str, Any]) -> Contract:
         """Store a new contract from its deal-sheet mapping, as a draft unless it says
         ``hold`` (executing is a separate step, see :meth:`execute`)."""
+        document = self._with_party_ids(document)
         Permissions.of(self._who()).require_write(
             document.get("licensor") or None, document.get("licensee")
         )

@@ -13,6 +13,11 @@ de-duplicate by the event ``id``).
 A delivery is ``POST`` JSON ``{"id", "type", "at", "data"}`` with the headers
 ``X-Reelrights-Signature: sha256=<hex HMAC-SHA256 of the body with the webhook's
 secret>``, ``X-Reelrights-Event`` (the type) and ``X-Reelrights-Delivery`` (the id).
+
+Where a broker is configured (``REELRIGHTS_EVENTS``, :mod:`.broker`), the same deliverer
+also publishes every event to it, after the webhooks of each round, from the broker's
+cursor: a broker that is down is tried again after :func:`retry_delay` (doubling with
+each failure in a row), and its events wait in the outbox meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -33,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reelrights.service.broker import BrokerError, BrokerTarget, Publisher, publisher_for
 from reelrights.service.events import DEFAULT_ALERT_DAYS, EventJobs, unseal
 from reelrights.store.outbox import DeliveryRow
 
@@ -104,9 +111,64 @@ class Round:
     dead: int = 0
     waiting: int = 0
     alerts: int = 0
+    published: int = 0  # events the broker confirmed
+    broker_error: str | None = None  # why publishing stopped this round, if it did
 
-    def to_json(self) -> dict[str, int]:
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+class Outlet:
+    """Publishes the outbox to one broker, oldest event first, from the broker's cursor,
+    moving the cursor only over confirmed events (see :mod:`.broker`)."""
+
+    BATCH = 500  # events read, published and confirmed before the cursor moves
+    ROUND = 20_000  # at most this many per round, so that webhooks keep their turn
+
+    def __init__(self, store: Any, target: BrokerTarget, publisher: Publisher | None = None):
+        self.store = store
+        self.target = target
+        self.publisher = publisher or publisher_for(target)
+        self.failures = 0  # failed rounds in a row
+        self.retry_at = 0.0  # time.monotonic() before which the broker is left alone
+
+    def publish_pending(self) -> int:
+        """Publish what the broker has not confirmed yet; how many it confirmed. Raises
+        BrokerError where it stopped (what was confirmed before stays recorded)."""
+        with self.store.reading() as reader:
+            after = reader.broker_cursor(self.target.cursor)
+        published = 0
+        while published < self.ROUND:
+            with self.store.reading() as reader:
+                batch = reader.events(after, self.BATCH)
+            if not batch:
+                break
+            self.publisher.publish(batch)
+            with self.store.writing() as writer:
+                writer.advance_broker_cursor(self.target.cursor, batch[-1].seq, datetime.now(UTC))
+            after = batch[-1].seq
+            published += len(batch)
+        return published
+
+    def run(self, result: Round) -> None:
+        """One round's publishing, unless the broker failed lately and its retry is not
+        due yet."""
+        if time.monotonic() < self.retry_at:
+            self.publisher.keepalive()
+            return
+        try:
+            result.published = self.publish_pending()
+        except BrokerError as error:
+            self.failures += 1
+            self.retry_at = time.monotonic() + retry_delay(self.failures)
+            result.broker_error = str(error)
+            log.warning("publishing events stopped; trying again later: %s", error)
+            return
+        self.failures = 0
+        self.publisher.keepalive()
+
+    def close(self) -> None:
+        self.publisher.close()
 
 
 class Deliverer:
@@ -118,8 +180,10 @@ class Deliverer:
         service: EventJobs,
         alert_days: Sequence[int] = DEFAULT_ALERT_DAYS,
         interval: float = 1.0,
+        broker: BrokerTarget | None = None,
     ) -> None:
         self.service = service
+        self.outlet = Outlet(service.store, broker) if broker is not None else None
         self.alert_days = tuple(alert_days)
         self.interval = interval
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -176,6 +240,8 @@ class Deliverer:
             except Exception:  # pragma: no cover - the database is gone: the lease expires
                 pass
         self._drop_connection()
+        if self.outlet is not None:
+            self.outlet.close()
 
     # -- rounds ------------------------------------------------------------------------
 
@@ -191,6 +257,8 @@ class Deliverer:
             result.alerts = len(self.service.raise_alerts(now.date(), self.alert_days))
             self._alerted = now
         self._deliver(result)
+        if self.outlet is not None:
+            self.outlet.run(result)
         return result
 
     def _deliver(self, result: Round) -> None:
@@ -278,8 +346,13 @@ class BackgroundDelivery:
     """A deliverer on its own thread and its own connections, for ``reelrights serve``:
     with several servers on one database, one of them delivers at a time."""
 
-    def __init__(self, service: EventJobs, alert_days: Sequence[int] = DEFAULT_ALERT_DAYS):
-        self.deliverer = Deliverer(service, alert_days)
+    def __init__(
+        self,
+        service: EventJobs,
+        alert_days: Sequence[int] = DEFAULT_ALERT_DAYS,
+        broker: BrokerTarget | None = None,
+    ):
+        self.deliverer = Deliverer(service, alert_days, broker=broker)
         self.stop = threading.Event()
         self.thread = threading.Thread(
             target=self.deliverer.run, args=(self.stop,), name="reelrights-deliverer", daemon=True

@@ -25,6 +25,7 @@ from reelrights.service.base import (
     lock_keys,
 )
 from reelrights.service.events import contract_event
+from reelrights.service.names import NameIndex, resolve_sheet_names
 from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Writer
 
@@ -77,17 +78,34 @@ class LoadingJobs(ServiceBase):
         problems = [p for s in parsed for p in s.problems]
         if problems:
             raise InvalidInput(problems)
-        return self.load_sheets(parsed, progress)
+        return self.load_sheets(parsed, progress, found=self._resolve_names(parsed))
+
+    def _resolve_names(self, parsed: list[sheets.DealSheet]) -> list[Problem]:
+        """Parties and titles named in the sheets' contracts become ids (docs/semantics.md
+        rule 13): among those stored and those the sheets declare, before any lock is
+        taken, since locks are keyed by ids."""
+        if not any(s.contracts for s in parsed):
+            return []
+        state = self._current()
+        parties = {p.id: p.name for p in state.parties.values()}
+        titles = {t.id: t.name for t in state.catalog.titles.values()}
+        for sheet in parsed:
+            parties.update((p.id, p.name) for p in sheet.parties)
+            titles.update((t.id, t.name) for t in sheet.titles)
+        party_names, title_names = NameIndex("party", parties), NameIndex("title", titles)
+        return [p for s in parsed for p in resolve_sheet_names(s, party_names, title_names)]
 
     def load_sheets(
         self,
         parsed: Sequence[sheets.DealSheet],
         progress: Progress | None = None,
         announce: bool = True,
+        found: Sequence[Problem] = (),
     ) -> LoadResult:
         """Store deal sheets already read (or built in code), all or nothing, with a
         ``contract.created`` event per contract and, when ``announce``, one
-        ``sheets.loaded`` event (docs/semantics.md rule 22).
+        ``sheets.loaded`` event (docs/semantics.md rule 22). ``found``: problems already
+        found in them, reported with every other one and storing nothing.
 
         Each writer locks the (licensor, title) pairs it touches; a load touching more
         than :data:`BULK_LOCKS` pairs locks the whole book instead.
@@ -99,7 +117,7 @@ class LoadingJobs(ServiceBase):
             before = state.version
             self._dirty = False
             try:
-                result = self._load_parsed(w, state, list(parsed), progress)
+                result = self._load_parsed(w, state, list(parsed), progress, found)
                 if announce:
                     w.add_events(
                         [
@@ -129,6 +147,7 @@ class LoadingJobs(ServiceBase):
         state: IndexState,
         parsed: list[sheets.DealSheet],
         progress: Progress | None,
+        found: Sequence[Problem] = (),
     ) -> LoadResult:
         problems: list[Problem] = []
         result = LoadResult()
@@ -188,7 +207,8 @@ class LoadingJobs(ServiceBase):
                         where,
                     )
         if problems:
-            raise InvalidInput(problems)
+            raise InvalidInput([*problems, *found])
+        problems.extend(found)
 
         # From here on the in-memory book changes: a failure must throw it away.
         if new_titles:
@@ -221,7 +241,7 @@ class LoadingJobs(ServiceBase):
                     )
                 seen[contract.id] = sheet
                 for role, party_id in contract.named_parties():
-                    if party_id not in party_ids:
+                    if party_id not in party_ids and not sheet.names_checked:
                         option = re.match(r"options\[(\d+)\]", role)
                         problems.append(
                             Problem(
@@ -234,6 +254,8 @@ class LoadingJobs(ServiceBase):
                             )
                         )
                 for problem in validate_contract(contract, catalog):
+                    if sheet.names_checked and problem.message.startswith("unknown title '"):
+                        continue  # reported where the sheet names it, with the closest
                     inner = re.search(r"(grants|holdbacks|options)\[(\d+)\]", problem.field or "")
                     line = (
                         sheet.line_within(key, inner.group(1), int(inner.group(2)))

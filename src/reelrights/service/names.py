@@ -11,13 +11,19 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from reelrights.domain.contracts import Contract, Grant, Holdback, Option
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.domain.titles import Catalog, Title
+from reelrights.formats.sheet import DealSheet
 from reelrights.service.base import ServiceBase
 
 SUGGESTIONS = 5
+
+
+def _plural(what: str) -> str:
+    return "parties" if what == "party" else f"{what}s"
 
 
 def _fold(text: str) -> str:
@@ -138,8 +144,121 @@ def resolve(
         return matches[0], None
     if len(matches) > 1:
         listed = ", ".join(f"{key} {choices[key]}" for key in matches[:SUGGESTIONS])
-        return None, Problem(f"'{raw}' names several {what}s: {listed}; give the id", field=field)
+        return None, Problem(
+            f"'{raw}' names several {_plural(what)}: {listed}; give the id", field=field
+        )
     return None, unknown(what, raw, choices, field)
+
+
+class NameIndex:
+    """:func:`resolve` for many texts against one set of choices ({id: name}): the folded
+    names are indexed once, and each distinct text is resolved once (a sheet of ten
+    thousand contracts names the same few parties over and over)."""
+
+    def __init__(self, what: str, choices: Mapping[str, str]) -> None:
+        self.what = what
+        self.choices = choices
+        self._by_name: dict[str, list[str]] | None = None
+        self._by_id: dict[str, list[str]] = {}
+        self._seen: dict[str, tuple[str | None, str | None]] = {}
+
+    def find(self, text: str) -> tuple[str | None, str | None]:
+        """(the id ``text`` names, None) or (None, why not: unknown or ambiguous)."""
+        if text in self.choices:
+            return text, None
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = self._find(text.strip())
+        return found
+
+    def _find(self, raw: str) -> tuple[str | None, str | None]:
+        if raw in self.choices:
+            return raw, None
+        if self._by_name is None:
+            self._by_name = {}
+            for key, name in self.choices.items():
+                self._by_name.setdefault(_fold(name), []).append(key)
+                self._by_id.setdefault(_fold(key), []).append(key)
+        folded = _fold(raw)
+        matches = sorted(self._by_name.get(folded) or self._by_id.get(folded) or ())
+        if len(matches) == 1:
+            return matches[0], None
+        if matches:
+            listed = ", ".join(f"{key} {self.choices[key]}" for key in matches[:SUGGESTIONS])
+            return None, f"'{raw}' names several {_plural(self.what)}: {listed}; give the id"
+        return None, unknown(self.what, raw, self.choices, "").message
+
+
+def resolve_sheet_names(sheet: DealSheet, parties: NameIndex, titles: NameIndex) -> list[Problem]:
+    """Replace the parties and titles that ``sheet``'s contracts name (licensor, licensee,
+    option holders, the titles of every grant, holdback and option) by their ids, in
+    place; each name that matches nothing or more than one is a problem located at its
+    file, line and field, with the closest matches (docs/semantics.md rule 13)."""
+    problems: list[Problem] = []
+    for n, contract in enumerate(sheet.contracts):
+        resolved = _resolve_contract(sheet, contract, parties, titles, problems)
+        if resolved is not contract:
+            sheet.contracts[n] = resolved
+    sheet.names_checked = True
+    return problems
+
+
+def _resolve_contract(
+    sheet: DealSheet,
+    contract: Contract,
+    parties: NameIndex,
+    titles: NameIndex,
+    problems: list[Problem],
+) -> Contract:
+    key = f"contract:{contract.id}"
+    changed = False
+
+    def named(index: NameIndex, text: str, *inner: str | int) -> str:
+        nonlocal changed
+        found, why = index.find(text)
+        if why is not None:
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in inner)
+            problems.append(
+                Problem(
+                    why,
+                    sheet.file,
+                    sheet.line_within(key, *inner),
+                    f"contract {contract.id} {where.lstrip('.')}",
+                )
+            )
+            return text
+        changed = changed or found != text
+        return found or text
+
+    def titles_of(item: Grant | Holdback | Option, part: str, i: int) -> tuple[str, ...]:
+        return tuple(named(titles, t, part, i, "titles", j) for j, t in enumerate(item.titles))
+
+    licensor = None if contract.licensor is None else named(parties, contract.licensor, "licensor")
+    licensee = named(parties, contract.licensee, "licensee")
+    grants = tuple(
+        replace(g, titles=titles_of(g, "grants", i)) for i, g in enumerate(contract.grants)
+    )
+    holdbacks = tuple(
+        replace(h, titles=titles_of(h, "holdbacks", i)) for i, h in enumerate(contract.holdbacks)
+    )
+    options = tuple(
+        replace(
+            o,
+            holder=named(parties, o.holder, "options", i, "holder"),
+            titles=titles_of(o, "options", i),
+        )
+        for i, o in enumerate(contract.options)
+    )
+    if not changed:
+        return contract
+    return replace(
+        contract,
+        licensor=licensor,
+        licensee=licensee,
+        grants=grants,
+        holdbacks=holdbacks,
+        options=options,
+    )
 
 
 def title_label(catalog: Catalog, title: Title) -> str:
@@ -190,6 +309,27 @@ class NameJobs(ServiceBase):
             raise InvalidInput([problem])
         assert found is not None
         return found
+
+    def contract_filters(
+        self, party: str | None, title: str | None
+    ) -> tuple[str | None, str | None]:
+        """A contract listing's party and title filters, each an id or a name, as ids;
+        a name that matches nothing or several is an error with the closest matches."""
+        problems: list[Problem] = []
+        found_party = found_title = None
+        if party and party.strip():
+            try:
+                found_party = self.party_id(party, "party")
+            except InvalidInput as error:
+                problems.extend(error.problems)
+        if title and title.strip():
+            try:
+                found_title = self.title_ids([title], "title")[0]
+            except InvalidInput as error:
+                problems.extend(error.problems)
+        if problems:
+            raise InvalidInput(problems)
+        return found_party, found_title
 
     def title_ids(self, texts: Iterable[str], field: str = "title") -> list[str]:
         """The ids of the titles ``texts`` name (ids, or exact names); every problem at once."""

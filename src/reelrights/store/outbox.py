@@ -282,6 +282,30 @@ class OutboxQueries:
             )
         )
 
+    # -- broker cursors ---------------------------------------------------------------
+
+    def broker_cursor(self, name: str) -> int:
+        """The ``seq`` of the last event the broker ``name`` confirmed (0: none yet)."""
+        found = self.connection.scalar(
+            select(t.broker_cursors.c.seq).where(t.broker_cursors.c.name == name)
+        )
+        return int(found or 0)
+
+    def advance_broker_cursor(self, name: str, seq: int, at: datetime) -> None:
+        """Record that the broker ``name`` confirmed every event up to ``seq``; a cursor
+        never moves back (a second publisher that somehow ran behind cannot rewind it)."""
+        cursors = t.broker_cursors.c
+        done = self.connection.execute(
+            update(t.broker_cursors)
+            .where(cursors.name == name, cursors.seq < seq)
+            .values(seq=seq, updated=at)
+        )
+        if done.rowcount:
+            return
+        known = self.connection.scalar(select(cursors.seq).where(cursors.name == name))
+        if known is None:
+            self.connection.execute(insert(t.broker_cursors).values(name=name, seq=seq, updated=at))
+
     # -- the lease and the alerts ----------------------------------------------------
 
     def take_lease(self, name: str, holder: str, until: datetime, now: datetime) -> bool:

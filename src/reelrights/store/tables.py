@@ -272,6 +272,16 @@ leases = Table(
     Column("expires", DateTime(timezone=True), nullable=False),
 )
 
+# How far each configured message broker has confirmed the outbox: every event with a
+# ``seq`` up to ``seq`` was published and confirmed (docs/semantics.md rule 22).
+broker_cursors = Table(
+    "broker_cursors",
+    metadata,
+    Column("name", String(400), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
 # Alerts already raised: one row per calendar event and alert distance, so each is sent once.
 alerts_sent = Table(
     "alerts_sent",

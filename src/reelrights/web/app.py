@@ -39,6 +39,7 @@ from reelrights.service import (
     BackgroundDelivery,
     RightsConflict,
     Service,
+    broker_from_environment,
 )
 from reelrights.service.permissions import Permissions
 from reelrights.web.calendar import add_calendar_pages
@@ -593,7 +594,7 @@ def create_site(service: Service) -> FastAPI:
 def site_from_environment() -> FastAPI:
     """What ``reelrights serve`` runs: the site, and a background deliverer of change
     events unless ``REELRIGHTS_DELIVER=0`` (alerts ``REELRIGHTS_ALERT_DAYS`` ahead, default
-    ``30,7``)."""
+    ``30,7``), publishing them to the broker of ``REELRIGHTS_EVENTS`` too when one is set."""
     import logging
 
     logging.basicConfig(level=os.environ.get("REELRIGHTS_LOG", "INFO"), format="%(message)s")
@@ -603,7 +604,9 @@ def site_from_environment() -> FastAPI:
         days = [
             int(d) for d in os.environ.get("REELRIGHTS_ALERT_DAYS", "30,7").split(",") if d.strip()
         ]
-        background = BackgroundDelivery(Service(url, actor="deliverer"), days)
+        background = BackgroundDelivery(
+            Service(url, actor="deliverer"), days, broker_from_environment()
+        )
         inner = site.router.lifespan_context
 
         @asynccontextmanager

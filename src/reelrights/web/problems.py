@@ -25,7 +25,7 @@ FIELDS = {
     "fee": "Fee",
 }
 _ITEM = re.compile(r"(grants|holdbacks)\[(\d+)\](?:\.(\w+))?")
-_TOP = re.compile(r"(?:^|\.)(id|licensor|licensee|status|signed|fee)$")
+_TOP = re.compile(r"(?:^|[. ])(id|licensor|licensee|status|signed|fee)$")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ found with their windows drawn as bars on one shared time axis (each linking to 
 title's avails grid), and the same answer as CSV or XLSX."""
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -99,27 +100,62 @@ def table_rows(answer: SearchAnswer) -> list[list[Any]]:
     return out
 
 
+# The form input each problem's field belongs to (the service says "territory").
+INPUTS = {"territory": "territories", "min_days": "min_days", **{f: f for f in FIELDS}}
+
+
+def _by_field(problems: list[Problem]) -> dict[str, list[Problem]]:
+    """The problems said beside their input, by the input's name."""
+    out: dict[str, list[Problem]] = {}
+    for problem in problems:
+        name = INPUTS.get(problem.field or "")
+        if name is not None:
+            out.setdefault(name, []).append(problem)
+    return out
+
+
 def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> None:
     """``GET /ui/search`` and its exports ``/ui/search.csv`` and ``/ui/search.xlsx``."""
 
+    def licensor_of(key: Any, typed: str) -> str:
+        """The party typed (an id or a name); a key bound to a party may only ask as
+        its own (a 403 otherwise). Raises the did-you-mean problem for a name that
+        matches no party or several."""
+        licensor = service.party_id(typed, "licensor")
+        Permissions.of(key).require_asking_as(licensor)
+        return licensor
+
     def ask(key: Any, form: dict[str, str]) -> SearchAnswer:
-        if form["licensor"]:
-            Permissions.of(key).require_asking_as(form["licensor"])
+        problems: list[Problem] = []
         licensor = key.party or form["licensor"]
+        if form["licensor"]:
+            try:
+                licensor = licensor_of(key, form["licensor"])
+            except InvalidInput as error:
+                problems.extend(error.problems)
         min_days = form["min_days"].strip()
         if min_days and not min_days.isdigit():
-            raise InvalidInput([Problem("min-days is a whole number of days", field="min_days")])
-        request = service.search_request(
-            licensor,
-            _list(form["media"]),
-            _list(form["territories"]),
-            form["start"],
-            form["end"] or None,
-            None,
-            form["exclusive"] == "true",
-            form["match"] or "cover",
-            int(min_days) if min_days else None,
-        )
+            problems.append(Problem("min-days is a whole number of days", field="min_days"))
+        try:
+            request = service.search_request(
+                licensor,
+                _list(form["media"]),
+                _list(form["territories"]),
+                form["start"],
+                form["end"] or None,
+                None,
+                form["exclusive"] == "true",
+                form["match"] or "cover",
+                int(min_days) if min_days.isdigit() else None,
+            )
+        except InvalidInput as error:
+            problems.extend(p for p in error.problems if p not in problems)
+        if problems:
+            try:  # the kind and within are said with the rest, not after they are fixed
+                service.search_candidates(_list(form["kind"]), form["within"] or None)
+            except InvalidInput as error:
+                problems.extend(error.problems)
+            raise InvalidInput(problems)
         return service.search(request, _list(form["kind"]), form["within"] or None)
 
     def form_of(request: Request) -> dict[str, str]:
@@ -130,14 +166,18 @@ def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) ->
     def search_page(request: Request, key: signed) -> HTMLResponse:
         form = form_of(request)
         if form["licensor"]:
-            Permissions.of(key).require_asking_as(form["licensor"])
-        if key.party:
+            # A bound key asks only as its party; a name that matches no party is said
+            # beside the field, with the closest matches, when the search runs.
+            with suppress(InvalidInput):
+                licensor_of(key, form["licensor"])
+        elif key.party:
             form["licensor"] = key.party
         context: dict[str, Any] = {
             "form": form,
             "parties": service.parties(),
             "kinds": SEARCH_KINDS,
             "problems": [],
+            "field_problems": {},
             "rows": None,
             "ticks": [],
             "query": "",
@@ -147,7 +187,9 @@ def add_search_pages(app: FastAPI, service: Service, page: Page, signed: Any) ->
             try:
                 answer = ask(key, form)
             except InvalidInput as error:
-                context["problems"] = error.problems
+                by_field = _by_field(error.problems)
+                context["field_problems"] = by_field
+                context["problems"] = [p for p in error.problems if p.field not in by_field]
             else:
                 rows, ticks = bars(answer)
                 grid = {
