@@ -80,3 +80,16 @@ def test_the_libraries_load_when_a_command_needs_them(loaded: Path, tmp_path: Pa
     fresh = tmp_path / "fresh.db"
     _, modules = imported("load", "--db", str(fresh), str(Path(loaded).with_name("book.yaml")))
     assert "alembic" in modules
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    """The revision a database at the newest schema is compared with, without Alembic, is
+    the head Alembic itself finds (a new migration that breaks the reading fails here)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from reelrights.store.repository import MIGRATIONS, head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
