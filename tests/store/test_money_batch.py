@@ -17,11 +17,13 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reelrights.domain.money import Period
 from reelrights.engine.royalties import (
+    Conversion,
     RatedLine,
     statement_by_replay,
     statement_payables,
@@ -29,7 +31,6 @@ from reelrights.engine.royalties import (
 )
 from reelrights.formats.statement import render_csv, render_pdf
 from reelrights.service import Service
-from reelrights.service.money import _rated
 
 FREQUENCIES = ("monthly", "quarterly", "half-yearly", "yearly")
 MEDIA = ("SVOD", "AVOD", "TVOD", "FREE_TV")
@@ -140,6 +141,27 @@ RATES = (
     "2015-12-01,JPY,KWD,0.0027\n2015-12-01,CNY,KWD,0.044\n2015-12-01,EUR,KWD,0.33\n"
     "2015-12-01,CNY,JPY,17.5\n2015-12-01,EUR,JPY,130\n"
 )
+
+
+def _rated(row: Any) -> RatedLine:
+    """A stored row of ``Reader.sales_of`` as the per-contract path read it."""
+    converted = Decimal(row.gross_converted)
+    fx = None
+    if row.fx_rate is not None and row.fx_date is not None:
+        fx = Conversion(converted, Decimal(row.fx_rate), row.fx_date, bool(row.fx_inverse))
+    return RatedLine(
+        row.title,
+        row.medium,
+        row.territory,
+        row.period_start,
+        row.period_end,
+        Decimal(row.gross),
+        row.currency,
+        converted,
+        int(row.seq),
+        f"{row.file}:{row.line}",
+        fx,
+    )
 
 
 def _periods(reporting: str) -> list[Period]:

@@ -39,7 +39,16 @@ DUE_ID = "sohu-svod/statements[2017-Q2]/payment-due/2017-07-30"
 
 @pytest.fixture
 def book(tmp_path: Path) -> str:
-    db = str(tmp_path / "dues.db")
+    return _stored(str(tmp_path / "dues.db"), tmp_path)
+
+
+@pytest.fixture
+def any_book(db_url: str, tmp_path: Path) -> str:
+    """The book on SQLite and on PostgreSQL."""
+    return _stored(db_url, tmp_path)
+
+
+def _stored(db: str, tmp_path: Path) -> str:
     service = Service(db)
     service.load_texts([("book.yaml", BOOK)])
     rates = tmp_path / "rates.csv"
@@ -50,8 +59,8 @@ def book(tmp_path: Path) -> str:
     return db
 
 
-def test_a_statement_due_is_a_payment_due_on_the_calendar(book: str) -> None:
-    service = Service(book)
+def test_a_statement_due_is_a_payment_due_on_the_calendar(any_book: str) -> None:
+    service = Service(any_book)
     events = service.calendar("2017-01-01", "2017-12-31", kinds=["payment-due"])
     # Q1 owed nothing (70,000 earned against the 100,000 MG): only Q2's due is dated
     assert [e.to_json() for e in events] == [

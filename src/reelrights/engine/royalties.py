@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 from reelrights.domain.contracts import Contract, Grant
 from reelrights.domain.media import LEAF_BIT
-from reelrights.domain.money import Period, period_of, round_money
+from reelrights.domain.money import Period, period_of, round_money, rounder
 from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.domain.titles import Catalog
 from reelrights.engine.book import is_absolute, resolve_bounds
@@ -532,12 +532,28 @@ def _walk_periods(
     in order (rule 17), the royalties summed piece by piece in the order
     :func:`statements` sums them, so every figure is the same to the last digit."""
     guarantee = _guarantee(contract)
+    reporting = contract.reporting
+    # a one-tier entry's piece is the whole line: its royalty is one rounded product
+    flat = [e.tiers[0].rate if len(e.tiers) == 1 else None for e in contract.revenue_share]
+    rounded = rounder(rater.currency)
+    cumulative = rater.cumulative
+    periods: dict[date, Period] = {}
     totals: dict[Period, Decimal] = {}
     for line in sorted(past):
-        key = period_of(line.period_end, contract.reporting)
+        day, gross = line.period_end, line.gross_converted
+        key = periods.get(day)
+        if key is None:
+            key = periods[day] = period_of(day, reporting)
         total = totals.get(key, ZERO)
-        for royalty in rater.royalties(line):
-            total += royalty
+        index = rater.entry_of(line.medium, line.territory)
+        if index is None:
+            total += ZERO
+        elif (rate := flat[index]) is not None:
+            cumulative[index] += gross
+            total += rounded(gross * rate)
+        else:
+            for royalty in rater.royalties(line):
+                total += royalty
         totals[key] = total
     out: list[tuple[Period, Decimal, Decimal]] = []
     earned = previously_due = ZERO

@@ -34,10 +34,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from reelrights.domain.money import currency_code, parse_amount
+from reelrights.domain.money import NUMBER, currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
 from reelrights.domain.terms import parse_date
-from reelrights.formats.workbook import Workbook, WorkbookError
 
 COLUMNS = (
     "licensee",
@@ -140,7 +139,9 @@ class _Table:
 
     def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
         # the first worksheet, streamed within the limits of formats.workbook (part sizes,
-        # rows, cells), whatever its stored dimension says
+        # rows, cells), whatever its stored dimension says; lxml loads only for workbooks
+        from reelrights.formats.workbook import Workbook, WorkbookError
+
         try:
             with Workbook(
                 self.file, io.BytesIO(self.source) if self.source is not None else None
@@ -201,7 +202,7 @@ class _Rows:
                 continue
             while len(cells) > len(header) and not cells[-1].strip():
                 cells = cells[:-1]
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # a blank line
             if number > MAX_ROWS:
                 self.problem(number, None, f"more than {MAX_ROWS} rows")
@@ -209,11 +210,12 @@ class _Rows:
             if len(cells) != len(header):
                 self.problem(number, None, f"row has {len(cells)} cells, the header {len(header)}")
                 continue
-            too_long = [h for h, c in zip(header, cells, strict=True) if len(c) > MAX_CELL]
-            for column in too_long:
-                self.problem(number, column, f"longer than {MAX_CELL} characters")
-            if not too_long:
-                yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
+            if max(map(len, cells)) > MAX_CELL:  # rare: found, then located
+                for column, cell in zip(header, cells, strict=True):
+                    if len(cell) > MAX_CELL:
+                        self.problem(number, column, f"longer than {MAX_CELL} characters")
+                continue
+            yield number, dict(zip(header, map(str.strip, cells), strict=True))
         if header is None and not self.problems:
             self.problem(None, None, "the file is empty (no header row)")
 
@@ -291,6 +293,12 @@ class SalesReader:
         return found
 
     def _row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
+        """The checked row, or ``None`` with its problems noted. Most rows of a report
+        are well formed with dates and a currency seen before: they take
+        :meth:`_plain_row`; anything else is checked cell by cell here."""
+        plain = self._plain_row(number, cells)
+        if plain is not None:
+            return plain
         problem = self._rows.problem
         ok = True
         for column in ("licensee", "title", "medium", "territory"):
@@ -341,6 +349,44 @@ class SalesReader:
             end,
             None if units is False else units,
             gross,
+            currency,
+            cells.get("contract") or None,
+        )
+
+    def _plain_row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
+        """The row if every cell is there, its dates and currency are remembered as good
+        and its amounts are numbers; else ``None`` (and no problem noted: the careful
+        path looks again)."""
+        start = self._dates.get(cells["period_start"])
+        end = self._dates.get(cells["period_end"])
+        currency = self._currencies.get(cells["currency"])
+        licensee, title = cells["licensee"], cells["title"]
+        medium, territory = cells["medium"], cells["territory"]
+        gross, units = cells["gross"], cells["units"]
+        if not (
+            isinstance(start, date)
+            and isinstance(end, date)
+            and currency
+            and licensee
+            and title
+            and medium
+            and territory
+            and start <= end
+            and NUMBER.match(gross)
+            and (not units or NUMBER.match(units))
+        ):
+            return None
+        return SalesRow(
+            self.file,
+            number,
+            self._share(licensee),
+            self._share(title),
+            self._share(medium.upper()),
+            self._share(territory.upper()),
+            start,
+            end,
+            Decimal(units) if units else None,
+            Decimal(gross),
             currency,
             cells.get("contract") or None,
         )

@@ -115,26 +115,6 @@ def _row_json(row: sales_format.SalesRow, reason: str, candidates: Sequence[str]
     return out
 
 
-def _rated(row: Any) -> RatedLine:
-    converted = Decimal(row.gross_converted)
-    fx = None
-    if row.fx_rate is not None and row.fx_date is not None:
-        fx = Conversion(converted, Decimal(row.fx_rate), row.fx_date, bool(row.fx_inverse))
-    return RatedLine(
-        row.title,
-        row.medium,
-        row.territory,
-        row.period_start,
-        row.period_end,
-        Decimal(row.gross),
-        row.currency,
-        converted,
-        int(row.seq),
-        f"{row.file}:{row.line}",
-        fx,
-    )
-
-
 def statement_dues(
     reader: Reader, contracts: Mapping[str, Contract], until: date = date.max
 ) -> Iterator[tuple[Contract, list[tuple[Period, Decimal]]]]:
@@ -157,6 +137,7 @@ def _split_by_contract(
     """Rows of :meth:`Reader.stream_sales_rows` (sorted by contract) as each contract's
     lines before ``first`` (only what their royalties need) and from ``first`` on (in
     full, for the statement's lines)."""
+    days: dict[Any, date] = {}  # a period's lines repeat its few dates
     for contract_id, group in groupby(rows, key=itemgetter(0)):
         past: list[PastLine] = []
         current: list[RatedLine] = []
@@ -177,7 +158,9 @@ def _split_by_contract(
             fx_date,
             fx_inverse,
         ) in group:
-            day = sales_row_day(end)
+            day = days.get(end)
+            if day is None:
+                day = days[end] = sales_row_day(end)
             amount = Decimal(converted)
             if day < first:
                 past.append(PastLine(day, title, medium, territory, int(seq), amount))
