@@ -29,6 +29,8 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from reelrights.cli.main import app as cli
+from reelrights.domain.money import Period
+from reelrights.engine.royalties import payable_day
 from reelrights.service import Service
 from reelrights.web.app import create_site
 from tests.store.test_money import BOOK, HEADER, SALES
@@ -176,3 +178,23 @@ def test_payments_list_overdue_shows_instalments_and_statement_dues(book: str) -
         cli, ["--db", book, "payments", "list", "--overdue", "--party", "iqiyi", "--json"]
     )
     assert json.loads(none.stdout) == {"payables": []}
+
+
+def test_the_calendar_at_the_ends_of_the_date_range(book: str) -> None:
+    """Windows at the first and last days a date can name: no period ends 30 days before
+    0001-01-01, and a period in year 9999 is payable on the last day there is (schemathesis
+    found ``GET /calendar.ics?from=0001-01-01&to=0001-01-01`` raising OverflowError)."""
+    service = Service(book)
+    assert service.calendar("0001-01-01", "0001-01-01") == []
+    assert service.calendar("9999-12-01", "9999-12-31") == []
+    viewer = service.create_key("viewer")[1]
+    site = TestClient(create_site(service), base_url="https://testserver")
+    answer = site.get(
+        "/calendar.ics?from=0001-01-01&to=0001-01-01",
+        headers={"Authorization": f"Bearer {viewer}"},
+    )
+    assert answer.status_code == 200, answer.text
+    service.close()
+    assert payable_day(Period.parse("9999-Q4")) == date.max
+    assert payable_day(Period.parse("9999-Q3")) == date(9999, 10, 30)
+    assert payable_day(Period.parse("2017-Q2")) == date(2017, 7, 30)

@@ -60,6 +60,14 @@ REASONS = (
 STATEMENT_GRACE = timedelta(days=30)  # a statement's due is payable 30 days after its period
 
 
+def payable_day(period: Period) -> date:
+    """The day a period's due is payable: 30 days after the period ends, or the last
+    day a date can name for a period that ends within 30 days of it (year 9999)."""
+    if period.last > date.max - STATEMENT_GRACE:
+        return date.max
+    return period.last + STATEMENT_GRACE
+
+
 # -- matching (rule 14) -------------------------------------------------------------------
 
 
@@ -417,7 +425,7 @@ class Statement:
     @property
     def payable_on(self) -> date:
         """When the period's due is payable: 30 days after the period ends."""
-        return self.period.last + STATEMENT_GRACE
+        return payable_day(self.period)
 
     def to_json(self) -> dict[str, Any]:
         """The statement as ``statement --json`` prints it, every amount a decimal
@@ -734,7 +742,7 @@ def due_payables(contract: Contract, dues: Iterable[tuple[Period, Decimal]]) -> 
             contract.licensor,
             "statement",
             f"statement {period.name}",
-            period.last + STATEMENT_GRACE,
+            payable_day(period),
             due,
             currency,
         )

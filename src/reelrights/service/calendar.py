@@ -11,7 +11,7 @@ from reelrights.domain.money import money_text
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.terms import parse_date
 from reelrights.engine.calendar import KINDS, CalendarEvent, calendar
-from reelrights.engine.royalties import STATEMENT_GRACE
+from reelrights.engine.royalties import STATEMENT_GRACE, payable_day
 from reelrights.service.base import ServiceBase
 from reelrights.service.money import statement_dues
 from reelrights.store.repository import Reader
@@ -100,6 +100,8 @@ class CalendarJobs(ServiceBase):
             if c.in_force() and not c.is_ownership and c.revenue_share and c.licensor
         }
         # a due payable by ``last`` is of a period that ended 30 days before it
+        if last - date.min < STATEMENT_GRACE:
+            return []  # no period ends that early
         until = last - STATEMENT_GRACE
         events: list[CalendarEvent] = []
         for contract, dues in statement_dues(reader, stated, until):
@@ -107,7 +109,7 @@ class CalendarJobs(ServiceBase):
             titles = tuple(sorted({t for g in contract.grants for t in g.titles}))
             currency = contract.money_currency or "XXX"
             for period, due in dues:
-                day = period.last + STATEMENT_GRACE
+                day = payable_day(period)
                 if due <= 0 or not first <= day <= last:
                     continue
                 events.append(

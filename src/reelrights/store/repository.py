@@ -507,7 +507,7 @@ class Reader(OutboxQueries, ListQueries):
             )
         )
         ended = select(t.contracts.c.id).where(
-            t.contracts.c.terminated.between(first + timedelta(days=1), last + timedelta(days=1))
+            t.contracts.c.terminated.between(_next_day(first), _next_day(last))
         )
         query = (
             select(t.contracts)
@@ -1478,3 +1478,9 @@ def _share_entry(
         if territories is None
         else (territory_codes.mask_of(territories.split(",")) if territories else 0),
     )
+
+
+def _next_day(day: date) -> date:
+    """The day after ``day``; the last day a date can name has none, and no termination
+    can be stored after it."""
+    return day if day == date.max else day + timedelta(days=1)
