@@ -117,14 +117,20 @@ def test_unknown_and_ambiguous_names_are_located_with_the_closest_matches(
     # the media and territory names are refused while reading; nothing else is looked at
     with pytest.raises(InvalidInput) as caught:
         service.load_texts([("bad.yaml", BAD)])
-    found = {(p.file, p.line, p.field, p.message) for p in caught.value.problems}
-    assert ("bad.yaml", 7, "contracts[0].grants[0].media", "unknown medium 'Subscription VDO'") in {
-        (f, line, field, m.split(";")[0]) for f, line, field, m in found
-    }
-    assert any(
-        line == 8 and field == "contracts[0].grants[0].territories" and "Hong Kong" in m
-        for _, line, field, m in found
-    )
+    assert [(p.file, p.line, p.field, p.message) for p in caught.value.problems] == [
+        (
+            "bad.yaml",
+            7,
+            "contracts[0].grants[0].media",
+            "unknown medium 'Subscription VDO'; did you mean SVOD Subscription VOD?",
+        ),
+        (
+            "bad.yaml",
+            8,
+            "contracts[0].grants[0].territories",
+            "unknown territory 'Hong Kongg'; did you mean HK Hong Kong?",
+        ),
+    ]
     # with the codes right, the parties and titles are resolved, every problem at once
     fixed = BAD.replace("Subscription VDO", "Subscription VOD").replace("Hong Kongg", "HK")
     with pytest.raises(InvalidInput) as caught:

@@ -166,3 +166,38 @@ def test_a_partly_free_cell_lists_its_merged_windows_in_the_matrix(site) -> None
         "◐ partly available; exclusive-license by tencent-online (2016-01-01 to 2016-06-30); "
         "free 2015-07-01..2015-12-31"
     )
+
+
+def test_a_hold_past_the_range_asked_is_told_until_its_own_end(site) -> None:  # noqa: F811
+    service, keys = site
+    service.create_contract(
+        {
+            "id": "tencent-hold-long",
+            "licensor": "disney",
+            "licensee": "tencent",
+            "status": "hold",
+            "grants": [
+                {
+                    "titles": ["sw4"],
+                    "media": ["SVOD"],
+                    "territories": ["HK"],
+                    "start": "2016-07-01",
+                    "end": "2017-06-30",
+                }
+            ],
+        }
+    )
+    browser = client(service, keys["viewer"])
+    grid = browser.get(f"/ui/grid?{QUERY}&territories=HK").text
+    label = "SVOD HK available, held for negotiation by tencent-hold-long until 2017-06-30"
+    assert f'aria-label="{label}"' in grid
+    detail = browser.get(f"/ui/grid/cell?{QUERY}&cell=SVOD:HK").text
+    assert "<td>2016-07-01</td><td>2016-12-31</td>" in detail  # the range asked
+    assert "the hold runs until 2017-06-30" in detail  # the hold's own end
+    rows = list(
+        csv.reader(
+            io.StringIO(browser.get(f"/ui/grid.csv?{QUERY}&territories=HK&layout=matrix").text)
+        )
+    )
+    svod = rows[1].index("SVOD")
+    assert rows[2][svod].endswith("held by tencent-hold-long until 2017-06-30")

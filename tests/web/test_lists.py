@@ -347,3 +347,11 @@ def test_the_dashboard_reads_counts_from_the_database(listed) -> None:
     text = client(service, keys["admin"]).get("/ui/home").text
     counts = service.status_counts()
     assert f"{counts['hold']} hold" in text
+
+
+def test_visits_without_a_cookie_are_not_wrong_keys(listed) -> None:
+    service, keys = listed
+    anonymous = TestClient(create_site(service), base_url=BASE, follow_redirects=False)
+    for _ in range(30):  # more than the 20 failures an address may make
+        assert anonymous.get("/ui/contracts").status_code == 303
+    assert anonymous.post("/ui/login", data={"key": keys["viewer"]}).status_code == 303

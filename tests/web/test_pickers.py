@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reelrights.service import Service
 from reelrights.web.pickers import MAX_LIMIT, MEDIA_TREE
@@ -162,3 +164,54 @@ def test_the_media_tree_holds_every_leaf_once() -> None:
     assert sorted(leaves) == sorted(LEAVES) and len(leaves) == len(set(leaves))
     first = [LEAVES.index(members[0]) for _, _, members in MEDIA_TREE]
     assert first == sorted(first)
+
+
+WORDS = ["Star", "Wars", "Hope", "Amélie", "star-wars", "Love", "the", "Côte"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join),
+        min_size=1,
+        max_size=12,
+    ),
+    query=st.lists(
+        st.sampled_from([*WORDS, "sta", "amel", "ove", "", "wars hope"]), max_size=2
+    ).map(" ".join),
+)
+def test_the_pickers_title_search_finds_what_the_catalog_search_finds(
+    names: list[str], query: str
+) -> None:
+    """The picker's quicker search against the catalog search as the oracle: the same
+    titles (leaving out the oracle's close spellings), and the count it reports."""
+    from reelrights.domain.titles import Catalog, Title
+    from reelrights.service.names import find_titles as catalog_search
+    from reelrights.web.pickers import find_titles
+
+    catalog = Catalog([Title(f"t{i}", name) for i, name in enumerate(names)])
+    exact = {f.title.id for f in catalog_search(catalog, query)} - {
+        f.title.id
+        for f in catalog_search(catalog, query)
+        if f.matched == "name" and _only_close(f.text, query)
+    }
+    total, found = find_titles(catalog, query, 50)
+    if exact:
+        assert {f.title.id for f in found} == exact and total == len(exact)
+
+
+def _only_close(text: str, query: str) -> bool:
+    """Whether the catalog search found ``text`` for ``query`` by close spelling alone."""
+    from reelrights.web.pickers import fold, rank_folded
+
+    return (
+        rank_folded(fold(query), fold(text)) is None
+        and rank_folded(fold(query), fold(text).replace("-", " ")) is None
+    )
+
+
+def test_a_misspelt_title_is_still_offered(site) -> None:
+    service, keys = site
+    browser = client(service, keys["viewer"])
+    found = pick(browser, "titles", q="Stardusst")["items"]
+    assert [i["value"] for i in found] == ["stardust"]

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import langcodes
-
 from reelrights.domain.problems import CodeError
 
 
 @cache
 def standard_tag(text: str) -> str:
     """The standard form of a BCP 47 tag, or :class:`CodeError` for an invalid one."""
+    import langcodes  # its tables take a tenth of a second to import: only when a tag is read
+
     raw = str(text).strip()
     if not raw or not langcodes.tag_is_valid(raw):
         raise CodeError(f"unknown language '{raw}'")

@@ -46,13 +46,32 @@ def mask_of(countries: Iterable[str]) -> int:
     return mask
 
 
+# The codes of each byte's bits, byte by byte: countries_of reads a mask a byte at a time
+# (a bulk import lists the countries of a million grants, many of them whole regions).
+_BYTE_COUNTRIES: tuple[tuple[tuple[str, ...], ...], ...] = tuple(
+    tuple(
+        tuple(
+            COUNTRIES[at + bit]
+            for bit in range(8)
+            if value >> bit & 1 and at + bit < len(COUNTRIES)
+        )
+        for value in range(256)
+    )
+    for at in range(0, len(COUNTRIES), 8)
+)
+_MASK_BYTES = len(_BYTE_COUNTRIES)
+
+
 def countries_of(mask: int) -> list[str]:
     """The alpha-2 codes in a mask, sorted."""
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(COUNTRIES[low.bit_length() - 1])
-        mask ^= low
+    if mask < 256:
+        return list(_BYTE_COUNTRIES[0][mask])
+    if mask > WORLD:
+        raise IndexError(f"mask {mask:#x} has bits past the last country")
+    out: list[str] = []
+    for codes, value in zip(_BYTE_COUNTRIES, mask.to_bytes(_MASK_BYTES, "little"), strict=True):
+        if value:
+            out += codes[value]
     return out
 
 
@@ -65,22 +84,33 @@ _M49_LOCK = threading.Lock()
 
 @cache
 def m49_regions() -> tuple[dict[str, int], dict[int, str]]:
-    """UN M49 regions as ``({NAME: mask}, {numeric code: NAME})``, read once, offline.
-    hdx fills its tables on first use without a lock: two threads asking at once (a
-    request and the server's background deliverer) would corrupt them, so one reads."""
-    from hdx.location.country import Country  # imported late: it costs ~0.3 s
+    """UN M49 regions as ``({NAME: mask}, {numeric code: NAME})``, from the table copied
+    out of hdx-python-country (:mod:`.m49_data`, checked against hdx by the tests)."""
+    from reelrights.domain.m49_data import REGIONS
+
+    by_name: dict[str, int] = {}
+    by_number: dict[int, str] = {}
+    for number, (name, members) in REGIONS.items():
+        by_name[name] = mask_of(c for c in members.split() if c in COUNTRY_BIT)
+        by_number[number] = name
+    return by_name, by_number
+
+
+def m49_from_hdx() -> dict[int, tuple[str, str]]:
+    """The M49 regions as hdx-python-country's offline data has them, in the form of
+    :data:`.m49_data.REGIONS` (the source that table is copied from). hdx fills its
+    tables on first use without a lock, so one thread reads at a time."""
+    from hdx.location.country import Country  # costs over a second: only to check the copy
 
     with _M49_LOCK:
         data = Country.countriesdata(use_live=False)
     iso3_to_2 = {iso3: row["ISO 3166-1 Alpha 2-Codes"] for iso3, row in data["countries"].items()}
-    by_name: dict[str, int] = {}
-    by_number: dict[int, str] = {}
+    out: dict[int, tuple[str, str]] = {}
     for number, name in data["regioncodes2names"].items():
         members = [iso3_to_2.get(iso3) for iso3 in data["regioncodes2countries"][number]]
-        key = _snake(name)
-        by_name[key] = mask_of(c for c in members if c in COUNTRY_BIT)
-        by_number[int(number)] = key
-    return by_name, by_number
+        mask = mask_of(c for c in members if c in COUNTRY_BIT)
+        out[int(number)] = (_snake(name), " ".join(countries_of(mask)))
+    return out
 
 
 # The industry's usual territory groups, beside the M49 regions (docs/semantics.md rule 10
@@ -193,6 +223,18 @@ def _country_labels() -> dict[str, str]:
 
 
 @cache
+def _builtin_names() -> tuple[dict[int, str], dict[int, str]]:
+    """(built-in groups by mask, M49 regions by mask), the first listed winning."""
+    builtin: dict[int, str] = {}
+    for name, group in builtin_groups().items():
+        builtin.setdefault(group, name)
+    regions: dict[int, str] = {}
+    for name, region in m49_regions()[0].items():
+        regions.setdefault(region, name)
+    return builtin, regions
+
+
+@cache
 def builtin_groups() -> dict[str, int]:
     """The built-in groups as masks (they read M49 regions, so they are built once, late)."""
     plain = Geography()
@@ -204,6 +246,7 @@ class Geography:
 
     def __init__(self, custom_groups: Mapping[str, Iterable[str]] | None = None) -> None:
         self.groups: dict[str, int] = {}
+        self._names_by_mask: tuple[int, dict[int, str]] | None = None
         for name, members in (custom_groups or {}).items():
             self.add_group(name, members)
 
@@ -269,19 +312,37 @@ class Geography:
 
     def describe(self, mask: int) -> str:
         """A short human reading: ``WORLD``, ``WORLD except CN, HK``, a group name, or codes."""
+        name = self.name_of(mask)
+        return name if name is not None else ", ".join(countries_of(mask))
+
+    def name_of(self, mask: int) -> str | None:
+        """``WORLD``, ``WORLD except CN, HK`` or the name of the group that is exactly
+        ``mask`` (a custom group first, in definition order, then a built-in group, then,
+        for more than 12 countries, an M49 region); None when the mask is none of these.
+        Looked up by mask, not by trying every group: a bulk import names the territories
+        of every grant it logs."""
         if mask == WORLD:
             return "WORLD"
-        for name, group in self.groups.items():
-            if group == mask:
-                return name
+        custom = self._custom_names()
+        if mask in custom:
+            return custom[mask]
         missing = WORLD & ~mask
         if missing.bit_count() <= 12 and missing.bit_count() < mask.bit_count():
             return "WORLD except " + ", ".join(countries_of(missing))
-        for name, group in builtin_groups().items():
-            if group == mask:
-                return name
-        if mask.bit_count() > 12:
-            for name, region in m49_regions()[0].items():
-                if region == mask:
-                    return name
-        return ", ".join(countries_of(mask))
+        builtin, regions = _builtin_names()
+        if mask in builtin:
+            return builtin[mask]
+        if mask.bit_count() > 12 and mask in regions:
+            return regions[mask]
+        return None
+
+    def _custom_names(self) -> dict[int, str]:
+        """The custom groups by mask, the first defined winning; rebuilt when a group is
+        added (groups are only ever added, never changed)."""
+        cached = self._names_by_mask
+        if cached is None or cached[0] != len(self.groups):
+            names: dict[int, str] = {}
+            for name, group in self.groups.items():
+                names.setdefault(group, name)
+            cached = self._names_by_mask = (len(self.groups), names)
+        return cached[1]

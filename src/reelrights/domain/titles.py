@@ -55,12 +55,14 @@ class Catalog:
         self._collections_of: dict[str, list[str]] = defaultdict(list)
         self._containers: set[str] = set()  # titles that cover more than themselves
         self._expansions: dict[str, frozenset[str]] = {}
+        self.version = 0  # counts changes: what is derived from the titles knows it is stale
         for title in titles:
             self.add(title)
 
     def add(self, title: Title) -> None:
         """Add or replace a title (replacing keeps the tree consistent)."""
         self._expansions.clear()
+        self.version += 1
         old = self.titles.get(title.id)
         if old is not None:
             if old.parent:

@@ -109,13 +109,14 @@ _SAVED = frozenset(
 
 class _Names:
     """A growing list of short strings packed in one buffer (contract ids: a few bytes
-    each instead of a Python object each)."""
+    each instead of a Python object each). Ends are 32-bit: the buffer holds at most
+    4 GiB of ids (hundreds of millions of contracts)."""
 
     __slots__ = ("blob", "ends")
 
     def __init__(self) -> None:
         self.blob = bytearray()
-        self.ends = array("Q")
+        self.ends = array("I")
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -180,26 +181,38 @@ class _Shelf:
     def matching(
         self, titles: Collection[int] | None, media: int, first: int, last: int
     ) -> Iterator[Row]:
-        """Entries of these titles (None: all) that overlap the media and the days."""
+        """Entries of these titles (None: all) that overlap the media and the days.
+
+        The titles' slices of the sorted columns are filtered together: one set of vector
+        operations over all of them (a series asks for every season and episode, each a
+        short slice), or a plain loop when they hold fewer than :data:`VECTOR_FROM`
+        entries in all."""
+        cols = self.columns
         if titles is not None and len(titles) <= 64:
             ordered = sorted(titles)
-            bounds = np.searchsorted(self.columns[0], [b for t in ordered for b in (t, t + 1)])
-            spans = list(zip(bounds[::2].tolist(), bounds[1::2].tolist(), strict=True))
+            bounds = np.searchsorted(cols[0], [b for t in ordered for b in (t, t + 1)]).tolist()
+            spans = [(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True) if hi > lo]
         else:
-            spans = [(0, len(self.columns[0]))]
-        for lo, hi in spans:
-            if hi - lo >= VECTOR_FROM:
-                cols = self.columns
+            spans = [(0, len(cols[0]))] if len(cols[0]) else []
+        total = sum(hi - lo for lo, hi in spans)
+        if total >= VECTOR_FROM:
+            if len(spans) == 1:
+                lo, hi = spans[0]
                 keep = (
                     ((cols[3][lo:hi] & media) != 0)
                     & (cols[6][lo:hi] < last)
                     & (cols[7][lo:hi] > first)
                 )
                 picked = np.flatnonzero(keep) + lo
-                if len(picked):
-                    yield from zip(*(c[picked].tolist() for c in cols), strict=True)
-            elif hi > lo:
-                for row in zip(*(c[lo:hi].tolist() for c in self.columns), strict=True):
+            else:
+                at = _positions(spans, total)
+                keep = ((cols[3][at] & media) != 0) & (cols[6][at] < last) & (cols[7][at] > first)
+                picked = at[keep]
+            if len(picked):
+                yield from zip(*(c[picked].tolist() for c in cols), strict=True)
+        else:
+            for lo, hi in spans:
+                for row in zip(*(c[lo:hi].tolist() for c in cols), strict=True):
                     if row[3] & media and row[6] < last and row[7] > first:
                         yield row
         if not self.waiting:
@@ -211,6 +224,15 @@ class _Shelf:
             for row in group:
                 if row[3] & media and row[6] < last and row[7] > first:
                     yield row
+
+
+def _positions(spans: list[tuple[int, int]], total: int) -> npt.NDArray[np.intp]:
+    """Every position of the half-open ``spans`` (sorted, disjoint), ``total`` in all."""
+    starts = np.fromiter((lo for lo, _ in spans), np.intp, len(spans))
+    lengths = np.fromiter((hi - lo for lo, hi in spans), np.intp, len(spans))
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    positions: npt.NDArray[np.intp] = np.arange(total, dtype=np.intp) + offsets
+    return positions
 
 
 def _split(box: Box4, cut: Box4) -> tuple[Box4 | None, list[Box4]]:
@@ -305,7 +327,8 @@ class RightsBook:
         self._title_ids: list[str] = []
         self._title_index: dict[str, int] = {}
         self._territories: list[int] = []
-        self._territory_index: dict[int, int] = {}
+        # mask -> index; None after compact() until the next write needs it again
+        self._territory_index: dict[int, int] | None = {}
         self._languages: list[LanguageSet] = []
         self._language_index: dict[LanguageSet, int] = {}
         # Options are few beside grants: kept apart from the shelves, by licensor and title.
@@ -325,11 +348,23 @@ class RightsBook:
         return index
 
     def _intern_territories(self, mask: int) -> int:
-        index = self._territory_index.get(mask)
+        table = self._territory_index
+        if table is None:
+            table = self._territory_index = {m: i for i, m in enumerate(self._territories)}
+        index = table.get(mask)
         if index is None:
-            index = self._territory_index[mask] = len(self._territories)
+            index = table[mask] = len(self._territories)
             self._territories.append(mask)
         return index
+
+    def compact(self) -> None:
+        """Drop what only writes use: the table that interns territory masks (at a
+        million licenses about a third of a million distinct masks, some 40 bytes each
+        beside the masks themselves). Questions never read it; the first contract added
+        afterwards rebuilds it, once. A process that builds or loads an index and then
+        mostly answers (the CLI, an API worker between writes) keeps it small."""
+        self.settle()
+        self._territory_index = None
 
     def _intern_languages(self, languages: LanguageSet) -> int:
         index = self._language_index.get(languages)
@@ -638,7 +673,7 @@ class RightsBook:
         arrays["owners"] = np.asarray(owners, np.int64).reshape(len(owners), len(COLUMNS))
         arrays["dead"] = np.fromiter(sorted(self._dead), np.int64, len(self._dead))
         arrays["names_blob"] = np.frombuffer(bytes(self._contract_ids.blob), np.uint8)
-        arrays["names_ends"] = np.frombuffer(self._contract_ids.ends.tobytes(), np.uint64)
+        arrays["names_ends"] = np.frombuffer(self._contract_ids.ends.tobytes(), np.uint32)
         width = max([1, *(((m.bit_length() + 63) // 64) for m in self._territories)])
         arrays["territories"] = np.frombuffer(
             b"".join(m.to_bytes(width * 8, "little") for m in self._territories), np.uint64
@@ -674,7 +709,7 @@ class RightsBook:
             book._owners[row[0]].append(tuple(row))
         book._dead = set(arrays["dead"].tolist())
         book._contract_ids.blob = bytearray(arrays["names_blob"].tobytes())
-        book._contract_ids.ends = array("Q", arrays["names_ends"].tobytes())
+        book._contract_ids.ends = array("I", arrays["names_ends"].astype(np.uint32).tobytes())
         book._title_ids = list(meta["titles"])
         book._title_index = {t: i for i, t in enumerate(book._title_ids)}
         masks = arrays["territories"]
@@ -682,7 +717,7 @@ class RightsBook:
         book._territories = [
             int.from_bytes(raw[i : i + size], "little") for i in range(0, len(raw), size)
         ]
-        book._territory_index = {m: i for i, m in enumerate(book._territories)}
+        book._territory_index = None  # built by the first write that needs it
         for negated, codes in meta["languages"]:
             found = LanguageSet(bool(negated), frozenset(codes))
             book._languages.append(ALL_LANGUAGES if found == ALL_LANGUAGES else found)
@@ -969,7 +1004,11 @@ class RightsBook:
     # -- contract checks ---------------------------------------------------------------
 
     def check(
-        self, contract: Contract, is_new: bool = False, today: date | None = None
+        self,
+        contract: Contract,
+        is_new: bool = False,
+        today: date | None = None,
+        validated: bool = False,
     ) -> ContractCheck:
         """Whether ``contract`` may be executed against this book without it.
 
@@ -981,8 +1020,10 @@ class RightsBook:
         cell-day. ``is_new`` says the book cannot hold the contract yet (its id is
         unused), which spares looking for its own entries. Options of other contracts that
         a grant meets and that stand on ``today`` (all, if None) come back as warnings.
+        ``validated`` says the caller has just run :func:`validate_contract` on it against
+        this catalog and found nothing (a bulk load validates every contract first).
         """
-        problems = tuple(validate_contract(contract, self.catalog))
+        problems = () if validated else tuple(validate_contract(contract, self.catalog))
         if problems:
             return ContractCheck(contract.id, (), problems)
         until = contract.in_force_until()

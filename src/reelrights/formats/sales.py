@@ -37,7 +37,6 @@ from typing import Any, Literal
 from reelrights.domain.money import NUMBER, currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
 from reelrights.domain.terms import parse_date
-from reelrights.formats.workbook import Workbook, WorkbookError
 
 COLUMNS = (
     "licensee",
@@ -140,7 +139,9 @@ class _Table:
 
     def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
         # the first worksheet, streamed within the limits of formats.workbook (part sizes,
-        # rows, cells), whatever its stored dimension says
+        # rows, cells), whatever its stored dimension says; lxml loads only for workbooks
+        from reelrights.formats.workbook import Workbook, WorkbookError
+
         try:
             with Workbook(
                 self.file, io.BytesIO(self.source) if self.source is not None else None

@@ -929,10 +929,11 @@ def render_media(mask: int, media: MediaTaxonomy) -> list[str]:
 
 def render_territories(mask: int, geography: Geography) -> list[str]:
     """A mask as sheet codes (``WORLD``, ``WORLD except ...``, a group, or countries)."""
-    described = geography.describe(mask)
-    if described.startswith("WORLD") or "," not in described:
-        return [described]
-    return geography.format(mask)
+    name = geography.name_of(mask)
+    if name is not None:
+        return [name]
+    codes = geography.format(mask)
+    return codes if len(codes) > 1 else [", ".join(codes)]
 
 
 def _number(amount: Decimal) -> Any:

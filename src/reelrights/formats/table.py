@@ -31,11 +31,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+if TYPE_CHECKING:  # openpyxl loads when a workbook is written, not for CSV
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """The first characters that make a spreadsheet application run a cell as a formula."""
@@ -67,6 +66,8 @@ def xlsx_row(sheet: WriteOnlyWorksheet, row: Sequence[Any]) -> list[Any]:
     """A row ready for ``sheet.append``: text that a spreadsheet would take for a formula
     becomes a cell of the string data type; everything else is left to openpyxl (text
     stays text, numbers stay numbers)."""
+    from openpyxl.cell import WriteOnlyCell
+
     out: list[Any] = []
     for value in row:
         if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -80,6 +81,8 @@ def xlsx_row(sheet: WriteOnlyWorksheet, row: Sequence[Any]) -> list[Any]:
 
 def render_xlsx(rows: Iterable[Sequence[Any]], title: str) -> bytes:
     """An .xlsx workbook of one sheet ``title`` holding ``rows`` (see :func:`xlsx_row`)."""
+    import openpyxl
+
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title)
     for row in rows:

@@ -211,7 +211,7 @@ class ServiceBase:
             done += len(batch)
             if progress:
                 progress("indexing contracts", done, total)
-        book.settle()
+        book.compact()
         return IndexState(
             version,
             book,

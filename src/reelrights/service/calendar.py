@@ -12,7 +12,6 @@ from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.terms import parse_date
 from reelrights.engine.calendar import KINDS, CalendarEvent, calendar
 from reelrights.engine.royalties import STATEMENT_GRACE
-from reelrights.formats.ical import render_ics
 from reelrights.service.base import ServiceBase
 from reelrights.service.money import statement_dues
 from reelrights.store.repository import Reader
@@ -128,4 +127,6 @@ class CalendarJobs(ServiceBase):
 
     def calendar_ics(self, events: Iterable[CalendarEvent], name: str = "reelrights") -> bytes:
         """Events as an iCalendar file."""
+        from reelrights.formats.ical import render_ics  # icalendar only when asked
+
         return render_ics(events, datetime.now(UTC), name)

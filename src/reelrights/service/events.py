@@ -17,16 +17,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from cryptography.fernet import Fernet, InvalidToken
 
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.engine.calendar import CalendarEvent
 from reelrights.service.calendar import CalendarJobs
 from reelrights.store.outbox import EventRow, WebhookRow
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 EVENT_TYPES = (
     "contract.created",
@@ -87,6 +88,8 @@ def server_secret() -> bytes:
 
 
 def _cipher() -> Fernet:
+    from cryptography.fernet import Fernet  # only processes that handle webhooks need it
+
     digest = hashlib.sha256(b"reelrights webhook secrets\0" + server_secret()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
@@ -98,6 +101,8 @@ def seal(secret: str) -> str:
 
 def unseal(sealed: str) -> str:
     """The webhook secret back, for signing; a wrong server secret raises ValueError."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _cipher().decrypt(sealed.encode()).decode()
     except InvalidToken:

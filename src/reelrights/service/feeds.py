@@ -43,7 +43,6 @@ from reelrights.service.events import contract_event
 from reelrights.service.permissions import Permissions
 
 OWNER_PREFIX = "avail-owner"
-LATEST = mddf.LATEST
 
 
 @dataclass
@@ -407,9 +406,11 @@ def _ownership(
 
 
 def export_avails(
-    service: ServiceBase, kind: str, version: str = mddf.LATEST, progress: Progress | None = None
+    service: ServiceBase, kind: str, version: str | None = None, progress: Progress | None = None
 ) -> ExportedFeed:
-    """The book's in-force licenses as an Avails XML document or EMA workbook."""
+    """The book's in-force licenses as an Avails XML document or EMA workbook (XML of
+    ``version``, the newest if None)."""
+    version = version or mddf.LATEST
     with service.store.reading() as reader:
         parties = {p.id: p for p in reader.parties()}
         catalog = reader.catalog()
@@ -498,4 +499,4 @@ class FeedJobs(ServiceBase):
     ) -> ExportedFeed:
         """The book's in-force licenses as Avails XML (``kind="xml"``, of ``version``) or
         an EMA workbook (``kind="xlsx"``), with what Avails cannot say listed apart."""
-        return export_avails(self, kind, version or LATEST, progress)
+        return export_avails(self, kind, version, progress)

@@ -8,6 +8,7 @@ at catalog size (``benchmarks/pages.py``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -162,6 +163,14 @@ class ListJobs(ServiceBase):
             if len(page) < batch:
                 return
             offset += batch
+
+    def contracts_named(self, ids: Iterable[str | None]) -> list[Contract]:
+        """The stored contracts among ``ids`` (a few: an answer's reasons)."""
+        wanted = [i for i in ids if i]
+        if not wanted:
+            return []
+        with self.store.reading() as reader:
+            return reader.contract_heads(wanted)
 
     # -- the change log --------------------------------------------------------------------
 

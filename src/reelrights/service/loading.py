@@ -274,9 +274,13 @@ class LoadingJobs(ServiceBase):
         added: list[Contract] = []
         total = len(ordered)
         try:
-            for done, (contract, _sheet) in enumerate(ordered, start=1):
+            for done, (contract, sheet) in enumerate(ordered, start=1):
                 if contract.in_force():
-                    check = state.book.check(contract, is_new=True)
+                    # validated above against this very catalog: not twice (a sheet whose
+                    # names were resolved skipped some of those problems: checked again)
+                    check = state.book.check(
+                        contract, is_new=True, validated=not sheet.names_checked
+                    )
                     if not check.ok:
                         conflicts.append(check)
                         continue

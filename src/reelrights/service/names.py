@@ -9,9 +9,14 @@ matches, so the CLI and the API can say "did you mean ...?".
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from threading import Lock
+from weakref import WeakKeyDictionary
 
 from reelrights.domain.contracts import Contract, Grant, Holdback, Option
 from reelrights.domain.problems import InvalidInput, Problem
@@ -20,6 +25,8 @@ from reelrights.formats.sheet import DealSheet
 from reelrights.service.base import ServiceBase
 
 SUGGESTIONS = 5
+SPELLED = ("name", "original name", "alternative name")
+"""What the catalog search also finds by a close spelling (ids and codes only as typed)."""
 
 
 def _plural(what: str) -> str:
@@ -30,6 +37,7 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+@lru_cache(maxsize=1 << 16)
 def _plain(text: str) -> str:
     """Folded, accents and punctuation dropped: "Amélie!" and "amelie" read alike."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -61,42 +69,113 @@ def names_of(title: Title) -> list[tuple[str, str]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A title as the catalog search reads it, worked out once per catalog version."""
+
+    title: Title
+    label: str
+    plain_label: str
+    names: tuple[tuple[str, str, str, frozenset[str] | None], ...]  # what, text, plain, letters
+
+
+_INDEXES: WeakKeyDictionary[Catalog, tuple[int, list[_Entry]]] = WeakKeyDictionary()
+_INDEX_LOCK = Lock()
+
+
+def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
+    """A sort key that puts "e2" before "e10"."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
+def _entries(catalog: Catalog) -> list[_Entry]:
+    """Every title's label and plain names, by label in number order ("S1 E2" before
+    "S1 E10"; kept until the catalog changes: a search of 10,000 titles then compares
+    text, nothing more)."""
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(catalog)
+        if cached is not None and cached[0] == catalog.version:
+            return cached[1]
+        version = catalog.version
+        entries = []
+        for title in catalog.titles.values():
+            label = title_label(catalog, title)
+            names = tuple(
+                (what, text, plain, frozenset(plain) if what in SPELLED else None)
+                for what, text in names_of(title)
+                for plain in (_plain(text),)
+            )
+            entries.append(_Entry(title, label, _plain(label), names))
+        entries.sort(key=lambda e: (_natural(e.plain_label), e.title.id))
+        _INDEXES[catalog] = (version, entries)
+        return entries
+
+
 def find_titles(catalog: Catalog, query: str, kinds: Iterable[str] = ()) -> list[FoundTitle]:
     """Titles whose id, name, original name, alternative names or external ids (EIDR,
     IMDb, ...) match ``query``, best first: the whole text, then its start, then every word
-    of the query inside it, then close spellings. Case, accents and punctuation are
-    ignored; an empty query matches every title (by name)."""
+    of the query inside it, then close spellings of a name. Case, accents and punctuation
+    are ignored; an empty query matches every title (by name)."""
     wanted = _plain(query)
     words = wanted.split()
     allowed = {k.strip().lower() for k in kinds if k.strip()}
+    entries = _entries(catalog)
+    if not wanted:  # every title by its label (the order the entries are kept in)
+        return [
+            FoundTitle(e.title, e.label, "name", e.title.name)
+            for e in entries
+            if not allowed or e.title.kind in allowed
+        ]
     ranked: list[tuple[int, int, str, str, FoundTitle]] = []
     # At equal rank a match on a name beats one on an id ("star" finds Stardust before
     # the episodes whose ids start with star-).
     order = {"name": 0, "original name": 1, "alternative name": 2, "id": 4}
-    for title in catalog.titles.values():
-        if allowed and title.kind not in allowed:
+    # One matcher for the whole search with the query as its second sequence (difflib
+    # indexes that one once). The letters a name shares with the query bound the ratio
+    # from above (each shared letter counted as often as the query has it): most names are
+    # ruled out by that before the exact ratio is computed.
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(wanted)
+    counts = Counter(wanted)
+    size = len(wanted)
+
+    def close(plain: str, letters: frozenset[str]) -> bool:
+        total = len(plain) + size
+        if 2 * min(len(plain), size) < 0.8 * total:
+            return False
+        if 2 * sum(counts[c] for c in letters.intersection(counts)) < 0.8 * total:
+            return False
+        matcher.set_seq1(plain)
+        return matcher.ratio() >= 0.8
+
+    typed = query.strip()
+    fuzzy = len(wanted) >= 4
+    for entry in entries:
+        if allowed and entry.title.kind not in allowed:
             continue
-        label = title_label(catalog, title)
         best: tuple[int, str, str] | None = None
-        for what, text in names_of(title):
-            plain = _plain(text)
-            if not wanted:
-                rank = 0 if what == "name" else 9
-            elif plain == wanted or text.strip() == query.strip():
+        for what, text, plain, letters in entry.names:
+            if plain == wanted or text.strip() == typed:
                 rank = 0
             elif plain.startswith(wanted):
                 rank = 1
             elif all(word in plain for word in words):
                 rank = 2
-            elif len(wanted) >= 4 and difflib.SequenceMatcher(None, wanted, plain).ratio() >= 0.8:
+            elif fuzzy and letters is not None and close(plain, letters):
                 rank = 3
             else:
                 continue
             if best is None or rank < best[0]:
                 best = (rank, what, text)
-        if best is not None and best[0] < 9:
-            found = FoundTitle(title, label, best[1], best[2])
-            ranked.append((best[0], order.get(best[1], 3), _plain(label), title.id, found))
+        if best is not None:
+            found = FoundTitle(entry.title, entry.label, best[1], best[2])
+            ranked.append(
+                (best[0], order.get(best[1], 3), entry.plain_label, entry.title.id, found)
+            )
     ranked.sort(key=lambda item: item[:4])
     return [item[4] for item in ranked]
 

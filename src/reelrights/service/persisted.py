@@ -46,7 +46,7 @@ from reelrights.service import index_file
 from reelrights.service.base import IndexState, Progress, ServiceBase
 from reelrights.store.repository import Reader, Writer
 
-LAYOUT = 1  # the engine's shelf layout; bump when RightsBook.snapshot changes meaning
+LAYOUT = 2  # the engine's shelf layout; bump when RightsBook.snapshot changes meaning
 PERSIST_FROM = 5_000  # contracts: a smaller book is rebuilt faster than a file is read
 RESAVE_AFTER = 2_000  # contracts shelved since the file before it is saved again
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reelrights.domain.problems import InvalidInput, Problem
-from reelrights.formats import table
 
 TABLE_KINDS = {
     "csv": "text/csv",
@@ -22,6 +21,8 @@ class TableJobs:
     @staticmethod
     def table_file(rows: Iterable[Sequence[Any]], kind: str, sheet: str = "table") -> bytes:
         """``rows`` as a ``csv`` (UTF-8) or ``xlsx`` file; no cell can run as a formula."""
+        from reelrights.formats import table  # openpyxl only when a table is written
+
         if kind == "csv":
             return table.render_csv(rows).encode("utf-8")
         if kind == "xlsx":

@@ -76,10 +76,21 @@ class ChangeQuery:
     offset: int = 0
 
 
-def _codes_in(column: Any, codes: Iterable[str]) -> ColumnElement[bool]:
-    """``column`` (comma-separated codes) names one of ``codes``."""
+def _media_in(column: Any, codes: Iterable[str]) -> ColumnElement[bool]:
+    """``column`` (comma-separated leaf codes) names one of ``codes``: a code between
+    commas, so that no code is found inside a longer one (a pattern bound as a value, so
+    the database compiles it once; ``_`` in a code escaped)."""
     padded = literal(",") + column + literal(",")
-    return or_(*(padded.contains(f",{code},", autoescape=True) for code in sorted(codes)))
+    return or_(
+        *(padded.like(f"%,{code.replace('_', '/_')},%", escape="/") for code in sorted(codes))
+    )
+
+
+def _countries_in(column: Any, codes: Iterable[str]) -> ColumnElement[bool]:
+    """``column`` (comma-separated alpha-2 codes) names one of ``codes``. Two letters
+    without a comma can only be one whole code of such a list, so a plain substring test
+    is exact, and much cheaper than padding every row with commas first."""
+    return or_(*(column.like(f"%{code}%") for code in sorted(codes) if code.isalnum()))
 
 
 class ListQueries:
@@ -124,9 +135,9 @@ class ListQueries:
             where.append(c.id.in_(named))
         grant_terms: list[ColumnElement[bool]] = []
         if query.media is not None:
-            grant_terms.append(_codes_in(r.media, query.media))
+            grant_terms.append(_media_in(r.media, query.media))
         if query.territories is not None:
-            grant_terms.append(_codes_in(r.territories, query.territories))
+            grant_terms.append(_countries_in(r.territories, query.territories))
         if query.active_to is not None:
             # ISO dates compare as text; a bound relative to a release ("release+90d")
             # cannot be placed without the title's release: it is kept.
@@ -178,11 +189,11 @@ class ListQueries:
             key = c.signed
         else:
             key = c.id
-        # rows without the key (no fee, no grants) come last either way
-        missing = key.is_(None)
-        order = key.desc() if descending else key.asc()
+        # rows without the key (no fee, no grants) come last either way; NULLS LAST, not
+        # an ORDER BY on "key IS NULL", which would work the key out twice a row
+        order = (key.desc() if descending else key.asc()).nulls_last()
         tie = c.id.desc() if descending else c.id.asc()
-        return base.order_by(missing, order, tie)
+        return base.order_by(order, tie)
 
     def change_list(self, query: ChangeQuery) -> tuple[int, list[Any]]:
         """(how many change-log entries match ``query``, one page of rows, newest first)."""

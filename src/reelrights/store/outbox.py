@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from reelrights.store import tables as t
+from reelrights.store.bulk import bound, insert_rows, json_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,21 +89,16 @@ class OutboxQueries:
         if not entries:
             return []
         version = self.stamp()
-        stamp = at or datetime.now(UTC)
+        stamp = bound(self.connection, t.events.c.at, at or datetime.now(UTC))
+        document = json_document(self.connection)
         rows = [
-            {
-                "id": new_event_id(),
-                "type": kind,
-                "at": stamp,
-                "subject": subject[:200],
-                "data": data,
-                "version": version,
-            }
+            (new_event_id(), kind, stamp, subject[:200], document(data), version)
             for kind, subject, data in entries
         ]
+        columns = ("id", "type", "at", "subject", "data", "version")
         for start in range(0, len(rows), 5000):
-            self.connection.execute(insert(t.events), rows[start : start + 5000])
-        return [row["id"] for row in rows]
+            insert_rows(self.connection, t.events, columns, rows[start : start + 5000])
+        return [row[0] for row in rows]
 
     def events(
         self, after: int = 0, limit: int = 100, types: Iterable[str] | None = None

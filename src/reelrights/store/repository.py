@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,12 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Connection,
     Engine,
@@ -46,8 +43,12 @@ from reelrights.domain.money import Instalment, ShareEntry, Tier
 from reelrights.domain.terms import DateBound
 from reelrights.domain.titles import Catalog, Title
 from reelrights.store import tables as t
+from reelrights.store.bulk import bound, insert_rows, json_document, json_text
 from reelrights.store.listing import ListQueries
 from reelrights.store.outbox import OutboxQueries
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_URL = "sqlite:///reelrights.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -150,6 +151,8 @@ class Store:
     # -- schema --------------------------------------------------------------------------
 
     def _alembic(self, connection: Connection) -> Config:
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
@@ -157,12 +160,25 @@ class Store:
 
     def revision(self) -> str | None:
         """The schema revision of the database (``None`` for an empty one)."""
+        from alembic.runtime.migration import MigrationContext
+
         with _quiet_alembic(), self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     def upgrade(self, target: str = "head") -> None:
         """Bring the schema to the newest revision (creates it in an empty database).
-        Alembic's log lines appear only when a migration runs."""
+        Alembic's log lines appear only when a migration runs.
+
+        A database already at the head is recognised without importing Alembic (a
+        third of a second a process, most of a CLI answer's start-up): the head is read
+        from the migration files' ``revision`` lines and the database's from its
+        ``alembic_version`` row; Alembic runs only when they differ."""
+        if target == "head" and _stored_revision(self.engine) == head_revision():
+            return
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         with _quiet_alembic(), self.engine.connect() as connection:
             config = self._alembic(connection)
             head = ScriptDirectory.from_config(config).get_current_head()
@@ -218,6 +234,33 @@ class Store:
             yield Writer(connection)
 
 
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration's revision id, read from the migration files' ``revision =``
+    and ``down_revision =`` lines (None unless exactly one revision is nobody's
+    parent: then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The database's ``alembic_version`` (None: no such table or row yet)."""
+    with engine.connect() as connection:
+        try:
+            value = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except Exception:  # no table: an empty database
+            return None
+    return None if value is None else str(value)
+
+
 def _lock_key(parts: tuple[str, ...]) -> int:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -226,15 +269,7 @@ def _lock_key(parts: tuple[str, ...]) -> int:
 def _json(value: Any) -> str:
     """JSON columns: dates as ISO text, decimals as text (the change log keeps deal-sheet
     mappings as they were rendered)."""
-    return json.dumps(value, default=_json_default)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"not JSON: {value!r}")
+    return json_text(value)
 
 
 @contextmanager
@@ -915,21 +950,13 @@ class Writer(Reader):
         self,
     ) -> tuple[Callable[[Any], Any], Callable[[bool], Any], Callable[[Any], Any]]:
         """How numbers, booleans and JSON documents go to this driver."""
+        document = json_document(self.connection)
         if self.connection.dialect.name == "sqlite":
-            return (lambda v: None if v is None else str(v)), int, _json
-        from psycopg.types.json import Json
-
-        return (lambda v: v), (lambda v: v), Json
+            return (lambda v: None if v is None else str(v)), int, document
+        return (lambda v: v), (lambda v: v), document
 
     def _bulk(self, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        mark = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join([mark] * len(columns))
-        self.connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows
-        )
+        insert_rows(self.connection, table, columns, rows)
 
     def _right_ids(self, count: int) -> list[int]:
         """Ids for new rights: from the sequence on PostgreSQL, after the largest on SQLite
@@ -1183,21 +1210,25 @@ class Writer(Reader):
         """Append change-log entries, all stamped with the same time."""
         if not entries:
             return
-        stamp = at or self.at or datetime.now(UTC)
-        self.connection.execute(
-            insert(t.changes),
+        stamp = bound(self.connection, t.changes.c.at, at or self.at or datetime.now(UTC))
+        document = json_document(self.connection)
+        key, party = self.key_id, self.party_id
+        insert_rows(
+            self.connection,
+            t.changes,
+            (
+                "at",
+                "actor",
+                "action",
+                "entity",
+                "entity_id",
+                "before",
+                "after",
+                "key_id",
+                "party_id",
+            ),
             [
-                {
-                    "at": stamp,
-                    "actor": a,
-                    "action": act,
-                    "entity": e,
-                    "entity_id": i,
-                    "before": b,
-                    "after": af,
-                    "key_id": self.key_id,
-                    "party_id": self.party_id,
-                }
+                (stamp, a, act, e, i, document(b), document(af), key, party)
                 for a, act, e, i, b, af in entries
             ],
         )

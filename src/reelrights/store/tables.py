@@ -155,7 +155,18 @@ changes = Table(
     Column("key_id", String(32)),
     Column("party_id", String(200)),
     Index("ix_changes_entity", "entity", "entity_id"),
+    # the change log's filters (0009_list_indexes)
+    Index("ix_changes_action", "action", "id"),
+    Index("ix_changes_actor", "actor", "id"),
+    Index("ix_changes_key", "key_id", "id"),
 )
+# The list pages (0009_list_indexes): grants starting or ending soon, the contracts list
+# sorted by term or titles, counts by status.
+Index("ix_rights_start", rights.c.start)
+Index("ix_rights_end", rights.c.end)
+Index("ix_rights_contract_term", rights.c.contract_id, rights.c.kind, rights.c.start, rights.c.end)
+Index("ix_contracts_status", contracts.c.status)
+Index("ix_titles_name", titles.c.id, titles.c.name)
 
 api_keys = Table(
     "api_keys",

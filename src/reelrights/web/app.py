@@ -32,7 +32,7 @@ from reelrights.api.app import create_app, verified
 from reelrights.api.bodies import Scope
 from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
-from reelrights.domain.terms import from_end, from_start, parse_date
+from reelrights.domain.terms import parse_date
 from reelrights.service import (
     Acting,
     ApiKey,
@@ -42,8 +42,10 @@ from reelrights.service import (
     broker_from_environment,
 )
 from reelrights.service.permissions import Permissions
+from reelrights.web.ask import add_ask_page
 from reelrights.web.calendar import add_calendar_pages
 from reelrights.web.charts import STATES, build_timeline
+from reelrights.web.deals import add_deal_pages
 from reelrights.web.events import add_webhook_pages
 from reelrights.web.extract import add_extract_pages
 from reelrights.web.grid import add_grid_pages
@@ -51,19 +53,10 @@ from reelrights.web.home import add_home_page
 from reelrights.web.lists import add_list_pages, title_family
 from reelrights.web.money import add_money_pages
 from reelrights.web.pickers import add_picker_routes
-from reelrights.web.problems import labelled
 from reelrights.web.search import add_search_pages
 
 HERE = Path(__file__).parent
 COOKIE = "reelrights_key"
-PAGE = 100
-WARNING_WORDS = {
-    "held-for-negotiation": "held for negotiation",
-    "option": "under an option",
-    "first-negotiation": "first negotiation right",
-    "first-refusal": "first refusal right",
-}
-"""A warning code of the engine in words (an unknown code is shown as its words)."""
 
 
 class NotSignedIn(Exception):
@@ -71,11 +64,16 @@ class NotSignedIn(Exception):
 
 
 def cookie_key(service: Service, scope: Scope) -> ApiKey | None:
-    """The key in the sign-in cookie, or None (429 after too many wrong keys)."""
+    """The key in the sign-in cookie, or None (429 after too many wrong keys). No cookie
+    is no attempt: a visitor not yet signed in is sent to the sign-in page without
+    counting as a wrong key (else a few visits would lock an address out)."""
     state = scope.setdefault("state", {})
     if state.get("key") is None:
         request = Request(scope)
-        row = verified(service, request.cookies.get(COOKIE, ""), scope)
+        presented = request.cookies.get(COOKIE, "")
+        if not presented:
+            return None
+        row = verified(service, presented, scope)
         if row is None:
             return None
         state["key"], state["key_id"] = row, row.id
@@ -301,124 +299,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
             **extra,
         )
 
-    @app.get("/ui/contracts/new", response_class=HTMLResponse, include_in_schema=False)
-    def deal_form(request: Request, key: Signed, title: str = "") -> HTMLResponse:
-        require(key, "editor")
-        return page(
-            request,
-            "deal.html",
-            key,
-            parties=service.parties(),
-            title=title,
-            form={},
-            problems=[],
-            field_problems={},
-            grants=[{"titles": title}],
-        )
-
-    def deal_document(form: Any) -> dict[str, Any]:
-        grants = []
-        for index in range(int(form.get("grant_count", "1") or 1)):
-
-            def field(name: str, i: int = index) -> str:
-                return str(form.get(f"grants-{i}-{name}", "") or "")
-
-            if not (field("titles") or field("media") or field("territories")):
-                continue
-            grant: dict[str, Any] = {
-                "titles": _form_list(field("titles")),
-                "media": _form_list(field("media")),
-                "territories": _form_list(field("territories")),
-                "exclusive": field("exclusive") in ("on", "true", "1"),
-            }
-            if field("languages"):
-                grant["languages"] = _form_list(field("languages"))
-            if field("start"):
-                grant["start"] = field("start")
-            grant["end"] = field("end") or None
-            grants.append(grant)
-        document: dict[str, Any] = {
-            "id": str(form.get("id", "")).strip(),
-            "licensor": str(form.get("licensor", "")).strip() or None,
-            "licensee": str(form.get("licensee", "")).strip(),
-            "grants": grants,
-        }
-        return document
-
-    @app.post("/ui/contracts/check", response_class=HTMLResponse, include_in_schema=False)
-    async def deal_check(request: Request, key: Signed) -> HTMLResponse:
-        """The live check of the deal form: each grant against avails, nothing stored."""
-        require(key, "editor")
-        same_origin(request)
-        document = deal_document(await request.form())
-        if not document["id"]:
-            document["id"] = "draft-being-entered"
-        problems: list[Problem] = []
-        check = None
-        if not document["grants"]:
-            problems.append(Problem("add a grant: titles, media and territories"))
-        else:
-            try:
-                # a new deal: a stored contract with the same id still counts against it
-                with service.acting(Acting.of_key(key)):  # checks and redacts for the key
-                    check = service.check_contract(document, new=True)
-            except InvalidInput as error:
-                problems = list(error.problems)
-            if check is not None and check.problems:
-                # an unknown title is a problem with the input, not a conflict
-                problems, check = list(check.problems), None
-        taken: list[Problem] = []
-        if document["id"] != "draft-being-entered" and service.contract_id_taken(document["id"]):
-            taken.append(
-                Problem(
-                    f"the id '{document['id']}' is already taken; choose another",
-                    field="id",
-                )
-            )
-        media, geography = service.vocabularies()
-        return page(
-            request,
-            "_check.html",
-            key,
-            check=check,
-            problems=[labelled(p) for p in problems],
-            taken=[labelled(p) for p in taken],
-            document=document,
-            box_media=lambda box: media.describe(box.media),
-            box_territories=lambda box: geography.describe(box.territories),
-            box_start=lambda box: from_start(box.start) or "always",
-            box_end=lambda box: from_end(box.end) or "open end",
-            warning_words=WARNING_WORDS,
-        )
-
-    @app.post("/ui/contracts", response_class=HTMLResponse, include_in_schema=False)
-    async def create_draft(request: Request, key: Signed) -> Response:
-        require(key, "editor")
-        same_origin(request)
-        form = await request.form()
-        document = deal_document(form)
-        try:
-            with service.acting(Acting.of_key(key)):
-                created = service.create_contract(document)
-        except InvalidInput as error:
-            grants = [
-                {k.split("-", 2)[2]: v for k, v in form.items() if k.startswith(f"grants-{i}-")}
-                for i in range(int(str(form.get("grant_count", "1") or 1)))
-            ]
-            found = [labelled(p) for p in error.problems]
-            return page(
-                request,
-                "deal.html",
-                key,
-                parties=service.parties(),
-                title="",
-                form=dict(form),
-                problems=[p for p in found if p.input is None],
-                field_problems={p.input: p for p in found if p.input is not None},
-                grants=grants or [{}],
-                http_status=422,
-            )
-        return RedirectResponse(f"/ui/contracts/{created.id}", status_code=303)
+    add_deal_pages(app, service, page, Signed, require, same_origin)
 
     @app.get("/ui/contracts/{contract_id}", response_class=HTMLResponse, include_in_schema=False)
     def contract_page(request: Request, key: Signed, contract_id: str) -> HTMLResponse:
@@ -542,6 +423,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     )
 
     add_home_page(app, service, page, Signed)
+    add_ask_page(app, service, page, Signed)
     add_money_pages(
         app, service, page, signed_in, lambda key, role, _what: require(key, role), same_origin
     )

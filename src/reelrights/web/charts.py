@@ -44,7 +44,7 @@ class GridCell:
             # the right underneath is available: say who holds it and until when
             held = [
                 f"{hold['contract'] or 'a contract you cannot see'} until "
-                f"{hold['end'] or 'open end'}"
+                f"{hold.get('until', hold['end']) or 'open end'}"
                 for hold in self.holds[:2]
             ]
             parts = [f"{self.medium} {self.territory} {self.words} by {', '.join(held)}"]

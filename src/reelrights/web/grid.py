@@ -26,12 +26,12 @@ import pycountry
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from reelrights.domain.media import LEAVES
+from reelrights.domain.media import LEAF_BIT, LEAVES
 from reelrights.domain.problems import CodeError, InvalidInput
 from reelrights.domain.terms import parse_date
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.service import TABLE_KINDS, ApiKey, Service
-from reelrights.service.permissions import Permissions
+from reelrights.service.permissions import NotFound, Permissions
 from reelrights.web.charts import STATES, GridRegion, build_grid
 from reelrights.web.pickers import MEDIA_TREE
 
@@ -130,7 +130,8 @@ def cell_text(cell: dict[str, Any], state: str) -> str:
         parts.append(
             "held by "
             + ", ".join(
-                f"{h['contract'] or 'a contract you cannot see'} until {h['end'] or 'open end'}"
+                f"{h['contract'] or 'a contract you cannot see'} until "
+                f"{h.get('until', h['end']) or 'open end'}"
                 for h in cell["holds"]
             )
         )
@@ -194,6 +195,40 @@ def matrix_rows(
     return rows
 
 
+def hold_until(service: Service, key: ApiKey, answer: dict[str, Any]) -> None:
+    """Add to each hold of the answer the day its hold ends (``until``): the engine's day
+    ranges stop at the end of the range asked, but "held until when" is the hold's own
+    end (its grants on that medium and country), read only from a contract the key may
+    read."""
+    contracts: dict[str, Any] = {}
+
+    def contract(contract_id: str) -> Any:
+        if contract_id not in contracts:
+            try:
+                contracts[contract_id] = service.readable_contract(key, contract_id)
+            except NotFound:
+                contracts[contract_id] = None
+        return contracts[contract_id]
+
+    for cell in answer["cells"]:
+        medium, country = LEAF_BIT[cell["medium"]], COUNTRY_BIT[cell["territory"]]
+        for hold in cell["holds"]:
+            found = contract(hold["contract"]) if hold.get("contract") else None
+            if found is None:
+                continue
+            grants = [
+                grant
+                for grant in found.grants
+                if grant.media & medium and grant.territories & country
+            ]
+            if not grants or any(g.end is not None and g.end.day is None for g in grants):
+                continue  # a term relative to a release: the engine's day ranges say it
+            if any(g.end is None for g in grants):
+                hold["until"] = None  # open end
+            else:
+                hold["until"] = max(g.end.day for g in grants if g.end and g.end.day).isoformat()
+
+
 def add_grid_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> None:
     """``/ui/grid``, its cell fragment ``/ui/grid/cell`` and its exports."""
 
@@ -247,7 +282,9 @@ def add_grid_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
             media=media or _list(form["media"]) or ["ALL_MEDIA"],
             territories=territories or _list(form["territories"]) or ["WORLD"],
         )
-        return service.redact_grid(key, answer)
+        answer = service.redact_grid(key, answer)
+        hold_until(service, key, answer)
+        return answer
 
     def laid_out(answer: dict[str, Any]) -> tuple[list[ColumnGroup], list[GridRegion]]:
         groups = column_groups(c["medium"] for c in answer["cells"])

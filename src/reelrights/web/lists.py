@@ -21,7 +21,6 @@ from reelrights.domain.titles import KINDS, Catalog, Title
 from reelrights.service import PAGE_SIZES, TABLE_KINDS, ApiKey, ContractFilters, Service
 from reelrights.service.names import title_label
 from reelrights.service.permissions import Permissions
-from reelrights.web.problems import labelled
 
 Page = Callable[..., HTMLResponse]
 CONTRACT_COLUMNS = (
@@ -240,7 +239,7 @@ def add_list_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
         try:
             query = service.contract_query(filters, sort, descending, size, offset)
         except InvalidInput as error:
-            problems = [labelled(p) for p in error.problems]
+            problems = list(error.problems)
         else:
             total, found = service.contract_list(query)
             view = ContractView(service)
@@ -260,7 +259,7 @@ def add_list_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
             total=total,
             typed=typed,
             problems=problems,
-            problem_fields={p.input or "": p for p in problems},
+            problem_fields={p.field or "": p for p in problems},
             parties=service.parties(),
             statuses=STATUSES,
             columns=CONTRACT_COLUMNS,
@@ -374,9 +373,7 @@ def add_list_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
         found = service.find_titles(q[:300], [kind] if kind in KINDS else ())
         labels = {f.title.id: f.label for f in found}
         titles = [f.title for f in found]
-        if not q:
-            # by label: an episode under its series, seasons and episodes in number order
-            titles.sort(key=lambda t: (_natural(labels[t.id]), t.id))
+        # without a query: by label, an episode under its series, in number order
         if year.strip().isdigit():
             titles = [t for t in titles if t.year == int(year)]
         may = Permissions.of(key)

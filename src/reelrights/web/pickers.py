@@ -16,6 +16,7 @@ catalog shows. Answers are bounded (at most :data:`MAX_LIMIT` choices, a query o
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ from reelrights.domain.territories import (
     country_name,
     m49_regions,
 )
+from reelrights.domain.titles import Catalog, Title
 from reelrights.service import ApiKey, Service
-from reelrights.service.names import FoundTitle
+from reelrights.service.names import FoundTitle, names_of, title_label
 from reelrights.service.permissions import Permissions, Refused
 
 KINDS = ("titles", "media", "territories", "parties")
@@ -98,22 +100,25 @@ def rank(query: str, texts: Iterable[str]) -> int | None:
     everything at 0."""
     if not query:
         return 0
-    words = query.split()
     best: int | None = None
     for text in texts:
-        plain = fold(text)
-        if plain == query:
-            found = 0
-        elif plain.startswith(query):
-            found = 1
-        elif f" {query}" in f" {plain}":
-            found = 2
-        elif all(word in plain for word in words):
-            found = 3
-        else:
-            continue
-        best = found if best is None else min(best, found)
+        found = rank_folded(query, fold(text))
+        if found is not None:
+            best = found if best is None else min(best, found)
     return best
+
+
+def rank_folded(query: str, plain: str) -> int | None:
+    """:func:`rank` of one text already folded."""
+    if not query or plain == query:
+        return 0
+    if plain.startswith(query):
+        return 1
+    if f" {query}" in f" {plain}":
+        return 2
+    if all(word in plain for word in query.split()):
+        return 3
+    return None
 
 
 def _members(mask: int, geography: Geography) -> str:
@@ -198,6 +203,77 @@ def territory_choices(geography: Geography, query: str) -> list[Choice]:
     return [item[3] for item in found]
 
 
+NAME_ORDER = {"name": 0, "original name": 1, "alternative name": 2, "id": 4}
+"""At an equal match, a title found by its name comes before one found by its id."""
+_FOLDED: dict[int, tuple[Catalog, list[tuple[Title, list[tuple[str, str, str]]]]]] = {}
+
+
+def folded_names(catalog: Catalog) -> list[tuple[Title, list[tuple[str, str, str]]]]:
+    """Every title with its names and ids (what, text, folded text), folded once per
+    catalog: a picker asks at every keystroke, the catalog changes only with the book."""
+    held = _FOLDED.get(id(catalog))
+    if held is not None and held[0] is catalog:
+        return held[1]
+    rows = [
+        (title, [(what, text, fold(text)) for what, text in names_of(title)])
+        for title in catalog.titles.values()
+    ]
+    _FOLDED.clear()
+    _FOLDED[id(catalog)] = (catalog, rows)
+    return rows
+
+
+def find_titles(
+    catalog: Catalog, query: str, limit: int, allowed: set[str] | None = None
+) -> tuple[int, list[FoundTitle]]:
+    """(how many titles match, the best ``limit`` of them) by name, original or
+    alternative name, id or external id, as the catalog search ranks them (the whole text,
+    its start, a word's start, every word), without its close-spelling pass over every
+    title: that runs only when nothing else matches, over the distinct names at once.
+    Series context (the label) is made only for the titles answered."""
+    wanted = fold(query)
+    found: list[tuple[int, int, str, str, Title, str, str]] = []
+    for title, names in folded_names(catalog):
+        if allowed is not None and title.id not in allowed:
+            continue
+        best: tuple[int, int, str, str] | None = None
+        for what, text, plain in names:
+            if not wanted and what != "name":
+                continue
+            matched = rank_folded(wanted, plain)
+            if matched is not None and (
+                best is None or (matched, NAME_ORDER.get(what, 3)) < best[:2]
+            ):
+                best = (matched, NAME_ORDER.get(what, 3), what, text)
+        if best is not None:
+            found.append((*best[:2], fold(title.name), title.id, title, best[2], best[3]))
+    if not found and len(wanted) >= 4:
+        found = _close_spellings(catalog, wanted, limit, allowed)
+    found.sort(key=lambda item: item[:4])
+    answered = [
+        FoundTitle(title, title_label(catalog, title), what, text)
+        for *_, title, what, text in found[:limit]
+    ]
+    return len(found), answered
+
+
+def _close_spellings(
+    catalog: Catalog, wanted: str, limit: int, allowed: set[str] | None
+) -> list[tuple[int, int, str, str, Title, str, str]]:
+    """Titles whose name or id is spelt close to ``wanted`` ("crimsn river")."""
+    by_text: dict[str, list[tuple[Title, str, str]]] = {}
+    for title, names in folded_names(catalog):
+        if allowed is None or title.id in allowed:
+            for what, text, plain in names:
+                by_text.setdefault(plain, []).append((title, what, text))
+    near = difflib.get_close_matches(wanted, list(by_text), n=limit, cutoff=0.75)
+    out: dict[str, tuple[int, int, str, str, Title, str, str]] = {}
+    for place, plain in enumerate(near):
+        for title, what, text in by_text[plain]:
+            out.setdefault(title.id, (4, place, fold(title.name), title.id, title, what, text))
+    return list(out.values())
+
+
 def title_choices(found: Iterable[FoundTitle]) -> list[Choice]:
     """Titles as people know them: an episode under its series ("Kingdom · S1 E2")."""
     out = []
@@ -241,18 +317,23 @@ def visible_titles(service: Service, key: ApiKey) -> set[str] | None:
     return {t for ref in named for t in catalog.expand([ref]) | {ref}}
 
 
-def choices(service: Service, key: ApiKey, kind: str, query: str) -> list[Choice]:
-    """Every choice of a picker for ``query`` (the caller bounds how many it answers)."""
+def choices(
+    service: Service, key: ApiKey, kind: str, query: str, limit: int
+) -> tuple[int, list[Choice]]:
+    """(how many choices match ``query``, the first ``limit`` of them)."""
+    found: list[Choice]
     if kind == "titles":
-        allowed = visible_titles(service, key)
-        found = service.find_titles(query)
-        return title_choices(f for f in found if allowed is None or f.title.id in allowed)
+        total, titles = find_titles(service.catalog(), query, limit, visible_titles(service, key))
+        return total, title_choices(titles)
     if kind == "parties":
-        return party_choices(service.parties(), query)
-    media, geography = service.vocabularies()
-    if kind == "media":
-        return media_choices(media, query)
-    return territory_choices(geography, query)
+        found = party_choices(service.parties(), query)
+    else:
+        media, geography = service.vocabularies()
+        if kind == "media":
+            found = media_choices(media, query)
+        else:
+            found = territory_choices(geography, query)
+    return len(found), found[:limit]
 
 
 def add_picker_routes(
@@ -280,12 +361,12 @@ def add_picker_routes(
         ):
             return _refusal(422, f"limit is a whole number from 1 to {MAX_LIMIT}")
         limit = int(raw_limit)
-        found = choices(service, key, kind, query.strip())
+        total, found = choices(service, key, kind, query.strip(), limit)
         return JSONResponse(
             {
                 "kind": kind,
                 "query": query,
-                "total": len(found),
-                "items": [c.to_json() for c in found[:limit]],
+                "total": total,
+                "items": [c.to_json() for c in found],
             }
         )

@@ -5,6 +5,7 @@ sheet's path (``contracts[0].grants[0].media``). Pure presentation."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reelrights.domain.problems import Problem
@@ -20,12 +21,27 @@ FIELDS = {
     "start": "From",
     "end": "To",
     "exclusive": "Exclusive",
+    "sublicense": "May sublicense",
     "status": "Status",
     "signed": "Signed",
     "fee": "Fee",
+    "currency": "Currency",
+    "minimum_guarantee": "Minimum guarantee",
+    "revenue_share": "Revenue share",
+    "reporting": "Reporting",
+    "payments": "Payment schedule",
+    "kind": "Kind",
+    "holder": "Holder",
+    "exercise_by": "Exercise by",
+    "due": "Due",
+    "amount": "Amount",
 }
-_ITEM = re.compile(r"(grants|holdbacks)\[(\d+)\](?:\.(\w+))?")
-_TOP = re.compile(r"(?:^|[. ])(id|licensor|licensee|status|signed|fee)$")
+ROWS = {"grants": "Grant", "holdbacks": "Holdback", "options": "Option", "payments": "Payment"}
+_ITEM = re.compile(r"(grants|holdbacks|options|payments)\[(\d+)\](?:\.(\w+))?")
+_TOP = re.compile(
+    r"(?:^|[. ])(id|licensor|licensee|status|signed|fee|minimum_guarantee|currency|"
+    r"revenue_share|reporting|payments)(?:$|\.|\[)"
+)
 
 
 @dataclass(frozen=True)
@@ -38,26 +54,34 @@ class FieldProblem:
         return f"{self.label}: {self.message}"
 
 
-def labelled(problem: Problem) -> FieldProblem:
-    """``problem`` with a human label and the input it concerns.
+def labelled(problem: Problem, positions: Mapping[str, list[int]] | None = None) -> FieldProblem:
+    """``problem`` with a human label and the input it concerns. ``positions`` maps a
+    document's rows to the form's (rows left empty on the form are not in the document).
 
     >>> str(labelled(Problem("unknown medium 'SVODD'; did you mean SVOD?",
     ...                      file="contract", field="contracts[0].grants[0].media")))
     "Grant 1 · Media: unknown medium 'SVODD' — did you mean SVOD?"
     >>> labelled(Problem("unknown title 'nope'", field="contract x grants[1]")).input
     'grants-1-titles'
+    >>> labelled(Problem("missing", field="contracts[0].options[0].exercise_by"), {"options": [2]})
+    FieldProblem(label='Option 3 · Exercise by', message='missing', input='options-2-exercise_by')
+    >>> labelled(Problem("must be more than zero", field="contracts[0].fee.amount")).input
+    'fee'
     """
     message = problem.message.replace("; did you mean", " — did you mean")
     where = problem.field or ""
     item = _ITEM.search(where)
     if item:
         kind, index, name = item.group(1), int(item.group(2)), item.group(3)
-        label = f"{'Grant' if kind == 'grants' else 'Holdback'} {index + 1}"
+        rows = (positions or {}).get(kind)
+        if rows and index < len(rows):
+            index = rows[index]
+        label = f"{ROWS[kind]} {index + 1}"
         if name is None and message.startswith("unknown title"):
             name = "titles"
         if name:
             label += f" · {FIELDS.get(name, name.replace('_', ' ').capitalize())}"
-        field = f"grants-{index}-{name}" if kind == "grants" and name in FIELDS else None
+        field = f"{kind}-{index}-{name}" if name in FIELDS else None
         return FieldProblem(label, message, field)
     top = _TOP.search(where)
     if top:

@@ -7,17 +7,52 @@ write records.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reelrights.domain.problems import Problem
-from reelrights.formats.mddf.schema import LATEST, VERSIONS
-from reelrights.formats.mddf.sheetfeed import TEMPLATE, read_xlsx, render_xlsx
-from reelrights.formats.mddf.xmlfeed import FeedRead, Progress, read_xml, render_xml, validate_xml
+
+if TYPE_CHECKING:
+    from reelrights.formats.mddf.schema import LATEST, VERSIONS
+    from reelrights.formats.mddf.sheetfeed import TEMPLATE, read_xlsx, render_xlsx
+    from reelrights.formats.mddf.xmlfeed import (
+        FeedRead,
+        Progress,
+        read_xml,
+        render_xml,
+        validate_xml,
+    )
+
+# Imported on first use (PEP 562): lxml, openpyxl and the schemas cost a process that
+# never reads a feed (``reelrights avails``) a few hundred milliseconds.
+_LAZY = {
+    "LATEST": "schema",
+    "VERSIONS": "schema",
+    "TEMPLATE": "sheetfeed",
+    "read_xlsx": "sheetfeed",
+    "render_xlsx": "sheetfeed",
+    "FeedRead": "xmlfeed",
+    "Progress": "xmlfeed",
+    "read_xml": "xmlfeed",
+    "render_xml": "xmlfeed",
+    "validate_xml": "xmlfeed",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
 
 
 def read_feed(path: str, source: Any = None, progress: Progress | None = None) -> FeedRead:
     """Read and check an Avails XML file or EMA spreadsheet, chosen by its content."""
+    from reelrights.formats.mddf.sheetfeed import read_xlsx
+    from reelrights.formats.mddf.xmlfeed import FeedRead, read_xml
+
     head = b""
     if source is None:
         try:

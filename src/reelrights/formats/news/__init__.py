@@ -22,10 +22,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reelrights.domain.problems import InvalidInput, Problem
-from reelrights.formats.news.rules import Found, Span, read_deals
+
+if TYPE_CHECKING:  # the rules (and their gazetteers) load on the first extraction
+    from reelrights.formats.news.rules import Found, Span
 
 # The largest article read, in bytes of UTF-8: a long trade feature is 20-60 KB; anything
 # past this is not one article, and reading it would hold a request for over a second.
@@ -162,6 +164,8 @@ def extract_deals(text: str) -> Extraction:
     """The deals an article reports (see :mod:`reelrights.formats.news.rules`). The text
     is not checked here: :func:`read_article` does that at the edge."""
     plain = text.replace("\r\n", "\n").replace("\r", "\n").translate(_QUOTES)
+    from reelrights.formats.news.rules import read_deals
+
     found, sentences = read_deals(plain)
     return Extraction(plain, tuple(sentences), tuple(_proposed(plain, f) for f in found))
 

@@ -70,19 +70,31 @@
       clearTimeout(timer);
       timer = setTimeout(check, 50);
     });
-    document.getElementById("add-grant").addEventListener("click", function () {
-      var grants = form.querySelectorAll(".grant");
-      var last = grants[grants.length - 1];
-      var index = grants.length;
-      var copy = last.cloneNode(true);
-      copy.dataset.index = index;
-      copy.querySelectorAll("input").forEach(function (input) {
-        input.name = input.name.replace(/^grants-\d+-/, "grants-" + index + "-");
-        if (input.type === "checkbox") { input.checked = false; } else { input.value = ""; }
+    // "Add a grant", "Add a holdback", ...: a copy of the group's last row, emptied.
+    form.querySelectorAll(".add-row").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var group = button.dataset.group;
+        var rows = form.querySelectorAll(".item[data-group='" + group + "']");
+        var last = rows[rows.length - 1];
+        var index = rows.length;
+        var copy = last.cloneNode(true);
+        var prefix = new RegExp("^" + group + "-\\d+-");
+        copy.dataset.index = index;
+        copy.querySelectorAll(".field-problem").forEach(function (el) { el.remove(); });
+        copy.querySelectorAll("input, select").forEach(function (input) {
+          input.name = input.name.replace(prefix, group + "-" + index + "-");
+          input.removeAttribute("aria-invalid");
+          input.removeAttribute("aria-describedby");
+          if (input.type === "checkbox") { input.checked = false; }
+          else if (input.tagName === "SELECT") { input.selectedIndex = 0; }
+          else { input.value = ""; }
+        });
+        copy.querySelectorAll(".picker-list").forEach(function (list) { list.hidden = true; });
+        last.after(copy);
+        if (window.reelrightsPick) window.reelrightsPick();  // the copied pickers' own ids
+        form.querySelector("[name=" + group + "_count]").value = index + 1;
+        copy.querySelector("input, select").focus();
       });
-      last.after(copy);
-      form.querySelector("[name=grant_count]").value = index + 1;
-      copy.querySelector("input").focus();
     });
   }
 })();

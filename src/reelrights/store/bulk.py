@@ -1,0 +1,72 @@
+"""Many rows into one table through the driver's ``executemany``.
+
+SQLAlchemy's ``connection.execute(insert(table), [dicts])`` compiles the statement and runs
+every value of every row through the column type's bind processor in Python: for the
+checked import of a million licenses that was more time than the database took to store
+them (most of it serialising JSON documents one encoder at a time). Bulk writes build
+their rows here instead, with values already in the form the driver stores — the same
+form SQLAlchemy would have produced: JSON as the text of :func:`json_text` on SQLite and
+``psycopg``'s ``Json`` on PostgreSQL; a value shared by every row (a timestamp) goes
+through its column's own bind processor once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Connection, Table
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON: {value!r}")
+
+
+# One encoder for every document: ``json.dumps(..., default=...)`` builds a new encoder
+# on each call, which for a million change-log documents cost seconds. Same output.
+_encode = json.JSONEncoder(default=_json_default).encode
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text, exactly as ``json.dumps(value, default=...)`` writes it (the
+    empty documents most rights carry, ``{}`` and ``[]``, without calling the encoder)."""
+    if not value and value is not None and isinstance(value, dict | list):
+        return "{}" if isinstance(value, dict) else "[]"
+    return _encode(value)
+
+
+def json_document(connection: Connection) -> Callable[[Any], Any]:
+    """How a JSON document goes to this connection's driver (None becomes JSON null, as
+    SQLAlchemy's JSON type stores it)."""
+    if connection.dialect.name == "sqlite":
+        return json_text
+    from psycopg.types.json import Json
+
+    return lambda value: Json(value, dumps=json_text)
+
+
+def bound(connection: Connection, column: Column[Any], value: Any) -> Any:
+    """``value`` as SQLAlchemy would send it for ``column`` (e.g. a timestamp as SQLite
+    text)."""
+    dialect = connection.dialect
+    process = dialect.type_descriptor(column.type).bind_processor(dialect)
+    return process(value) if process is not None else value
+
+
+def insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT ``rows`` (tuples in the order of ``columns``) in one ``executemany``."""
+    if not rows:
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join([mark] * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
