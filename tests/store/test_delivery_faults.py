@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from reelrights.service.delivery import DELIVERER_LOCK_KEY
 from tests.store.test_events import MORE, SECRET, Receiver, _free_port, _worker, loaded
 
 pytestmark = pytest.mark.postgres
@@ -61,11 +62,15 @@ def terminate(url: str, name: str) -> int:
 
 
 def lock_holder(url: str) -> str | None:
-    """The ``application_name`` of the process holding the deliverer's advisory lock."""
+    """The ``application_name`` of the process holding the deliverer's advisory lock (not
+    the transaction advisory locks a server's writes take on the book meanwhile)."""
+    key = DELIVERER_LOCK_KEY & 0xFFFF_FFFF_FFFF_FFFF  # pg_locks splits it in two halves
     with psycopg.connect(url, autocommit=True) as admin:
         row = admin.execute(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+            "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() "
+            "AND l.objsubid = 1 AND l.classid = %s AND l.objid = %s",
+            (key >> 32, key & 0xFFFF_FFFF),
         ).fetchall()
     assert len(row) <= 1, f"more than one deliverer holds the lock: {row}"
     return str(row[0][0]) if row else None

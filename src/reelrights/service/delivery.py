@@ -52,6 +52,10 @@ TIMEOUT = 10.0  # seconds a receiver has to answer
 LEASE_SECONDS = 30.0
 ALERT_EVERY = 60.0  # seconds between two looks at the calendar for alerts
 LOCK_NAME = "deliverer"
+# the PostgreSQL session advisory lock the one deliverer holds (a signed 64-bit key)
+DELIVERER_LOCK_KEY = int.from_bytes(
+    hashlib.blake2b(b"reelrights deliverer", digest_size=8).digest(), "big", signed=True
+)
 
 
 def _setting(name: str, default: float) -> float:
@@ -210,9 +214,7 @@ class Deliverer:
                 return True
             except Exception:  # the connection died: so did the lock
                 self._drop_connection()
-        key = int.from_bytes(
-            hashlib.blake2b(b"reelrights deliverer", digest_size=8).digest(), "big", signed=True
-        )
+        key = DELIVERER_LOCK_KEY
         connection = self.service.store.engine.connect().execution_options(
             isolation_level="AUTOCOMMIT"
         )
