@@ -463,8 +463,7 @@ def statements(
     """The statements of every period of the contract's reporting frequency that has
     lines, in order, up to ``through`` (included, even if it has none)."""
     currency = contract.money_currency or "XXX"
-    guarantee = contract.minimum_guarantee.amount if contract.minimum_guarantee else ZERO
-    guarantee = round_money(guarantee, currency)
+    guarantee = _guarantee(contract)
     by_period: dict[Period, list[StatementLine]] = defaultdict(list)
     for rated in rate_lines(contract, lines):
         period = period_of(rated.line.period_end, contract.reporting)
@@ -478,9 +477,7 @@ def statements(
         rows = by_period[period]
         royalties = sum((x.royalty for x in rows), ZERO)
         earned += royalties
-        recouped = min(guarantee, max(earned, ZERO))
-        overage = max(ZERO, earned - guarantee)
-        due = max(ZERO, overage - previously_due)
+        recouped, overage, due = _recoupment(guarantee, earned, previously_due)
         out.append(
             Statement(
                 contract.id,
@@ -533,6 +530,16 @@ def _guarantee(contract: Contract) -> Decimal:
     return round_money(amount, contract.money_currency or "XXX")
 
 
+def _recoupment(
+    guarantee: Decimal, earned: Decimal, previously_due: Decimal
+) -> tuple[Decimal, Decimal, Decimal]:
+    """``(recouped, overage, due)`` of a period (rule 18): the guarantee recouped by what
+    was earned to date, what was earned beyond it, and of that what was not due before."""
+    recouped = min(guarantee, max(earned, ZERO))
+    overage = max(ZERO, earned - guarantee)
+    return recouped, overage, max(ZERO, overage - previously_due)
+
+
 def _walk_periods(
     contract: Contract, rater: _Rater, past: Iterable[PastLine]
 ) -> list[tuple[Period, Decimal, Decimal]]:
@@ -567,7 +574,7 @@ def _walk_periods(
     earned = previously_due = ZERO
     for key in sorted(totals):
         earned += totals[key]
-        due = max(ZERO, max(ZERO, earned - guarantee) - previously_due)
+        due = _recoupment(guarantee, earned, previously_due)[2]
         previously_due += due
         out.append((key, earned, due))
     return out
@@ -603,8 +610,7 @@ def period_statement(
         rater.rate(rated, rows)
     royalties = sum((x.royalty for x in rows), ZERO)
     earned += royalties
-    recouped = min(guarantee, max(earned, ZERO))
-    overage = max(ZERO, earned - guarantee)
+    recouped, overage, due = _recoupment(guarantee, earned, previously_due)
     return Statement(
         contract.id,
         period,
@@ -617,7 +623,7 @@ def period_statement(
         guarantee - recouped,
         overage,
         previously_due,
-        max(ZERO, overage - previously_due),
+        due,
         contract.licensor,
         contract.licensee,
     )
