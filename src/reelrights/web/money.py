@@ -46,10 +46,8 @@ def add_money_pages(
         require(key, "editor", "import sales reports")
         same_origin(request)
         name = file.filename or "sales.csv"
-        data = await file.read(MAX_UPLOAD + 1)
         try:
-            if len(data) > MAX_UPLOAD:
-                raise InvalidInput([Problem(f"a report may be at most {MAX_UPLOAD} bytes", name)])
+            data = await _bounded(file, name, MAX_UPLOAD, "a report")
             with service.acting(Acting.of_key(key)):
                 result = service.import_sales([(name, data)])
         except InvalidInput as error:
@@ -72,12 +70,8 @@ def add_money_pages(
         require(key, "editor", "import exchange rates")
         same_origin(request)
         name = file.filename or "rates.csv"
-        data = await file.read(MAX_RATES_UPLOAD + 1)
         try:
-            if len(data) > MAX_RATES_UPLOAD:
-                raise InvalidInput(
-                    [Problem(f"a rates file may be at most {MAX_RATES_UPLOAD} bytes", name)]
-                )
+            data = await _bounded(file, name, MAX_RATES_UPLOAD, "a rates file")
             with service.acting(Acting.of_key(key)):
                 stored = service.import_rates([(name, data)])
         except InvalidInput as error:
@@ -166,3 +160,12 @@ def add_money_pages(
         return page(
             request, "payments.html", key, rows=rows, overdue=overdue, party=party, as_of=today
         )
+
+
+async def _bounded(file: UploadFile, name: str, limit: int, what: str) -> bytes:
+    """The uploaded file's bytes, reading at most one byte past ``limit``: more is refused
+    as an error on the file, not read into memory."""
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput([Problem(f"{what} may be at most {limit} bytes", name)])
+    return data
