@@ -28,7 +28,6 @@ from reelrights.domain.languages import ALL_LANGUAGES
 from reelrights.domain.media import ALL_MEDIA
 from reelrights.domain.territories import WORLD
 from reelrights.engine import AvailsRequest
-from reelrights.formats.sheet import DealSheet
 from reelrights.service import Service
 
 
@@ -52,17 +51,7 @@ def run(n: int, changes: int, queries: int, workdir: Path) -> dict[str, Any]:
     store = str(workdir / f"asof-{n}.db")
     log("loading…")
     service = Service(store, actor="bench")
-    service.load_sheets(
-        [
-            DealSheet(
-                "generated",
-                parties=catalog.parties,
-                titles=catalog.titles,
-                territory_groups=catalog.territory_groups,
-                contracts=catalog.contracts,
-            )
-        ]
-    )
+    service.load_sheets([catalog.sheet()])
     service.warm()
     time.sleep(0.05)
     moment = datetime.now(UTC)

@@ -628,17 +628,7 @@ def run(
     log("loading reelrights (checked, through the service)…")
     started = time.perf_counter()
     importer = Service(store, actor="bench")
-    importer.load_sheets(
-        [
-            DealSheet(
-                "generated",
-                parties=catalog.parties,
-                titles=catalog.titles,
-                territory_groups=catalog.territory_groups,
-                contracts=contracts,
-            )
-        ]
-    )
+    importer.load_sheets([catalog.sheet(contracts)])
     import_s = time.perf_counter() - started
     started = time.perf_counter()
     importer.close()  # waits for the index being saved in the background

@@ -22,6 +22,7 @@ from reelrights.domain.media import LEAF_BIT, LEAVES, MediaTaxonomy
 from reelrights.domain.terms import DateBound
 from reelrights.domain.territories import COUNTRIES, Geography, countries_of
 from reelrights.domain.titles import Title
+from reelrights.formats.sheet import DealSheet
 
 MEDIA_GROUPS = ("STREAMING", "TELEVISION", "HOME_ENTERTAINMENT", "ONLINE")
 REGIONS = (
@@ -70,6 +71,17 @@ class Catalog:
     @property
     def contracts(self) -> list[Contract]:
         return self.ownerships + self.licenses
+
+    def sheet(self, contracts: list[Contract] | None = None) -> DealSheet:
+        """The whole catalog as one deal sheet, as the benchmarks load it (``contracts``
+        instead of the generated ones, e.g. with money terms added)."""
+        return DealSheet(
+            "generated",
+            parties=self.parties,
+            titles=self.titles,
+            territory_groups=self.territory_groups,
+            contracts=self.contracts if contracts is None else contracts,
+        )
 
 
 Box = tuple[int, int, LanguageSet, int, int]

@@ -40,7 +40,6 @@ from reelrights.domain.media import leaves_of
 from reelrights.domain.money import Period, ShareEntry, Tier
 from reelrights.domain.territories import countries_of
 from reelrights.domain.titles import Catalog
-from reelrights.formats.sheet import DealSheet
 
 FIRST, LAST = date(2018, 1, 1), date(2021, 12, 31)
 QUARTER = "2021-Q4"
@@ -84,17 +83,7 @@ def build_book(licenses: int, path: Path, reuse: bool = False) -> tuple[list[Con
     if path.exists():
         path.unlink()
     service = Service(str(path), actor="bench")
-    service.load_sheets(
-        [
-            DealSheet(
-                "generated",
-                parties=catalog.parties,
-                titles=catalog.titles,
-                territory_groups=catalog.territory_groups,
-                contracts=contracts,
-            )
-        ]
-    )
+    service.load_sheets([catalog.sheet(contracts)])
     rates = path.with_suffix(".rates.csv")
     with rates.open("w", newline="") as handle:
         out = csv.writer(handle)

@@ -24,7 +24,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from benchmarks.generate import generate
-from reelrights.formats.sheet import DealSheet
 from reelrights.service import Service
 from reelrights.web.app import create_site
 
@@ -69,17 +68,7 @@ def pages_of(n: int, film: str, series: str, owner: str, platform: str) -> list[
 
 
 def load(service: Service, catalog: Any) -> None:
-    service.load_sheets(
-        [
-            DealSheet(
-                "generated",
-                parties=catalog.parties,
-                titles=catalog.titles,
-                territory_groups=catalog.territory_groups,
-                contracts=catalog.contracts,
-            )
-        ]
-    )
+    service.load_sheets([catalog.sheet()])
 
 
 def run(n: int, repeat: int, workdir: Path) -> dict[str, Any]:

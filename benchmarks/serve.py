@@ -237,17 +237,7 @@ def run(
         log("loading into PostgreSQL…")
         started = time.perf_counter()
         service = Service(url, actor="bench")
-        service.load_sheets(
-            [
-                DealSheet(
-                    "generated",
-                    parties=catalog.parties,
-                    titles=catalog.titles,
-                    territory_groups=catalog.territory_groups,
-                    contracts=catalog.contracts,
-                )
-            ]
-        )
+        service.load_sheets([catalog.sheet()])
         load_s = time.perf_counter() - started
         _, key = service.create_key("admin", note="benchmarks.serve")
         service.close()
