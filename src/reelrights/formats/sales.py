@@ -27,10 +27,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -104,9 +105,9 @@ def line_identity(normalised: str, occurrence: int) -> str:
     return hashlib.sha256(f"{normalised}\x1e{occurrence}".encode()).hexdigest()
 
 
-def line_key(normalised: str) -> str:
+def line_key(normalised: str) -> bytes:
     """A short digest of a line's normalised fields, to count identical lines in a file."""
-    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(normalised.encode(), digest_size=16).digest()
 
 
 class _Table:
@@ -183,6 +184,7 @@ class _Rows:
         self.problems: list[Problem] = []
         self._table = _Table(file, source, self.problems)
         self.required, self.optional = required, optional
+        self.header: list[str] = []
 
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -191,6 +193,12 @@ class _Rows:
             self.problems.append(Problem("more problems not listed", self.file))
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        for number, cells in self.lists():
+            yield number, dict(zip(self.header, cells, strict=True))
+
+    def lists(self) -> Iterator[tuple[int, list[str]]]:
+        """The checked rows as lists of stripped cells in the order of :attr:`header`
+        (set before the first row comes): no dictionary per row."""
         header: list[str] | None = None
         for number, cells in self._table.rows():
             if header is None:
@@ -199,6 +207,7 @@ class _Rows:
                     header.pop()
                 if not self._header_ok(header):
                     return
+                self.header = header
                 continue
             while len(cells) > len(header) and not cells[-1].strip():
                 cells = cells[:-1]
@@ -215,7 +224,7 @@ class _Rows:
                     if len(cell) > MAX_CELL:
                         self.problem(number, column, f"longer than {MAX_CELL} characters")
                 continue
-            yield number, dict(zip(header, map(str.strip, cells), strict=True))
+            yield number, [c.strip() for c in cells]
         if header is None and not self.problems:
             self.problem(None, None, "the file is empty (no header row)")
 
@@ -256,8 +265,16 @@ class SalesReader:
         return self._rows.problems
 
     def __iter__(self) -> Iterator[SalesRow]:
-        for number, cells in self._rows:
-            row = self._row(number, cells)
+        rows = self._rows
+        at: Callable[[list[str]], tuple[str, ...]] | None = None
+        contract = -1
+        for number, cells in rows.lists():
+            if at is None:  # the header is read: where each column is
+                at = itemgetter(*(rows.header.index(c) for c in COLUMNS))
+                contract = rows.header.index("contract") if "contract" in rows.header else -1
+            row = self._plain_row(number, cells, at, contract)
+            if row is None:
+                row = self._row(number, dict(zip(rows.header, cells, strict=True)))
             if row is not None:
                 yield row
 
@@ -293,12 +310,8 @@ class SalesReader:
         return found
 
     def _row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
-        """The checked row, or ``None`` with its problems noted. Most rows of a report
-        are well formed with dates and a currency seen before: they take
-        :meth:`_plain_row`; anything else is checked cell by cell here."""
-        plain = self._plain_row(number, cells)
-        if plain is not None:
-            return plain
+        """The checked row, or ``None`` with its problems noted: a row that
+        :meth:`_plain_row` could not take, checked cell by cell."""
         problem = self._rows.problem
         ok = True
         for column in ("licensee", "title", "medium", "territory"):
@@ -353,16 +366,21 @@ class SalesReader:
             cells.get("contract") or None,
         )
 
-    def _plain_row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
+    def _plain_row(
+        self,
+        number: int,
+        cells: list[str],
+        at: Callable[[list[str]], tuple[str, ...]],
+        contract: int,
+    ) -> SalesRow | None:
         """The row if every cell is there, its dates and currency are remembered as good
-        and its amounts are numbers; else ``None`` (and no problem noted: the careful
-        path looks again)."""
-        start = self._dates.get(cells["period_start"])
-        end = self._dates.get(cells["period_end"])
-        currency = self._currencies.get(cells["currency"])
-        licensee, title = cells["licensee"], cells["title"]
-        medium, territory = cells["medium"], cells["territory"]
-        gross, units = cells["gross"], cells["units"]
+        and its amounts are numbers; else ``None`` (and no problem noted: :meth:`_row`
+        looks again). Most rows of a report are such rows; ``at`` picks the cells of
+        :data:`COLUMNS` from ``cells``, ``contract`` where that column is (-1: none)."""
+        licensee, title, medium, territory, first, last, units, gross, code = at(cells)
+        start = self._dates.get(first)
+        end = self._dates.get(last)
+        currency = self._currencies.get(code)
         if not (
             isinstance(start, date)
             and isinstance(end, date)
@@ -376,19 +394,20 @@ class SalesReader:
             and (not units or NUMBER.match(units))
         ):
             return None
+        share = self._share
         return SalesRow(
             self.file,
             number,
-            self._share(licensee),
-            self._share(title),
-            self._share(medium.upper()),
-            self._share(territory.upper()),
+            share(licensee),
+            share(title),
+            share(medium.upper()),
+            share(territory.upper()),
             start,
             end,
             Decimal(units) if units else None,
             Decimal(gross),
             currency,
-            cells.get("contract") or None,
+            (cells[contract] or None) if contract >= 0 else None,
         )
 
     def _amount(

@@ -54,7 +54,7 @@ from reelrights.store.repository import Reader, Writer, sales_row_day
 
 Progress = Callable[[str, int, int], None]
 Source = str | Path | tuple[str, bytes]
-BATCH = 5000
+BATCH = 5000  # lines checked, matched and stored together
 
 
 LISTED = 1000  # unmatched lines an import result lists (every one is stored)
@@ -361,6 +361,7 @@ class MoneyJobs(ServiceBase):
             )
             seq += 1
             (again if stored else fresh).append(record)
+        fresh.sort()  # in id order (the first field): the id index takes them page by page
         writer.add_sales(fresh)
         if again:
             writer.rematch_sales(again)
