@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from reelrights.api.bodies import MAX_SALES_BYTES, MAX_SHEET_BYTES
+from reelrights.api.bodies import MAX_SALES_BYTES, MAX_SHEET_BYTES, spooled_body
 from reelrights.api.schemas import ErrorOut
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, Service
@@ -46,18 +46,17 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         filename: Annotated[str, Query(min_length=1, max_length=300)] = "sales.csv",
     ) -> dict[str, Any]:
         """Import one sales report (the request body, CSV or XLSX; ``filename`` says
-        which by its suffix): matched and unmatched lines, all or nothing."""
-        body = await request.body()
-        if not body:
-            raise InvalidInput(
-                [Problem("the request body is empty: send the report", field="body")]
-            )
-        if len(body) > MAX_SALES_BYTES:
-            raise InvalidInput(
-                [Problem(f"a report may be at most {MAX_SALES_BYTES} bytes", field="body")]
-            )
-        with service.acting(Acting.of_key(key)):
-            result = await run_in_threadpool(service.import_sales, [(filename, body)])
+        which by its suffix): matched and unmatched lines, all or nothing. The body is
+        spooled to a temporary file as it arrives and the import reads it from there,
+        so memory stays bounded whatever the report's size."""
+        with await spooled_body(request, MAX_SALES_BYTES) as body:
+            if not body.read(1):
+                raise InvalidInput(
+                    [Problem("the request body is empty: send the report", field="body")]
+                )
+            body.seek(0)
+            with service.acting(Acting.of_key(key)):
+                result = await run_in_threadpool(service.import_sales, [(filename, body)])
         return result.to_json()
 
     @router.post(
@@ -72,17 +71,14 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         """Import exchange rates (the request body, CSV or XLSX with the columns ``date,
         from, to, rate``: 1 FROM = rate TO), all or nothing, as ``reelrights fx import``
         does (docs/semantics.md rule 15). Whole-book data: editors with unbound keys."""
-        body = await request.body()
-        if not body:
-            raise InvalidInput(
-                [Problem("the request body is empty: send the rates file", field="body")]
-            )
-        if len(body) > MAX_SHEET_BYTES:
-            raise InvalidInput(
-                [Problem(f"a rates file may be at most {MAX_SHEET_BYTES} bytes", field="body")]
-            )
-        with service.acting(Acting.of_key(key)):
-            stored = await run_in_threadpool(service.import_rates, [(filename, body)])
+        with await spooled_body(request, MAX_SHEET_BYTES) as body:
+            if not body.read(1):
+                raise InvalidInput(
+                    [Problem("the request body is empty: send the rates file", field="body")]
+                )
+            body.seek(0)
+            with service.acting(Acting.of_key(key)):
+                stored = await run_in_threadpool(service.import_rates, [(filename, body)])
         return {"stored": stored}
 
     @router.get(

@@ -33,7 +33,7 @@ from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from reelrights.domain.money import NUMBER, currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
@@ -113,7 +113,9 @@ def line_key(normalised: str) -> bytes:
 class _Table:
     """Rows of a CSV or XLSX file as lists of text, with their row numbers."""
 
-    def __init__(self, file: str, source: bytes | None, problems: list[Problem]) -> None:
+    def __init__(
+        self, file: str, source: bytes | IO[bytes] | None, problems: list[Problem]
+    ) -> None:
         self.file = file
         self.source = source
         self.problems = problems
@@ -125,18 +127,29 @@ class _Table:
             yield from self._csv()
 
     def _csv(self) -> Iterator[tuple[int, list[str]]]:
-        try:
-            raw: Any = (
-                io.BytesIO(self.source) if self.source is not None else Path(self.file).open("rb")  # noqa: SIM115 (closed below)
-            )
-        except OSError as error:
-            self.problems.append(Problem(f"cannot read: {error.strerror or error}", self.file))
-            return
-        with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
+        source = self.source
+        raw: IO[bytes]
+        if source is None:
             try:
-                yield from enumerate(csv.reader(handle), start=1)
-            except (UnicodeDecodeError, csv.Error) as error:
-                self.problems.append(Problem(f"not a readable CSV file: {error}", self.file))
+                raw = Path(self.file).open("rb")  # noqa: SIM115 (closed below)
+            except OSError as error:
+                self.problems.append(Problem(f"cannot read: {error.strerror or error}", self.file))
+                return
+        elif isinstance(source, bytes):
+            raw = io.BytesIO(source)
+        else:  # the caller's open file: read from its start, left open
+            source.seek(0)
+            raw = source
+        handle = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        try:
+            yield from enumerate(csv.reader(handle), start=1)
+        except (UnicodeDecodeError, csv.Error) as error:
+            self.problems.append(Problem(f"not a readable CSV file: {error}", self.file))
+        finally:
+            if raw is source:
+                handle.detach()
+            else:
+                handle.close()
 
     def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
         # the first worksheet, streamed within the limits of formats.workbook (part sizes,
@@ -144,9 +157,12 @@ class _Table:
         from reelrights.formats.workbook import Workbook, WorkbookError
 
         try:
-            with Workbook(
-                self.file, io.BytesIO(self.source) if self.source is not None else None
-            ) as book:
+            source = self.source
+            if isinstance(source, bytes):
+                source = io.BytesIO(source)
+            elif source is not None:
+                source.seek(0)
+            with Workbook(self.file, source) as book:
                 sheets = book.worksheets()
                 if not sheets:
                     self.problems.append(Problem("the workbook has no worksheet", self.file))
@@ -176,7 +192,7 @@ class _Rows:
     def __init__(
         self,
         file: str,
-        source: bytes | None,
+        source: bytes | IO[bytes] | None,
         required: tuple[str, ...],
         optional: tuple[str, ...] = (),
     ) -> None:
@@ -253,7 +269,7 @@ class SalesReader:
     distinct text is checked once and remembered (at most :data:`MEMO` of each, so
     memory stays bounded whatever the file holds)."""
 
-    def __init__(self, file: str, source: bytes | None = None) -> None:
+    def __init__(self, file: str, source: bytes | IO[bytes] | None = None) -> None:
         self._rows = _Rows(file, source, COLUMNS, OPTIONAL)
         self.file = file
         self._dates: dict[str, date | str] = {}  # text -> day, or the problem's message
@@ -428,7 +444,7 @@ class SalesReader:
 
 
 def read_rates(
-    file: str, source: bytes | None = None
+    file: str, source: bytes | IO[bytes] | None = None
 ) -> tuple[list[tuple[date, str, str, Decimal]], list[Problem]]:
     """The quotes of an exchange-rate file (``date, from, to, rate``: 1 FROM = rate TO),
     or the located problems that refuse it. A rate must be more than zero."""

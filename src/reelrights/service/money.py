@@ -21,7 +21,7 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from reelrights.domain.contracts import Contract
 from reelrights.domain.money import Period, parse_amount, round_money
@@ -53,7 +53,9 @@ from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Reader, Writer, sales_row_day
 
 Progress = Callable[[str, int, int], None]
-Source = str | Path | tuple[str, bytes]
+Source = str | Path | tuple[str, bytes | IO[bytes]]
+"""A file by its path, or a name with its bytes or an open binary file (read from its
+start, not closed: an upload spooled to a temporary file)."""
 BATCH = 5000  # lines checked, matched and stored together
 
 
@@ -593,8 +595,8 @@ def _period(text: str, contract: Contract | None) -> Period:
     return period
 
 
-def _named(sources: Sequence[Source]) -> list[tuple[str, bytes | None]]:
-    out: list[tuple[str, bytes | None]] = []
+def _named(sources: Sequence[Source]) -> list[tuple[str, bytes | IO[bytes] | None]]:
+    out: list[tuple[str, bytes | IO[bytes] | None]] = []
     for source in sources:
         if isinstance(source, tuple):
             out.append((source[0], source[1]))
