@@ -209,3 +209,24 @@ def test_spooled_body_is_bounded_and_rewound(monkeypatch) -> None:
     with pytest.raises(HTTPException) as refused:
         asyncio.run(bodies.spooled_body(request([b"abcdefgh", b"ijklmnop", b"q"]), 16))
     assert refused.value.status_code == 413
+
+
+def test_unmatched_sales_list_pages_and_is_party_scoped(api) -> None:
+    client, keys = api
+    header, *_ = SALES.splitlines()
+    rows = [f"sohu,drama,AVOD,JP,2017-01-01,2017-03-31,1,{n},USD" for n in range(1, 6)]
+    body = "\n".join([header, *rows]) + "\n"
+    sent = client.post("/sales?filename=jp.csv", content=body, headers=auth(keys["sohu"]))
+    assert sent.json()["unmatched_count"] == 5
+    page = client.get("/sales/unmatched?limit=2&offset=2", headers=auth(keys["viewer"])).json()
+    assert (page["total"], [i["gross"] for i in page["items"]]) == (5, ["3", "4"])
+    own = client.get("/sales/unmatched", headers=auth(keys["sohu"])).json()
+    assert own["total"] == 5
+    # another party's key sees none of them, even asking for sohu's by name
+    other = client.get("/sales/unmatched?licensee=sohu", headers=auth(keys["iqiyi"])).json()
+    assert (other["total"], other["items"]) == (0, [])
+    too_many = client.get("/sales/unmatched?limit=1001", headers=auth(keys["viewer"]))
+    assert too_many.status_code == 422
+    wrong = client.get("/sales/unmatched?reason=lost", headers=auth(keys["viewer"]))
+    assert wrong.status_code == 422
+    assert client.get("/sales/unmatched").status_code == 401

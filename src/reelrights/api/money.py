@@ -59,6 +59,21 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
                 result = await run_in_threadpool(service.import_sales, [(filename, body)])
         return result.to_json()
 
+    @router.get("/sales/unmatched")
+    def unmatched_sales(
+        key: ApiKey = viewer,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+        licensee: Annotated[str | None, Query(max_length=200)] = None,
+        reason: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> dict[str, Any]:
+        """Stored unmatched sales lines with their reasons, one page (``limit`` lines
+        from ``offset``) in the order they were reported: ``{"total", "limit", "offset",
+        "items"}``; ``licensee`` and ``reason`` narrow the list. A key bound to a party
+        sees only the lines that party reported."""
+        with service.acting(Acting.of_key(key)):
+            return service.unmatched_sales(limit, offset, licensee, reason)
+
     @router.post(
         "/fx",
         responses={403: {"model": ErrorOut, "description": "Not an editor, or a party's key"}},

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     create_engine,
@@ -763,15 +764,25 @@ class Reader(OutboxQueries, ListQueries):
         finally:
             cursor.close()
 
-    def unmatched_sales(self, limit: int | None = None) -> list[Any]:
-        query = (
-            select(t.sales_lines)
-            .where(t.sales_lines.c.contract_id.is_(None))
-            .order_by(t.sales_lines.c.seq)
-        )
+    def unmatched_sales(
+        self,
+        limit: int | None = None,
+        offset: int = 0,
+        licensee: str | None = None,
+        reason: str | None = None,
+    ) -> tuple[int, list[Any]]:
+        """(how many, one page) of the stored unmatched lines, in the order they were
+        reported, of ``licensee`` and with ``reason`` if given."""
+        where: list[ColumnElement[bool]] = [t.sales_lines.c.contract_id.is_(None)]
+        if licensee is not None:
+            where.append(t.sales_lines.c.licensee == licensee)
+        if reason is not None:
+            where.append(t.sales_lines.c.reason == reason)
+        total = self.connection.scalar(select(func.count()).where(*where))
+        query = select(t.sales_lines).where(*where).order_by(t.sales_lines.c.seq).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        return list(self.connection.execute(query))
+        return int(total or 0), list(self.connection.execute(query))
 
     def sales_counts(self) -> tuple[int, int]:
         """(matched, unmatched) sales lines stored."""
