@@ -163,6 +163,10 @@ contracts:
     svc.load_texts([("fine.yaml", fine)])
     assert svc.counts()["contracts"] == before["contracts"] + 1
     assert svc.contract("fine").licensee == "youku"
+    # its change-log document (written straight to JSON text) reads back as the mapping
+    assert (
+        svc.history("contract", "fine")[0].after == svc.render_contracts([svc.contract("fine")])[0]
+    )
     svc.close()
 
 

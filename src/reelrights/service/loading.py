@@ -30,6 +30,7 @@ from reelrights.service.base import (
 from reelrights.service.events import contract_event
 from reelrights.service.names import NameIndex, resolve_sheet_names
 from reelrights.service.permissions import Permissions
+from reelrights.store.bulk import JSONText
 from reelrights.store.repository import Writer
 
 
@@ -373,7 +374,9 @@ class LoadingJobs(ServiceBase):
                         "contract",
                         c.id,
                         None,
-                        sheets.render_contract(c, media, geography, names),
+                        JSONText(text)
+                        if (text := sheets.contract_json(c, names)) is not None
+                        else sheets.render_contract(c, media, geography, names),
                     )
                     for c in chunk
                 ],
