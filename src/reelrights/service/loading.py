@@ -27,7 +27,7 @@ from reelrights.service.base import (
     lock_keys,
     no_cyclic_gc,
 )
-from reelrights.service.events import contract_event
+from reelrights.service.events import contract_event_text
 from reelrights.service.names import NameIndex, resolve_sheet_names
 from reelrights.service.permissions import Permissions
 from reelrights.store.bulk import JSONText
@@ -382,7 +382,7 @@ class LoadingJobs(ServiceBase):
                 ],
                 logged,
             )
-            writer.add_events([contract_event("created", c) for c in chunk], now)
+            writer.add_events([contract_event_text("created", c) for c in chunk], now)
             if progress:
                 progress("storing contracts", min(start + 20_000, len(contracts)), len(contracts))
 
