@@ -114,7 +114,7 @@ class LoadingJobs(ServiceBase):
         Each writer locks the (licensor, title) pairs it touches; a load touching more
         than :data:`BULK_LOCKS` pairs locks the whole book instead.
         """
-        locks = lock_keys(c for s in parsed for c in s.contracts)
+        locks = lock_keys((c for s in parsed for c in s.contracts), BULK_LOCKS)
         bulk = len(locks) > BULK_LOCKS
         with (
             no_cyclic_gc(bulk),
@@ -324,7 +324,12 @@ class LoadingJobs(ServiceBase):
         progress: Progress | None,
     ) -> None:
         contracts = [c for s in parsed for c in s.contracts]
-        with writer.roomy_cache() if len(contracts) > BULK_LOCKS else nullcontext():
+        with (
+            writer.roomy_cache() if len(contracts) > BULK_LOCKS else nullcontext(),
+            writer.indexes_built_after(
+                ("contracts", "rights", "right_titles", "changes", "events"), len(contracts)
+            ),
+        ):
             self._store_rows(
                 writer, contracts, new_groups, new_parties, new_titles, media, geography, progress
             )
