@@ -1022,9 +1022,29 @@ class Writer(Reader):
             (c.id, "grant", i, g) for c in contracts for i, g in enumerate(c.grants)
         ] + [(c.id, "holdback", i, h) for c in contracts for i, h in enumerate(c.holdbacks)]
         items += [(c.id, "option", i, o) for c in contracts for i, o in enumerate(c.options)]
+        # A bulk load stores a million rights drawn from far fewer masks and language sets:
+        # each is written out once per call (at most _MEMO of each, memory stays bounded).
+        media_text: dict[int, str] = {}
+        territory_text: dict[int, str] = {}
+        language_doc: dict[LanguageSet, Any] = {}
         for right_id, (contract_id, kind, position, item) in zip(
             self._right_ids(len(items)), items, strict=True
         ):
+            media = media_text.get(item.media)
+            if media is None:
+                media = ",".join(media_codes.leaves_of(item.media))
+                if len(media_text) < _MEMO:
+                    media_text[item.media] = media
+            territories = territory_text.get(item.territories)
+            if territories is None:
+                territories = ",".join(territory_codes.countries_of(item.territories))
+                if len(territory_text) < _MEMO:
+                    territory_text[item.territories] = territories
+            languages = language_doc.get(item.languages)
+            if languages is None:
+                languages = document(item.languages.to_json())
+                if len(language_doc) < _MEMO:
+                    language_doc[item.languages] = languages
             rows.append(
                 (
                     right_id,
@@ -1032,9 +1052,9 @@ class Writer(Reader):
                     kind,
                     position,
                     document(list(item.titles)),
-                    ",".join(media_codes.leaves_of(item.media)),
-                    ",".join(territory_codes.countries_of(item.territories)),
-                    document(item.languages.to_json()),
+                    media,
+                    territories,
+                    languages,
                     str(item.start) if item.start else None,
                     str(item.end) if item.end else None,
                     truth(isinstance(item, Grant) and item.exclusive),
@@ -1277,6 +1297,8 @@ class Writer(Reader):
             ],
         )
 
+
+_MEMO = 100_000  # masks remembered by one bulk insert of rights
 
 SALES_COLUMNS = (
     "id",
