@@ -103,9 +103,15 @@ class ListQueries:
         c = t.contracts.c
         base = select(c.id, c.seq).where(*self._contract_filters(query))
         total = int(self.connection.scalar(select(func.count()).select_from(base.subquery())) or 0)
+        return total, self.contract_ids(query)
+
+    def contract_ids(self, query: ContractQuery) -> list[str]:
+        """The ids of ``query``'s page in its order (without counting the whole list)."""
+        c = t.contracts.c
+        base = select(c.id, c.seq).where(*self._contract_filters(query))
         ordered = self._sorted(base, query.sort, query.descending)
         page = ordered.limit(max(1, query.limit)).offset(max(0, query.offset))
-        return total, [row.id for row in self.connection.execute(page)]
+        return [row.id for row in self.connection.execute(page)]
 
     def _contract_filters(self, query: ContractQuery) -> list[ColumnElement[bool]]:
         c, r = t.contracts.c, t.rights.c
