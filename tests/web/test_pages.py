@@ -425,3 +425,21 @@ def test_the_home_page_shows_what_starts_ends_and_is_held_soon(site) -> None:
     assert 'id="changes"' in admin.text
     youku = client(service, keys["youku"]).get("/ui/home").text
     assert "tf1-now" not in youku and 'id="changes"' not in youku
+
+
+def test_the_calendar_takes_a_party_and_a_title_by_name_as_its_pickers_send_them(site) -> None:
+    service, keys = site
+    browser = client(service, keys["viewer"])
+    month = "/ui/calendar?month=2016-01"
+    named = browser.get(f"{month}&party=Tencent+Video&title=A+New+Hope")
+    assert named.status_code == 200 and 'id="pick-party"' in named.text
+    assert 'data-picker="titles"' in named.text
+    events = named.text.split('id="events"')[1]
+    assert "tencent-online" in events  # its grant starts on 2016-01-01
+    # the kept filters follow the month links, as typed
+    assert "party=Tencent+Video&amp;title=A+New+Hope" in named.text
+    other = browser.get(f"{month}&party=Youku&title=sw4").text.split('id="events"')[1]
+    assert "tencent-online" not in other
+    unknown = browser.get(f"{month}&party=Tencnet")
+    assert unknown.status_code == 200 and "Tencnet" in unknown.text
+    assert 'role="alert"' in unknown.text
