@@ -34,7 +34,7 @@ The Disney / Tencent deal of the README, in code:
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -415,7 +415,7 @@ class RightsBook:
             for ref in item.titles:
                 self._referencing[ref].discard(contract.id)
         self._drop_options(contract.id)
-        titles = {t for item in contract.rights for t in self.catalog.expand(item.titles)}
+        titles = self._titles_of(contract)
         dead = self._indexes_of(contract.id, contract.licensor or contract.licensee, titles)
         if not dead:
             return
@@ -424,6 +424,10 @@ class RightsBook:
             index = self._title_index.get(title)
             if index in self._owners:
                 self._owners[index] = [r for r in self._owners[index] if r[1] not in dead]
+
+    def _titles_of(self, contract: Contract) -> set[str]:
+        """The titles a contract's rights cover (collections and series expanded)."""
+        return {t for item in contract.rights for t in self.catalog.expand(item.titles)}
 
     def _indexes_of(self, contract_id: str, party: str | None, titles: Iterable[str]) -> set[int]:
         """The contract-table indexes under which ``contract_id`` is shelved for these
@@ -454,6 +458,17 @@ class RightsBook:
             covering = [self.contracts[cid] for cid in ids]
         for contract in covering:
             self._shelve(contract, title.id)
+
+    def wound_back(self, now: Iterable[Contract], then: Iterable[Contract]) -> RightsBook:
+        """This book with the contracts ``now`` taken out and ``then`` put in, for
+        questions about a past state (docs/semantics.md rule 12): a read-only view over
+        this book's shelves and tables, which it never changes. Building it costs the
+        entries of those contracts alone: their entries are hidden (as a removal would),
+        ``then``'s are laid over the shelves of the parties they concern, and their names,
+        masks and options go into tables of the view's own. Ask it before this book
+        changes again (under the same lock); it answers avails and searches, not contract
+        checks."""
+        return _WoundBack(self, now, then)
 
     def holds_any(self, party: str, title: str) -> bool:
         """Whether ``party`` holds any right at all in ``title`` (by an executed ownership
@@ -1221,3 +1236,125 @@ def _option_problems(
             )
         )
     return problems
+
+
+class _Extended:
+    """A table read through: ``base`` (never changed) followed by entries of its own."""
+
+    __slots__ = ("base", "extra")
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self.extra: list[Any] = []
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.extra)
+
+    def __getitem__(self, index: int) -> Any:
+        size = len(self.base)
+        return self.base[index] if index < size else self.extra[index - size]
+
+    def append(self, value: Any) -> None:
+        self.extra.append(value)
+
+
+class _Either:
+    """Two sets read as their union, without copying either."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: set[int], second: set[int]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.first or value in self.second
+
+    def __bool__(self) -> bool:
+        return bool(self.first or self.second)
+
+    def __len__(self) -> int:
+        return len(self.first | self.second)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.first | self.second)
+
+
+class _LaidOver(_Shelf):
+    """A party's shelf with a few entries laid over it: the sorted columns are the
+    shelf's own arrays (never written in place), the recent additions a copy."""
+
+    __slots__ = ()
+
+    def __init__(self, base: _Shelf | None) -> None:
+        super().__init__()
+        if base is not None:
+            self.columns = base.columns
+            self.pending = defaultdict(list, base.pending)
+            self.waiting = base.waiting
+
+    def add(self, row: Row, dead: set[int]) -> None:
+        self.pending[row[0]] = [*self.pending.get(row[0], ()), row]  # the base's list stays
+        self.waiting += 1
+
+
+def _read_only(*_: Any, **__: Any) -> Any:
+    raise TypeError("a wound-back book only answers questions")
+
+
+class _WoundBack(RightsBook):
+    """See :meth:`RightsBook.wound_back`."""
+
+    add = replace = remove = add_title = settle = compact = _read_only
+    snapshot = check = broken_chains = _read_only
+
+    def __init__(self, book: RightsBook, now: Iterable[Contract], then: Iterable[Contract]) -> None:
+        hidden: set[int] = set()
+        vars(self).update(vars(book))
+        vars(self).update(
+            contracts={},
+            _shelves=ChainMap({}, book._shelves),
+            _owners=defaultdict(list),
+            _dead=_Either(book._dead, hidden),
+            _referencing=defaultdict(set),
+            _contract_ids=_Extended(book._contract_ids),
+            _title_ids=_Extended(book._title_ids),
+            _title_index=ChainMap({}, book._title_index),
+            _territories=_Extended(book._territories),
+            _territory_index={},
+            _languages=_Extended(book._languages),
+            _language_index={},
+            _options=ChainMap({}, book._options),
+            _options_of=defaultdict(set),
+        )
+        names = book._contract_ids
+        for contract in now:
+            party = contract.licensor or contract.licensee
+            hidden |= book._indexes_of(contract.id, party, book._titles_of(contract))
+            for licensor, title in book._options_of.get(contract.id, ()):
+                by_title = self._own_options(licensor)
+                kept = [o for o in by_title.get(title, ()) if names[o[0]] != contract.id]
+                if kept:
+                    by_title[title] = kept
+                else:
+                    by_title.pop(title, None)
+        for contract in then:
+            self._shelve(contract, None)
+
+    def _own_options(self, licensor: str) -> dict[int, list[OptionRow]]:
+        """The view's own copy of ``licensor``'s options (the book's stay as they are)."""
+        own = self._options.maps[0]  # type: ignore[attr-defined]
+        if licensor not in own:
+            own[licensor] = {t: list(rows) for t, rows in self._options.get(licensor, {}).items()}
+        found: dict[int, list[OptionRow]] = own[licensor]
+        return found
+
+    def _shelve_options(self, contract: Contract, index: int, only: str | None) -> None:
+        if contract.licensor is not None:
+            self._own_options(contract.licensor)
+        super()._shelve_options(contract, index, only)
+
+    def _shelf(self, party: str) -> _Shelf:
+        shelf = self._shelves.get(party)
+        if not isinstance(shelf, _LaidOver):
+            shelf = self._shelves[party] = _LaidOver(shelf)
+        return shelf
