@@ -212,9 +212,16 @@ class _Shelf:
         yield from self.pending.get(title, ())
 
     def matching(
-        self, titles: Collection[int] | None, media: int, first: int, last: int
+        self,
+        titles: Collection[int] | None,
+        media: int,
+        first: int,
+        last: int,
+        blocking: int | None = None,
     ) -> Iterator[Row]:
-        """Entries of these titles (None: all) that overlap the media and the days.
+        """Entries of these titles (None: all) that overlap the media and the days; with
+        ``blocking``, only holdings (no GIVES flag) and the entries given away with one of
+        the ``blocking`` flags and not on hold (PENCIL): what can refuse a contract.
 
         The titles' slices of the sorted columns are filtered together: one set of vector
         operations over all of them (a series asks for every season and episode, each a
@@ -236,17 +243,26 @@ class _Shelf:
                     & (cols[6][lo:hi] < last)
                     & (cols[7][lo:hi] > first)
                 )
+                if blocking is not None:
+                    keep &= _blocks(cols[2][lo:hi], blocking)
                 picked = np.flatnonzero(keep) + lo
             else:
                 at = _positions(spans, total)
                 keep = ((cols[3][at] & media) != 0) & (cols[6][at] < last) & (cols[7][at] > first)
+                if blocking is not None:
+                    keep &= _blocks(cols[2][at], blocking)
                 picked = at[keep]
             if len(picked):
                 yield from zip(*(c[picked].tolist() for c in cols), strict=True)
         else:
             for lo, hi in spans:
                 for row in zip(*(c[lo:hi].tolist() for c in cols), strict=True):
-                    if row[3] & media and row[6] < last and row[7] > first:
+                    if (
+                        row[3] & media
+                        and row[6] < last
+                        and row[7] > first
+                        and (blocking is None or _blocks_one(row[2], blocking))
+                    ):
                         yield row
         if not self.waiting:
             return
@@ -255,7 +271,12 @@ class _Shelf:
         )
         for group in groups:
             for row in group:
-                if row[3] & media and row[6] < last and row[7] > first:
+                if (
+                    row[3] & media
+                    and row[6] < last
+                    and row[7] > first
+                    and (blocking is None or _blocks_one(row[2], blocking))
+                ):
                     yield row
 
 
@@ -266,6 +287,19 @@ def _bounds(titles: npt.NDArray[np.int32], keys: list[int]) -> list[int]:
     licensor's shelf (34 of a 1M-license question's 90 microseconds)."""
     found: list[int] = titles.searchsorted(np.array(keys, titles.dtype)).tolist()
     return found
+
+
+def _blocks(flags: npt.NDArray[np.uint8], blocking: int) -> npt.NDArray[np.bool_]:
+    """Which entries hold, or give away with a ``blocking`` flag and are not on hold."""
+    kept: npt.NDArray[np.bool_] = ((flags & GIVES) == 0) | (
+        ((flags & PENCIL) == 0) & ((flags & blocking) != 0)
+    )
+    return kept
+
+
+def _blocks_one(flags: int, blocking: int) -> bool:
+    """:func:`_blocks` for one entry."""
+    return not flags & GIVES or (not flags & PENCIL and bool(flags & blocking))
 
 
 def _positions(spans: list[tuple[int, int]], total: int) -> npt.NDArray[np.intp]:
@@ -1089,6 +1123,93 @@ class RightsBook:
                     self._ask(contract.licensor, requests, grant.exclusive, exclude, asked)
                 )
         return ContractCheck(contract.id, tuple(reports))
+
+    def admits(self, contract: Contract, validated: bool = False) -> bool:
+        """``check(contract, is_new=True, validated=validated).ok``, without building the
+        reports: what a bulk load asks of each of a million contracts, nearly all of which
+        pass. A grant passes when its licensor holds every cell-day it asks (exclusively,
+        if the grant is exclusive) and no exclusive license, holdback or (for an exclusive
+        grant) non-exclusive license of that licensor meets any of it: exactly when the
+        check's report for it has no unavailable part (docs/semantics.md rules 1-6). Holds
+        and options only warn, so they are not looked at. A caller that wants to say why a
+        contract fails calls :meth:`check`."""
+        if not validated and validate_contract(contract, self.catalog):
+            return False
+        until = contract.in_force_until()
+        for grant in contract.grants:
+            requests = self._requests_of(grant, until)
+            if not requests:
+                continue
+            if contract.licensor is None:
+                if self._owned_elsewhere(requests, contract.id):
+                    return False
+            elif not self._all_free(contract.licensor, requests, grant.exclusive):
+                return False
+        return True
+
+    def _all_free(self, licensor: str, requests: dict[str, list[Box4]], exclusive: bool) -> bool:
+        """Whether ``licensor`` can grant every box of ``requests`` (see :meth:`admits`)."""
+        shelf = self._shelves.get(licensor)
+        if shelf is None:
+            return False  # holds nothing: not held
+        boxes = [b for group in requests.values() for b in group]
+        media = _union(b[0] for b in boxes)
+        territories = _union(b[1] for b in boxes)
+        first = min(b[3] for b in boxes)
+        last = max(b[4] for b in boxes)
+        title_index = self._title_index
+        indexes = [title_index[t] for t in requests if t in title_index]
+        if len(indexes) < len(requests):
+            return False  # a title nothing was ever shelved for: not held
+        masks, languages, dead = self._territories, self._languages, self._dead
+        found: dict[int, list[Row]] = defaultdict(list)
+        # only what holds the rights or can refuse them: most entries of a busy title are
+        # non-exclusive licenses, which an exclusive grant alone must keep clear of
+        blocking = GIVES if exclusive else HOLDBACK | EXCLUSIVE
+        for row in shelf.matching(
+            indexes if len(indexes) <= 64 else None, media, first, last, blocking
+        ):
+            if masks[row[4]] & territories and row[1] not in dead:
+                found[row[0]].append(row)
+        title_ids = self._title_ids
+        for index in indexes:
+            rows = found.get(index)
+            if not rows:
+                return False  # nothing of it held
+            asked = requests[title_ids[index]]
+            held: list[Box4] = []
+            for _, _, flags, m, x, lang, s, e in rows:
+                box: Box4 = (m, masks[x], languages[lang], s, e)
+                if not flags & GIVES:
+                    # held non-exclusively is not enough for an exclusive grant
+                    if flags & (OWNS | EXCLUSIVE) or not exclusive:
+                        held.append(box)
+                else:  # given away, not on hold, and blocking (see above)
+                    # an encumbrance that meets the request blocks part of it, or meets a
+                    # part not held: either way the report has an unavailable part
+                    if any(_split(b, box)[0] is not None for b in asked):
+                        return False
+            rest = list(asked)
+            for holding in held:
+                rest = _cut_all(rest, holding)[1]
+                if not rest:
+                    break
+            if rest:
+                return False  # not held, or held only non-exclusively
+        return True
+
+    def _owned_elsewhere(self, requests: dict[str, list[Box4]], contract_id: str) -> bool:
+        """Whether another ownership record covers a cell-day of ``requests``."""
+        names, dead = self._contract_ids, self._dead
+        for title, boxes in requests.items():
+            index = self._title_index.get(title)
+            for row in self._owners.get(index, ()) if index is not None else ():
+                if row[1] in dead or names[row[1]] == contract_id:
+                    continue
+                box = self._box(row)
+                if any(_split(b, box)[0] is not None for b in boxes):
+                    return True
+        return False
 
     def _requests_of(self, grant: Grant, until: int) -> dict[str, list[Box4]]:
         requests: dict[str, list[Box4]] = defaultdict(list)
