@@ -46,7 +46,7 @@ from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Catalog, Title
 from reelrights.engine import RightsBook
 from reelrights.service import index_file
-from reelrights.service.base import IndexState, Progress, ServiceBase
+from reelrights.service.base import IndexState, Progress, ServiceBase, settle_heap
 from reelrights.store.repository import Reader, Writer
 
 LAYOUT = 2  # the engine's shelf layout; bump when RightsBook.snapshot changes meaning
@@ -151,6 +151,8 @@ class IndexFiles(ServiceBase):
                 if built:
                     self._state = self._load_saved(reader)
                     built = self._state is None
+                    if not built:
+                        settle_heap()
                 before = self._state.book.shelvings() if self._state is not None else 0
                 state = super()._fresh(reader, progress)
             if built:

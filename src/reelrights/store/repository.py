@@ -917,6 +917,7 @@ class Writer(Reader):
         )
         version = self.stamp()
         number, _, document = self._adapters()
+        keys = self._sort_keys(contracts)
         self._bulk(
             t.contracts,
             (
@@ -934,6 +935,7 @@ class Writer(Reader):
                 "mg_currency",
                 "money",
                 "extra",
+                *SORT_KEYS,
             ),
             [
                 (
@@ -951,11 +953,37 @@ class Writer(Reader):
                     c.minimum_guarantee.currency if c.minimum_guarantee else None,
                     _money_terms(c, document),
                     document(dict(c.extra)),
+                    *keys[c.id],
                 )
                 for offset, c in enumerate(contracts, start=1)
             ],
         )
         self._add_rights(contracts)
+
+    def _sort_keys(self, contracts: Sequence[Contract]) -> dict[str, tuple[str | None, ...]]:
+        """Each contract's sort keys for the contracts list (``SORT_KEYS``) over its
+        grants: the smallest title name, media and territories (as stored), the earliest
+        start, the latest end (an open end as ``9999-12-31``); ``None`` without grants."""
+        named = sorted({title for c in contracts for g in c.grants for title in g.titles})
+        names: dict[str, str] = {}
+        for chunk in _chunks(named):
+            query = select(t.titles.c.id, t.titles.c.name).where(t.titles.c.id.in_(chunk))
+            names.update((row.id, row.name) for row in self.connection.execute(query))
+        keys: dict[str, tuple[str | None, ...]] = {}
+        for c in contracts:
+            titles = [names[i] for g in c.grants for i in g.titles if i in names]
+            starts = [str(g.start) for g in c.grants if g.start]
+            keys[c.id] = (
+                min(titles, default=None),
+                min((",".join(media_codes.leaves_of(g.media)) for g in c.grants), default=None),
+                min(
+                    (",".join(territory_codes.countries_of(g.territories)) for g in c.grants),
+                    default=None,
+                ),
+                min(starts, default=None),
+                max((str(g.end) if g.end else OPEN_END for g in c.grants), default=None),
+            )
+        return keys
 
     def _adapters(
         self,
@@ -1096,6 +1124,7 @@ class Writer(Reader):
                 terminated=contract.terminated,
                 signed=contract.signed,
                 version=self.stamp(),
+                **dict(zip(SORT_KEYS, self._sort_keys([contract])[contract.id], strict=True)),
             )
         )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
@@ -1358,6 +1387,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 T = TypeVar("T")
+
+
+SORT_KEYS = ("sort_titles", "sort_media", "sort_territories", "sort_start", "sort_end")
+"""The contracts list's sort keys kept on a contract's row (0010_contract_sort_keys)."""
+OPEN_END = "9999-12-31"
+"""An open end as a sort key: after every day."""
 
 
 def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
