@@ -253,7 +253,12 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.lines.split(",")]
     if args.workdir:
-        rows = run(sizes, args.licenses, Path(args.workdir), args.reuse_book)
+        workdir = Path(args.workdir)
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            parser.error(f"--workdir {workdir}: cannot create it ({error.strerror or error})")
+        rows = run(sizes, args.licenses, workdir, args.reuse_book)
     else:
         with tempfile.TemporaryDirectory() as folder:
             rows = run(sizes, args.licenses, Path(folder))

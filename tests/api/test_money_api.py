@@ -3,6 +3,7 @@ ledger, and party scoping (a party's key sees its own money only)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,99 @@ def test_a_sales_report_over_a_mebibyte_is_accepted(api) -> None:
     sent = client.post("/sales?filename=big.csv", content=big, headers=auth(keys["sohu"]))
     assert sent.status_code == 200, sent.text[:300]
     assert sent.json()["matched"] == 20_000
+
+
+def test_a_sales_report_streams_to_a_spooled_file(api, monkeypatch, tmp_path: Path) -> None:
+    """``POST /sales`` never holds the body in memory: it is spooled as it arrives (past
+    ``SPOOL_BYTES`` to disk) and the import reads that file. Sent in chunks without a
+    length, a CSV and an XLSX report import as they would from a path."""
+    import openpyxl
+
+    from reelrights.api import bodies
+
+    client, keys = api
+    monkeypatch.setattr(bodies, "SPOOL_BYTES", 4096)
+    seen: list[tuple[bool, bool]] = []
+    original = Service.import_sales
+
+    def spy(self: Service, sources, progress=None):  # type: ignore[no-untyped-def]
+        data = sources[0][1]
+        seen.append((isinstance(data, bytes), bool(getattr(data, "_rolled", False))))
+        return original(self, sources, progress)
+
+    monkeypatch.setattr(Service, "import_sales", spy)
+    header, *rows = SALES.strip().splitlines()
+    big = "\n".join([header] + [rows[1]] * 2_000) + "\n"
+    assert len(big) > 4096
+
+    def chunks():  # no Content-Length: the body streams
+        data = big.encode()
+        for at in range(0, len(data), 1000):
+            yield data[at : at + 1000]
+
+    sent = client.post("/sales?filename=big.csv", content=chunks(), headers=auth(keys["sohu"]))
+    assert sent.status_code == 200, sent.text[:300]
+    assert sent.json()["matched"] == 2_000
+    book = openpyxl.Workbook()
+    for row in SALES.splitlines():
+        book.active.append(row.split(","))
+    path = tmp_path / "q1.xlsx"
+    book.save(path)
+    xlsx = client.post(
+        "/sales?filename=q1.xlsx", content=path.read_bytes(), headers=auth(keys["editor"])
+    )
+    assert xlsx.status_code == 200, xlsx.text[:300]
+    # the two AVOD HK lines are the big report's first two; CNY matches, JP has no grant
+    found = xlsx.json()
+    assert (found["matched"], found["already_imported"], found["unmatched_count"]) == (1, 2, 1)
+    # neither body reached the import as bytes, and the big one had gone to disk
+    assert [bytes_ for bytes_, _ in seen] == [False, False]
+    assert seen[0][1] is True
+
+
+def test_spooled_body_is_bounded_and_rewound(monkeypatch) -> None:
+    """Past its limit a body is refused (413) while it streams, whatever it declared."""
+    from fastapi import HTTPException
+    from starlette.requests import Request
+
+    from reelrights.api import bodies
+
+    monkeypatch.setattr(bodies, "SPOOL_BYTES", 10)
+
+    def request(chunks: list[bytes]) -> Request:
+        messages = [
+            {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+            for i, c in enumerate(chunks)
+        ]
+
+        async def receive() -> dict[str, object]:
+            return messages.pop(0)
+
+        return Request({"type": "http", "method": "POST", "headers": []}, receive)
+
+    with asyncio.run(bodies.spooled_body(request([b"abcdefgh", b"ijklmnop"]), 16)) as body:
+        assert body.read() == b"abcdefghijklmnop"
+    with pytest.raises(HTTPException) as refused:
+        asyncio.run(bodies.spooled_body(request([b"abcdefgh", b"ijklmnop", b"q"]), 16))
+    assert refused.value.status_code == 413
+
+
+def test_unmatched_sales_list_pages_and_is_party_scoped(api) -> None:
+    client, keys = api
+    header, *_ = SALES.splitlines()
+    rows = [f"sohu,drama,AVOD,JP,2017-01-01,2017-03-31,1,{n},USD" for n in range(1, 6)]
+    body = "\n".join([header, *rows]) + "\n"
+    sent = client.post("/sales?filename=jp.csv", content=body, headers=auth(keys["sohu"]))
+    assert sent.json()["unmatched_count"] == 5
+    page = client.get("/sales/unmatched?limit=2&offset=2", headers=auth(keys["viewer"])).json()
+    assert (page["total"], [i["gross"] for i in page["items"]]) == (5, ["3", "4"])
+    own = client.get("/sales/unmatched", headers=auth(keys["sohu"])).json()
+    assert own["total"] == 5
+    # another party's key sees none of them, even asking for sohu's by name
+    other = client.get("/sales/unmatched?licensee=sohu", headers=auth(keys["iqiyi"])).json()
+    assert (other["total"], other["items"]) == (0, [])
+    too_many = client.get("/sales/unmatched?limit=1001", headers=auth(keys["viewer"]))
+    assert too_many.status_code == 422
+    wrong = client.get("/sales/unmatched?reason=lost", headers=auth(keys["viewer"]))
+    assert wrong.status_code == 422
+    assert client.get("/sales/unmatched").status_code == 401

@@ -89,3 +89,27 @@ def test_bad_money_input_exits_1_and_stores_nothing(tmp_path: Path) -> None:
     )
     assert code == 1 and "is not a number" in err
     assert run(db, "fx", "import", str(tmp_path / "missing.csv"))[0] == 1
+
+
+def test_sales_unmatched_pages(tmp_path: Path) -> None:
+    db = tmp_path / "book.db"
+    sheet, sales = tmp_path / "book.yaml", tmp_path / "q1.csv"
+    sheet.write_text(BOOK)
+    header, *_ = SALES.splitlines()
+    rows = [f"sohu,drama,AVOD,JP,2017-01-01,2017-03-31,1,{n},USD" for n in range(1, 6)]
+    sales.write_text("\n".join([header, *rows, "sohu,gone,AVOD,HK,2017-01-01,2017-03-31,1,1,USD"]))
+    assert run(db, "load", str(sheet))[0] == 0
+    assert run(db, "sales", "import", str(sales))[0] == 0
+    code, out, _ = run(db, "sales", "unmatched", "--limit", "2", "--offset", "3", "--json")
+    page = json.loads(out)
+    assert (code, page["total"], page["limit"], page["offset"]) == (0, 6, 2, 3)
+    assert [(i["line"], i["reason"]) for i in page["items"]] == [
+        (5, "no-grant"),
+        (6, "no-grant"),
+    ]
+    code, out, _ = run(db, "sales", "unmatched", "--limit", "2", "--offset", "3")
+    assert code == 0 and "unmatched lines 4-5 of 6" in out and "next page: --offset 5" in out
+    code, out, _ = run(db, "sales", "unmatched", "--reason", "unknown-title")
+    assert code == 0 and "1-1 of 1" in out and "gone" in out and "next page" not in out
+    code, _, err = run(db, "sales", "unmatched", "--limit", "5000")
+    assert code == 1 and "limit" in err

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +27,7 @@ from sqlalchemy import text
 
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import Deliverer, RightsConflict, Service
+from reelrights.store.outbox import new_event_id, new_event_ids
 from tests.store.test_options import BOOK
 
 SECRET = "a-test-secret-of-some-length"
@@ -202,6 +204,17 @@ def test_every_write_puts_its_events_in_the_outbox_and_a_failed_one_none(db_url:
     ids = [e.id for e in svc.events(limit=1000)]
     assert len(set(ids)) == len(ids) and all(i.startswith("evt_") for i in ids)
     svc.close()
+
+
+def test_event_ids_made_in_bulk_are_random_uuids_like_single_ones() -> None:
+    # docs/semantics.md rule 22: `evt_` and 32 hex digits, a version 4 UUID, never repeated
+    ids = [*new_event_ids(5000), new_event_id()]
+    assert len(set(ids)) == len(ids)
+    for event_id in ids:
+        assert event_id.startswith("evt_") and len(event_id) == 36
+        found = uuid.UUID(event_id[4:])
+        assert (found.version, found.variant, found.hex) == (4, uuid.RFC_4122, event_id[4:])
+    assert new_event_ids(0) == []
 
 
 def test_webhook_urls_secrets_and_listing(db_url: str) -> None:

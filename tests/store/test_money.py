@@ -265,3 +265,42 @@ def test_the_fee_travels_as_an_avails_license_fee(tmp_path: Path) -> None:
     assert (imported.fee.amount, imported.fee.currency) == (2400000, "USD")
     # exported again, the fee is stated once, not added a second time
     assert again.export_avails("xml").content.count(b"LicenseFee") == 1
+
+
+def test_unmatched_lines_page_by_page_party_scoped(svc: Service, tmp_path: Path) -> None:
+    """Every stored unmatched line can be listed, a page at a time in the order reported,
+    narrowed by licensee and reason; a party's key sees only the lines it reported."""
+    rows = [f"sohu,drama,AVOD,JP,2017-01-01,2017-03-31,1,{n},USD" for n in range(1, 13)]
+    rows += [f"sohu,nope-{n},AVOD,HK,2017-01-01,2017-03-31,1,5,USD" for n in range(3)]
+    rows += [f"iqiyi,drama,AVOD,KR,2017-01-01,2017-03-31,1,{n},USD" for n in range(1, 6)]
+    report = _write(tmp_path, "many.csv", HEADER + "\n".join(rows) + "\n")
+    result = svc.import_sales([report])
+    assert result.unmatched_count == 20
+    pages = [svc.unmatched_sales(limit=7, offset=offset) for offset in (0, 7, 14, 21)]
+    assert [p["total"] for p in pages] == [20, 20, 20, 20]
+    assert [len(p["items"]) for p in pages] == [7, 7, 6, 0]
+    listed = [item["line"] for p in pages for item in p["items"]]
+    assert listed == list(range(2, 22))  # every line once, in the order reported
+    titles = svc.unmatched_sales(reason="unknown-title")
+    assert (titles["total"], [i["title"] for i in titles["items"]]) == (
+        3,
+        ["nope-0", "nope-1", "nope-2"],
+    )
+    assert svc.unmatched_sales(licensee="iqiyi")["total"] == 5
+    assert svc.unmatched_sales(licensee="iqiyi", reason="unknown-title")["total"] == 0
+    with svc.acting(Acting("key:x", "x", "iqiyi")):
+        own = svc.unmatched_sales(limit=2, offset=1)
+        assert own["total"] == 5
+        assert [(i["licensee"], i["gross"]) for i in own["items"]] == [
+            ("iqiyi", "2"),
+            ("iqiyi", "3"),
+        ]
+        assert svc.unmatched_sales(licensee="sohu") == {
+            "total": 0,
+            "limit": 100,
+            "offset": 0,
+            "items": [],
+        }
+    with pytest.raises(InvalidInput) as bad:
+        svc.unmatched_sales(limit=0, offset=-1, reason="lost")
+    assert [p.field for p in bad.value.problems] == ["limit", "offset", "reason"]

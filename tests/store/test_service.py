@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from reelrights.domain.problems import InvalidInput
-from reelrights.service import RightsConflict, Service
+from reelrights.service import RightsConflict, Service, loading
 
 BOOK = """
 parties:
@@ -121,6 +122,47 @@ def test_a_conflicting_load_stores_nothing_and_reports_why(db_url: str) -> None:
         ("exclusive-license", "tencent-online")
     ]
     assert svc.counts() == before
+    svc.close()
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_bulk_load_checks_and_refuses_as_a_small_one_does(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, bulk: bool
+) -> None:
+    # A load of more than BULK_LOCKS (licensor, title) pairs takes the bulk path: the whole
+    # book locked, no cyclic garbage collection meanwhile, the engine's verdict first and
+    # its report only for a refusal. Same book, same refusal, nothing stored by a refusal,
+    # and the collector back on either way.
+    if bulk:
+        monkeypatch.setattr(loading, "BULK_LOCKS", 0)
+    svc = Service(db_url, actor="tester")
+    svc.load_texts([("book.yaml", BOOK)])
+    assert gc.isenabled()
+    answer = ask(svc)
+    assert [(u["territories"], u["reason"], u["contract"]) for u in answer["unavailable"]] == [
+        (["CN"], "exclusive-license", "tencent-online")
+    ]
+    before = svc.counts()
+    with pytest.raises(RightsConflict) as caught:
+        svc.load_texts([("conflict.yaml", CONFLICT)])
+    assert gc.isenabled()
+    assert [c.contract for c in caught.value.checks] == ["youku-cn"]
+    report = caught.value.checks[0].reports[0].to_json()
+    assert [(u["reason"], u["contract"]) for u in report["unavailable"]] == [
+        ("exclusive-license", "tencent-online")
+    ]
+    assert svc.counts() == before
+    assert ask(svc, territories=["HK"])["status"] == "available"
+    fine = """
+contracts:
+  - id: fine
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
+"""
+    svc.load_texts([("fine.yaml", fine)])
+    assert svc.counts()["contracts"] == before["contracts"] + 1
+    assert svc.contract("fine").licensee == "youku"
     svc.close()
 
 
@@ -326,3 +368,31 @@ contracts:
     assert ask(reader, territories=["HK"])["status"] == "available"
     reader.close()
     writer.close()
+
+
+def test_the_sort_keys_backfilled_by_the_migration_are_the_ones_written(tmp_path) -> None:
+    """0010_contract_sort_keys works out the contracts list's sort keys of a stored book in
+    SQL; a contract written afterwards gets them from the writer: both agree."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from reelrights.store import tables as t
+    from reelrights.store.repository import SORT_KEYS
+
+    path = tmp_path / "keys.db"
+    svc = Service(str(path))
+    svc.load_texts([("book.yaml", BOOK)])
+
+    def keys() -> dict[str, tuple[object, ...]]:
+        columns = [t.contracts.c.id, *(t.contracts.c[k] for k in SORT_KEYS)]
+        with svc.store.engine.connect() as connection:
+            return {row[0]: tuple(row[1:]) for row in connection.execute(select(*columns))}
+
+    written = keys()
+    assert any(all(v is not None for v in k) for k in written.values())
+    with svc.store.engine.connect() as connection:
+        command.downgrade(svc.store._alembic(connection), "0009_list_indexes")
+        connection.commit()
+    svc.store.upgrade("head")  # worked out from the stored grants
+    assert keys() == written
+    svc.close()

@@ -17,10 +17,11 @@ other body (a contract, an avails question, a form).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import IO, Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 from starlette.datastructures import Headers
 
 Scope = MutableMapping[str, Any]
@@ -35,6 +36,7 @@ MAX_FEED_BYTES = 512 * 1024 * 1024
 MAX_SHEET_BYTES = 64 * 1024 * 1024
 MAX_BODY_BYTES = 1024 * 1024
 MAX_SALES_BYTES = 256 * 1024 * 1024
+SPOOL_BYTES = 8 * 1024 * 1024  # a spooled body past this goes to a temporary file
 LIMITS = {
     "/feeds": MAX_FEED_BYTES,
     "/ui/upload": MAX_FEED_BYTES,
@@ -54,6 +56,30 @@ def limit_of(path: str) -> int:
 
 def too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"the request body may be at most {limit} bytes")
+
+
+async def spooled_body(request: Request, limit: int) -> IO[bytes]:
+    """The request body in a temporary file, read as it streams: the first
+    :data:`SPOOL_BYTES` in memory, the rest on disk, so a large upload (a sales report
+    of a million lines) costs a bounded amount of memory. Past ``limit`` bytes it is
+    refused (413) and what was read is dropped. The caller closes the file (it is
+    positioned at its start)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned)
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
 
 
 class BodyGuard:

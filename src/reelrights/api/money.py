@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from reelrights.api.bodies import MAX_SALES_BYTES, MAX_SHEET_BYTES
+from reelrights.api.bodies import MAX_SALES_BYTES, MAX_SHEET_BYTES, spooled_body
 from reelrights.api.schemas import ErrorOut
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.service import Acting, ApiKey, Service
@@ -46,19 +46,33 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         filename: Annotated[str, Query(min_length=1, max_length=300)] = "sales.csv",
     ) -> dict[str, Any]:
         """Import one sales report (the request body, CSV or XLSX; ``filename`` says
-        which by its suffix): matched and unmatched lines, all or nothing."""
-        body = await request.body()
-        if not body:
-            raise InvalidInput(
-                [Problem("the request body is empty: send the report", field="body")]
-            )
-        if len(body) > MAX_SALES_BYTES:
-            raise InvalidInput(
-                [Problem(f"a report may be at most {MAX_SALES_BYTES} bytes", field="body")]
-            )
-        with service.acting(Acting.of_key(key)):
-            result = await run_in_threadpool(service.import_sales, [(filename, body)])
+        which by its suffix): matched and unmatched lines, all or nothing. The body is
+        spooled to a temporary file as it arrives and the import reads it from there,
+        so memory stays bounded whatever the report's size."""
+        with await spooled_body(request, MAX_SALES_BYTES) as body:
+            if not body.read(1):
+                raise InvalidInput(
+                    [Problem("the request body is empty: send the report", field="body")]
+                )
+            body.seek(0)
+            with service.acting(Acting.of_key(key)):
+                result = await run_in_threadpool(service.import_sales, [(filename, body)])
         return result.to_json()
+
+    @router.get("/sales/unmatched")
+    def unmatched_sales(
+        key: ApiKey = viewer,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+        licensee: Annotated[str | None, Query(max_length=200)] = None,
+        reason: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> dict[str, Any]:
+        """Stored unmatched sales lines with their reasons, one page (``limit`` lines
+        from ``offset``) in the order they were reported: ``{"total", "limit", "offset",
+        "items"}``; ``licensee`` and ``reason`` narrow the list. A key bound to a party
+        sees only the lines that party reported."""
+        with service.acting(Acting.of_key(key)):
+            return service.unmatched_sales(limit, offset, licensee, reason)
 
     @router.post(
         "/fx",
@@ -72,17 +86,14 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         """Import exchange rates (the request body, CSV or XLSX with the columns ``date,
         from, to, rate``: 1 FROM = rate TO), all or nothing, as ``reelrights fx import``
         does (docs/semantics.md rule 15). Whole-book data: editors with unbound keys."""
-        body = await request.body()
-        if not body:
-            raise InvalidInput(
-                [Problem("the request body is empty: send the rates file", field="body")]
-            )
-        if len(body) > MAX_SHEET_BYTES:
-            raise InvalidInput(
-                [Problem(f"a rates file may be at most {MAX_SHEET_BYTES} bytes", field="body")]
-            )
-        with service.acting(Acting.of_key(key)):
-            stored = await run_in_threadpool(service.import_rates, [(filename, body)])
+        with await spooled_body(request, MAX_SHEET_BYTES) as body:
+            if not body.read(1):
+                raise InvalidInput(
+                    [Problem("the request body is empty: send the rates file", field="body")]
+                )
+            body.seek(0)
+            with service.acting(Acting.of_key(key)):
+                stored = await run_in_threadpool(service.import_rates, [(filename, body)])
         return {"stored": stored}
 
     @router.get(

@@ -56,7 +56,41 @@ def register(app: typer.Typer) -> None:
         more = result.unmatched_count - len(result.unmatched)
         if more:
             reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.unmatched_by_reason.items()))
-            out.print(f"  … and {more} more unmatched lines, all stored ({reasons})")
+            out.print(
+                f"  … and {more} more unmatched lines, all stored ({reasons}): "
+                "reelrights sales unmatched lists them"
+            )
+
+    @sales_app.command("unmatched")
+    def sales_unmatched(
+        limit: Annotated[int, typer.Option("--limit", help="Lines on this page (1-1000).")] = 100,
+        offset: Annotated[int, typer.Option("--offset", help="Lines to skip first.")] = 0,
+        licensee: Annotated[
+            str | None, typer.Option("--licensee", help="Only lines this party reported.")
+        ] = None,
+        reason: Annotated[
+            str | None, typer.Option("--reason", help="Only lines with this reason.")
+        ] = None,
+        as_json: Json = False,
+    ) -> None:
+        """Stored unmatched sales lines with their reasons, a page at a time, in the
+        order they were reported."""
+        with service(None) as svc:
+            page = svc.unmatched_sales(limit, offset, licensee, reason)
+        if as_json:
+            emit_json(page)
+            return
+        items = page["items"]
+        first = offset + 1 if items else offset
+        out.print(f"unmatched lines {first}-{offset + len(items)} of {page['total']}")
+        for line in items:
+            out.print(
+                f"  {line['file']}:{line['line']}: {line['reason']}: {line['licensee']} "
+                f"{line['title']} {line['medium']} {line['territory']} "
+                f"{line['period_start']}..{line['period_end']} {line['gross']} {line['currency']}"
+            )
+        if offset + len(items) < page["total"]:
+            out.print(f"  next page: --offset {offset + len(items)}")
 
     @app.command("statement")
     def statement_command(

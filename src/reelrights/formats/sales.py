@@ -27,12 +27,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from reelrights.domain.money import NUMBER, currency_code, parse_amount
 from reelrights.domain.problems import CodeError, Problem
@@ -104,15 +105,17 @@ def line_identity(normalised: str, occurrence: int) -> str:
     return hashlib.sha256(f"{normalised}\x1e{occurrence}".encode()).hexdigest()
 
 
-def line_key(normalised: str) -> str:
+def line_key(normalised: str) -> bytes:
     """A short digest of a line's normalised fields, to count identical lines in a file."""
-    return hashlib.blake2b(normalised.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(normalised.encode(), digest_size=16).digest()
 
 
 class _Table:
     """Rows of a CSV or XLSX file as lists of text, with their row numbers."""
 
-    def __init__(self, file: str, source: bytes | None, problems: list[Problem]) -> None:
+    def __init__(
+        self, file: str, source: bytes | IO[bytes] | None, problems: list[Problem]
+    ) -> None:
         self.file = file
         self.source = source
         self.problems = problems
@@ -124,18 +127,29 @@ class _Table:
             yield from self._csv()
 
     def _csv(self) -> Iterator[tuple[int, list[str]]]:
-        try:
-            raw: Any = (
-                io.BytesIO(self.source) if self.source is not None else Path(self.file).open("rb")  # noqa: SIM115 (closed below)
-            )
-        except OSError as error:
-            self.problems.append(Problem(f"cannot read: {error.strerror or error}", self.file))
-            return
-        with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
+        source = self.source
+        raw: IO[bytes]
+        if source is None:
             try:
-                yield from enumerate(csv.reader(handle), start=1)
-            except (UnicodeDecodeError, csv.Error) as error:
-                self.problems.append(Problem(f"not a readable CSV file: {error}", self.file))
+                raw = Path(self.file).open("rb")  # noqa: SIM115 (closed below)
+            except OSError as error:
+                self.problems.append(Problem(f"cannot read: {error.strerror or error}", self.file))
+                return
+        elif isinstance(source, bytes):
+            raw = io.BytesIO(source)
+        else:  # the caller's open file: read from its start, left open
+            source.seek(0)
+            raw = source
+        handle = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        try:
+            yield from enumerate(csv.reader(handle), start=1)
+        except (UnicodeDecodeError, csv.Error) as error:
+            self.problems.append(Problem(f"not a readable CSV file: {error}", self.file))
+        finally:
+            if raw is source:
+                handle.detach()
+            else:
+                handle.close()
 
     def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
         # the first worksheet, streamed within the limits of formats.workbook (part sizes,
@@ -143,9 +157,12 @@ class _Table:
         from reelrights.formats.workbook import Workbook, WorkbookError
 
         try:
-            with Workbook(
-                self.file, io.BytesIO(self.source) if self.source is not None else None
-            ) as book:
+            source = self.source
+            if isinstance(source, bytes):
+                source = io.BytesIO(source)
+            elif source is not None:
+                source.seek(0)
+            with Workbook(self.file, source) as book:
                 sheets = book.worksheets()
                 if not sheets:
                     self.problems.append(Problem("the workbook has no worksheet", self.file))
@@ -175,7 +192,7 @@ class _Rows:
     def __init__(
         self,
         file: str,
-        source: bytes | None,
+        source: bytes | IO[bytes] | None,
         required: tuple[str, ...],
         optional: tuple[str, ...] = (),
     ) -> None:
@@ -183,6 +200,7 @@ class _Rows:
         self.problems: list[Problem] = []
         self._table = _Table(file, source, self.problems)
         self.required, self.optional = required, optional
+        self.header: list[str] = []
 
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -191,6 +209,12 @@ class _Rows:
             self.problems.append(Problem("more problems not listed", self.file))
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        for number, cells in self.lists():
+            yield number, dict(zip(self.header, cells, strict=True))
+
+    def lists(self) -> Iterator[tuple[int, list[str]]]:
+        """The checked rows as lists of stripped cells in the order of :attr:`header`
+        (set before the first row comes): no dictionary per row."""
         header: list[str] | None = None
         for number, cells in self._table.rows():
             if header is None:
@@ -199,6 +223,7 @@ class _Rows:
                     header.pop()
                 if not self._header_ok(header):
                     return
+                self.header = header
                 continue
             while len(cells) > len(header) and not cells[-1].strip():
                 cells = cells[:-1]
@@ -215,7 +240,7 @@ class _Rows:
                     if len(cell) > MAX_CELL:
                         self.problem(number, column, f"longer than {MAX_CELL} characters")
                 continue
-            yield number, dict(zip(header, map(str.strip, cells), strict=True))
+            yield number, [c.strip() for c in cells]
         if header is None and not self.problems:
             self.problem(None, None, "the file is empty (no header row)")
 
@@ -244,7 +269,7 @@ class SalesReader:
     distinct text is checked once and remembered (at most :data:`MEMO` of each, so
     memory stays bounded whatever the file holds)."""
 
-    def __init__(self, file: str, source: bytes | None = None) -> None:
+    def __init__(self, file: str, source: bytes | IO[bytes] | None = None) -> None:
         self._rows = _Rows(file, source, COLUMNS, OPTIONAL)
         self.file = file
         self._dates: dict[str, date | str] = {}  # text -> day, or the problem's message
@@ -256,8 +281,16 @@ class SalesReader:
         return self._rows.problems
 
     def __iter__(self) -> Iterator[SalesRow]:
-        for number, cells in self._rows:
-            row = self._row(number, cells)
+        rows = self._rows
+        at: Callable[[list[str]], tuple[str, ...]] | None = None
+        contract = -1
+        for number, cells in rows.lists():
+            if at is None:  # the header is read: where each column is
+                at = itemgetter(*(rows.header.index(c) for c in COLUMNS))
+                contract = rows.header.index("contract") if "contract" in rows.header else -1
+            row = self._plain_row(number, cells, at, contract)
+            if row is None:
+                row = self._row(number, dict(zip(rows.header, cells, strict=True)))
             if row is not None:
                 yield row
 
@@ -293,12 +326,8 @@ class SalesReader:
         return found
 
     def _row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
-        """The checked row, or ``None`` with its problems noted. Most rows of a report
-        are well formed with dates and a currency seen before: they take
-        :meth:`_plain_row`; anything else is checked cell by cell here."""
-        plain = self._plain_row(number, cells)
-        if plain is not None:
-            return plain
+        """The checked row, or ``None`` with its problems noted: a row that
+        :meth:`_plain_row` could not take, checked cell by cell."""
         problem = self._rows.problem
         ok = True
         for column in ("licensee", "title", "medium", "territory"):
@@ -353,16 +382,21 @@ class SalesReader:
             cells.get("contract") or None,
         )
 
-    def _plain_row(self, number: int, cells: dict[str, str]) -> SalesRow | None:
+    def _plain_row(
+        self,
+        number: int,
+        cells: list[str],
+        at: Callable[[list[str]], tuple[str, ...]],
+        contract: int,
+    ) -> SalesRow | None:
         """The row if every cell is there, its dates and currency are remembered as good
-        and its amounts are numbers; else ``None`` (and no problem noted: the careful
-        path looks again)."""
-        start = self._dates.get(cells["period_start"])
-        end = self._dates.get(cells["period_end"])
-        currency = self._currencies.get(cells["currency"])
-        licensee, title = cells["licensee"], cells["title"]
-        medium, territory = cells["medium"], cells["territory"]
-        gross, units = cells["gross"], cells["units"]
+        and its amounts are numbers; else ``None`` (and no problem noted: :meth:`_row`
+        looks again). Most rows of a report are such rows; ``at`` picks the cells of
+        :data:`COLUMNS` from ``cells``, ``contract`` where that column is (-1: none)."""
+        licensee, title, medium, territory, first, last, units, gross, code = at(cells)
+        start = self._dates.get(first)
+        end = self._dates.get(last)
+        currency = self._currencies.get(code)
         if not (
             isinstance(start, date)
             and isinstance(end, date)
@@ -376,19 +410,20 @@ class SalesReader:
             and (not units or NUMBER.match(units))
         ):
             return None
+        share = self._share
         return SalesRow(
             self.file,
             number,
-            self._share(licensee),
-            self._share(title),
-            self._share(medium.upper()),
-            self._share(territory.upper()),
+            share(licensee),
+            share(title),
+            share(medium.upper()),
+            share(territory.upper()),
             start,
             end,
             Decimal(units) if units else None,
             Decimal(gross),
             currency,
-            cells.get("contract") or None,
+            (cells[contract] or None) if contract >= 0 else None,
         )
 
     def _amount(
@@ -409,7 +444,7 @@ class SalesReader:
 
 
 def read_rates(
-    file: str, source: bytes | None = None
+    file: str, source: bytes | IO[bytes] | None = None
 ) -> tuple[list[tuple[date, str, str, Decimal]], list[Problem]]:
     """The quotes of an exchange-rate file (``date, from, to, rate``: 1 FROM = rate TO),
     or the located problems that refuse it. A rate must be more than zero."""

@@ -975,17 +975,53 @@ def render_share(
     return out
 
 
+class MaskNames:
+    """:func:`render_media` and :func:`render_territories` for one taxonomy and
+    geography, each mask rendered once: a bulk load renders a million grants drawn from
+    far fewer masks. At most :attr:`LIMIT` masks of each kind are remembered (memory stays
+    bounded); the lists it returns are shared, to be read, never changed."""
+
+    LIMIT = 100_000
+
+    def __init__(self, media: MediaTaxonomy, geography: Geography) -> None:
+        self._taxonomy, self._geography = media, geography
+        self._media: dict[int, list[str]] = {}
+        self._territories: dict[int, list[str]] = {}
+
+    def media(self, mask: int) -> list[str]:
+        found = self._media.get(mask)
+        if found is None:
+            found = render_media(mask, self._taxonomy)
+            if len(self._media) < self.LIMIT:
+                self._media[mask] = found
+        return found
+
+    def territories(self, mask: int) -> list[str]:
+        found = self._territories.get(mask)
+        if found is None:
+            found = render_territories(mask, self._geography)
+            if len(self._territories) < self.LIMIT:
+                self._territories[mask] = found
+        return found
+
+
 def render_right(
-    item: Grant | Holdback | Option, media: MediaTaxonomy, geography: Geography
+    item: Grant | Holdback | Option,
+    media: MediaTaxonomy,
+    geography: Geography,
+    names: MaskNames | None = None,
 ) -> dict[str, Any]:
-    """One grant, holdback or option as a sheet mapping."""
+    """One grant, holdback or option as a sheet mapping (``names``: remembered renderings
+    of the masks, for many rights in a row)."""
     out: dict[str, Any] = {}
     if isinstance(item, Option):
         out = {"kind": item.kind, "holder": item.holder, "exercise_by": item.exercise_by}
     out |= {
         "titles": list(item.titles),
-        "media": render_media(item.media, media),
-        "territories": render_territories(item.territories, geography),
+        "media": render_media(item.media, media) if names is None else names.media(item.media),
+        "territories": render_territories(item.territories, geography)
+        if names is None
+        else names.territories(item.territories),
         "languages": item.languages.to_json() if item.languages != ALL_LANGUAGES else "all",
         "start": _bound_out(item.start),
         "end": _bound_out(item.end),
@@ -1005,9 +1041,13 @@ def _bound_out(bound: DateBound | None) -> Any:
 
 
 def render_contract(
-    contract: Contract, media: MediaTaxonomy, geography: Geography
+    contract: Contract,
+    media: MediaTaxonomy,
+    geography: Geography,
+    names: MaskNames | None = None,
 ) -> dict[str, Any]:
-    """One contract as a sheet mapping (no licensor key for ownership)."""
+    """One contract as a sheet mapping (no licensor key for ownership; ``names``: see
+    :func:`render_right`)."""
     out: dict[str, Any] = {"id": contract.id}
     if contract.licensor is not None:
         out["licensor"] = contract.licensor
@@ -1029,11 +1069,11 @@ def render_contract(
     if contract.reporting != "quarterly":
         out["reporting"] = contract.reporting
     if contract.grants:
-        out["grants"] = [render_right(g, media, geography) for g in contract.grants]
+        out["grants"] = [render_right(g, media, geography, names) for g in contract.grants]
     if contract.holdbacks:
-        out["holdbacks"] = [render_right(h, media, geography) for h in contract.holdbacks]
+        out["holdbacks"] = [render_right(h, media, geography, names) for h in contract.holdbacks]
     if contract.options:
-        out["options"] = [render_right(o, media, geography) for o in contract.options]
+        out["options"] = [render_right(o, media, geography, names) for o in contract.options]
     if contract.extra:
         out["extra"] = dict(contract.extra)
     return out

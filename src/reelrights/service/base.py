@@ -3,6 +3,7 @@ who is acting, and the write transaction every job uses."""
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 import threading
@@ -24,6 +25,25 @@ from reelrights.store.repository import KeyRow, Reader, Store, Writer, database_
 
 Progress = Callable[[str, int, int], None]
 BULK_LOCKS = 2000
+
+
+@contextmanager
+def no_cyclic_gc(bulk: bool) -> Iterator[None]:
+    """For a ``bulk`` write: no cyclic garbage collection until it ends. A bulk load makes
+    millions of objects that all live on (the index's entries, the rows and documents it
+    stores), and every few hundred thousand of them Python walks every object of the
+    process looking for cycles (the parsed sheets, the whole index): at a million contracts
+    those walks cost more than a third of the import and grew faster than it. Reference
+    counting still frees whatever dies meanwhile; the few cycles made are collected by the
+    next collection after. Collection stays as it was if it was off already."""
+    if not bulk or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def missing_database(url: str | None) -> str | None:
@@ -147,6 +167,15 @@ def lock_keys(contracts: Iterable[Contract]) -> set[tuple[str, ...]]:
     return keys
 
 
+def settle_heap() -> None:
+    """Move what is alive now (a freshly built index: millions of long-lived objects at
+    catalog size) out of the cyclic garbage collector's generations, so that a request's
+    collections no longer walk the whole index (a grid of one title at 10,000 licenses:
+    about 130 ms with the index in the collector's generations, 30 ms without)."""
+    gc.collect()
+    gc.freeze()
+
+
 class ServiceBase:
     """reelrights on one database: the store and the index every job mixin shares."""
 
@@ -195,6 +224,7 @@ class ServiceBase:
             state = self._state
             if state is None:
                 state = self._state = self._build(reader, version, progress)
+                settle_heap()
             elif state.version != version:
                 self._catch_up(reader, state, version)
             return state

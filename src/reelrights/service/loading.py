@@ -23,6 +23,7 @@ from reelrights.service.base import (
     ServiceBase,
     json_safe,
     lock_keys,
+    no_cyclic_gc,
 )
 from reelrights.service.events import contract_event
 from reelrights.service.names import NameIndex, resolve_sheet_names
@@ -112,7 +113,10 @@ class LoadingJobs(ServiceBase):
         """
         locks = lock_keys(c for s in parsed for c in s.contracts)
         bulk = len(locks) > BULK_LOCKS
-        with self._writing(() if bulk else sorted(locks), whole_book=bulk) as w:
+        with (
+            no_cyclic_gc(bulk),
+            self._writing(() if bulk else sorted(locks), whole_book=bulk) as w,
+        ):
             state = self._fresh(w, progress)
             before = state.version
             self._dirty = False
@@ -278,12 +282,14 @@ class LoadingJobs(ServiceBase):
                 if contract.in_force():
                     # validated above against this very catalog: not twice (a sheet whose
                     # names were resolved skipped some of those problems: checked again)
-                    check = state.book.check(
-                        contract, is_new=True, validated=not sheet.names_checked
-                    )
-                    if not check.ok:
-                        conflicts.append(check)
-                        continue
+                    # nearly every contract passes: the verdict first, the report (why
+                    # not) only for one that fails
+                    validated = not sheet.names_checked
+                    if not state.book.admits(contract, validated=validated):
+                        check = state.book.check(contract, is_new=True, validated=validated)
+                        if not check.ok:
+                            conflicts.append(check)
+                            continue
                 state.book.add(contract)
                 added.append(contract)
                 if progress and (done % 1000 == 0 or done == total):
@@ -336,8 +342,16 @@ class LoadingJobs(ServiceBase):
             (actor, "create", "title", t.id, None, json_safe(sheets.render_title(t)))
             for t, _ in new_titles.values()
         ]
+        names = sheets.MaskNames(media, geography)
         log += [
-            (actor, "create", "contract", c.id, None, sheets.render_contract(c, media, geography))
+            (
+                actor,
+                "create",
+                "contract",
+                c.id,
+                None,
+                sheets.render_contract(c, media, geography, names),
+            )
             for c in contracts
         ]
         writer.log_many(log)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from reelrights.domain.contracts import Contract
 from reelrights.domain.money import Period, parse_amount, round_money
@@ -31,6 +31,7 @@ from reelrights.domain.titles import Catalog
 from reelrights.engine.royalties import (
     NO_CURRENCY,
     NO_RATE,
+    REASONS,
     Conversion,
     LedgerRow,
     LineMatcher,
@@ -53,11 +54,14 @@ from reelrights.service.permissions import Permissions
 from reelrights.store.repository import Reader, Writer, sales_row_day
 
 Progress = Callable[[str, int, int], None]
-Source = str | Path | tuple[str, bytes]
-BATCH = 5000
+Source = str | Path | tuple[str, bytes | IO[bytes]]
+"""A file by its path, or a name with its bytes or an open binary file (read from its
+start, not closed: an upload spooled to a temporary file)."""
+BATCH = 5000  # lines checked, matched and stored together
 
 
 LISTED = 1000  # unmatched lines an import result lists (every one is stored)
+MAX_PAGE = 1000  # unmatched lines one page of :meth:`MoneyJobs.unmatched_sales` may hold
 
 
 @dataclass
@@ -361,16 +365,42 @@ class MoneyJobs(ServiceBase):
             )
             seq += 1
             (again if stored else fresh).append(record)
+        fresh.sort()  # in id order (the first field): the id index takes them page by page
         writer.add_sales(fresh)
         if again:
             writer.rematch_sales(again)
         return seq
 
-    def unmatched_sales(self, limit: int | None = 1000) -> list[dict[str, Any]]:
-        """Stored unmatched lines with their reasons, oldest first."""
+    def unmatched_sales(
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        licensee: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of the stored unmatched lines with their reasons, in the order they
+        were reported: ``{"total", "limit", "offset", "items"}``, ``total`` counting every
+        line that matches the filters. A key bound to a party sees only the lines that
+        party reported (``licensee`` another party's: nothing)."""
+        problems = []
+        if not 1 <= limit <= MAX_PAGE:
+            problems.append(Problem(f"must be from 1 to {MAX_PAGE}", field="limit"))
+        if offset < 0:
+            problems.append(Problem("must be 0 or more", field="offset"))
+        if reason is not None and reason not in REASONS:
+            problems.append(
+                Problem(f"unknown reason '{reason}' (one of {', '.join(REASONS)})", field="reason")
+            )
+        if problems:
+            raise InvalidInput(problems)
+        page: dict[str, Any] = {"total": 0, "limit": limit, "offset": offset, "items": []}
+        any_match, licensee = Permissions.of(self._who()).sales_party(licensee or None)
+        if not any_match:
+            return page
         with self.store.reading() as reader:
-            rows = reader.unmatched_sales(limit)
-        return [
+            total, rows = reader.unmatched_sales(limit, offset, licensee, reason)
+        page["total"] = total
+        page["items"] = [
             {
                 "file": r.file,
                 "line": r.line,
@@ -381,12 +411,15 @@ class MoneyJobs(ServiceBase):
                 "territory": r.territory,
                 "period_start": r.period_start.isoformat(),
                 "period_end": r.period_end.isoformat(),
+                "units": r.units,
                 "gross": r.gross,
                 "currency": r.currency,
+                "contract": r.contract_hint,
+                **({"candidates": r.candidates.split(",")} if r.candidates else {}),
             }
             for r in rows
-            if self._may_see_party(r.licensee)
         ]
+        return page
 
     # -- statements ------------------------------------------------------------------------
 
@@ -592,8 +625,8 @@ def _period(text: str, contract: Contract | None) -> Period:
     return period
 
 
-def _named(sources: Sequence[Source]) -> list[tuple[str, bytes | None]]:
-    out: list[tuple[str, bytes | None]] = []
+def _named(sources: Sequence[Source]) -> list[tuple[str, bytes | IO[bytes] | None]]:
+    out: list[tuple[str, bytes | IO[bytes] | None]] = []
     for source in sources:
         if isinstance(source, tuple):
             out.append((source[0], source[1]))

@@ -143,6 +143,12 @@ class Permissions:
             return True, requested
         return requested in (None, "", self.party), self.party
 
+    def sales_party(self, requested: str | None) -> tuple[bool, str | None]:
+        """For a listing of unmatched sales lines filtered by ``requested`` licensee: (whether
+        anything can match, the licensee to filter by). A line with no contract has only
+        the licensee that reported it as its party, so a bound key lists only its own."""
+        return self.contract_party(requested)
+
     # -- the change log ------------------------------------------------------------------
 
     def may_read_changes(self) -> bool:

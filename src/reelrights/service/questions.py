@@ -204,32 +204,31 @@ class QuestionJobs(NameJobs):
                 "titles": sorted(box.titles),
             }
 
+        # a box's span is worked out once, and each cell gets its own copy of it
         for box in report.available:
+            spanned = span(box)
             for medium in leaves_of(box.media):
                 for country in countries_of(box.territories):
-                    cell(medium, country)["windows"].append(span(box))
+                    cell(medium, country)["windows"].append(dict(spanned))
         for item in report.unavailable:
+            spanned = {"reason": item.reason, "contract": item.contract, **span(item.box)}
             for medium in leaves_of(item.box.media):
                 for country in countries_of(item.box.territories):
-                    cell(medium, country)["reasons"].append(
-                        {"reason": item.reason, "contract": item.contract, **span(item.box)}
-                    )
+                    cell(medium, country)["reasons"].append(dict(spanned))
         for warning in report.warnings:
+            if warning.holder is None:
+                spanned, kind = {"contract": warning.contract, **span(warning.box)}, "holds"
+            else:  # rule 21: an option stands on these cells; it never blocks
+                spanned = {
+                    "code": warning.code,
+                    "holder": warning.holder,
+                    "contract": warning.contract,
+                    **span(warning.box),
+                }
+                kind = "options"
             for medium in leaves_of(warning.box.media):
                 for country in countries_of(warning.box.territories):
-                    if warning.holder is None:
-                        cell(medium, country)["holds"].append(
-                            {"contract": warning.contract, **span(warning.box)}
-                        )
-                    else:  # rule 21: an option stands on these cells; it never blocks
-                        cell(medium, country)["options"].append(
-                            {
-                                "code": warning.code,
-                                "holder": warning.holder,
-                                "contract": warning.contract,
-                                **span(warning.box),
-                            }
-                        )
+                    cell(medium, country)[kind].append(dict(spanned))
         for value in cells.values():
             free = value["windows"]
             if not value["reasons"]:

@@ -21,9 +21,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     create_engine,
@@ -734,7 +735,7 @@ class Reader(OutboxQueries, ListQueries):
     def known_sales(self, ids: Sequence[str]) -> dict[str, str | None]:
         """Which of these sales-line ids are stored, with their contract (None: unmatched)."""
         found: dict[str, str | None] = {}
-        for chunk in _chunks(list(ids), 900):
+        for chunk in _chunks(sorted(ids), 900):  # in id order: fewer pages of the index
             for row in self.connection.execute(
                 select(t.sales_lines.c.id, t.sales_lines.c.contract_id).where(
                     t.sales_lines.c.id.in_(chunk)
@@ -787,15 +788,25 @@ class Reader(OutboxQueries, ListQueries):
         finally:
             cursor.close()
 
-    def unmatched_sales(self, limit: int | None = None) -> list[Any]:
-        query = (
-            select(t.sales_lines)
-            .where(t.sales_lines.c.contract_id.is_(None))
-            .order_by(t.sales_lines.c.seq)
-        )
+    def unmatched_sales(
+        self,
+        limit: int | None = None,
+        offset: int = 0,
+        licensee: str | None = None,
+        reason: str | None = None,
+    ) -> tuple[int, list[Any]]:
+        """(how many, one page) of the stored unmatched lines, in the order they were
+        reported, of ``licensee`` and with ``reason`` if given."""
+        where: list[ColumnElement[bool]] = [t.sales_lines.c.contract_id.is_(None)]
+        if licensee is not None:
+            where.append(t.sales_lines.c.licensee == licensee)
+        if reason is not None:
+            where.append(t.sales_lines.c.reason == reason)
+        total = self.connection.scalar(select(func.count()).where(*where))
+        query = select(t.sales_lines).where(*where).order_by(t.sales_lines.c.seq).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        return list(self.connection.execute(query))
+        return int(total or 0), list(self.connection.execute(query))
 
     def sales_counts(self) -> tuple[int, int]:
         """(matched, unmatched) sales lines stored."""
@@ -930,6 +941,7 @@ class Writer(Reader):
         )
         version = self.stamp()
         number, _, document = self._adapters()
+        keys = self._sort_keys(contracts)
         self._bulk(
             t.contracts,
             (
@@ -947,6 +959,7 @@ class Writer(Reader):
                 "mg_currency",
                 "money",
                 "extra",
+                *SORT_KEYS,
             ),
             [
                 (
@@ -964,11 +977,37 @@ class Writer(Reader):
                     c.minimum_guarantee.currency if c.minimum_guarantee else None,
                     _money_terms(c, document),
                     document(dict(c.extra)),
+                    *keys[c.id],
                 )
                 for offset, c in enumerate(contracts, start=1)
             ],
         )
         self._add_rights(contracts)
+
+    def _sort_keys(self, contracts: Sequence[Contract]) -> dict[str, tuple[str | None, ...]]:
+        """Each contract's sort keys for the contracts list (``SORT_KEYS``) over its
+        grants: the smallest title name, media and territories (as stored), the earliest
+        start, the latest end (an open end as ``9999-12-31``); ``None`` without grants."""
+        named = sorted({title for c in contracts for g in c.grants for title in g.titles})
+        names: dict[str, str] = {}
+        for chunk in _chunks(named):
+            query = select(t.titles.c.id, t.titles.c.name).where(t.titles.c.id.in_(chunk))
+            names.update((row.id, row.name) for row in self.connection.execute(query))
+        keys: dict[str, tuple[str | None, ...]] = {}
+        for c in contracts:
+            titles = [names[i] for g in c.grants for i in g.titles if i in names]
+            starts = [str(g.start) for g in c.grants if g.start]
+            keys[c.id] = (
+                min(titles, default=None),
+                min((",".join(media_codes.leaves_of(g.media)) for g in c.grants), default=None),
+                min(
+                    (",".join(territory_codes.countries_of(g.territories)) for g in c.grants),
+                    default=None,
+                ),
+                min(starts, default=None),
+                max((str(g.end) if g.end else OPEN_END for g in c.grants), default=None),
+            )
+        return keys
 
     def _adapters(
         self,
@@ -1007,9 +1046,29 @@ class Writer(Reader):
             (c.id, "grant", i, g) for c in contracts for i, g in enumerate(c.grants)
         ] + [(c.id, "holdback", i, h) for c in contracts for i, h in enumerate(c.holdbacks)]
         items += [(c.id, "option", i, o) for c in contracts for i, o in enumerate(c.options)]
+        # A bulk load stores a million rights drawn from far fewer masks and language sets:
+        # each is written out once per call (at most _MEMO of each, memory stays bounded).
+        media_text: dict[int, str] = {}
+        territory_text: dict[int, str] = {}
+        language_doc: dict[LanguageSet, Any] = {}
         for right_id, (contract_id, kind, position, item) in zip(
             self._right_ids(len(items)), items, strict=True
         ):
+            media = media_text.get(item.media)
+            if media is None:
+                media = ",".join(media_codes.leaves_of(item.media))
+                if len(media_text) < _MEMO:
+                    media_text[item.media] = media
+            territories = territory_text.get(item.territories)
+            if territories is None:
+                territories = ",".join(territory_codes.countries_of(item.territories))
+                if len(territory_text) < _MEMO:
+                    territory_text[item.territories] = territories
+            languages = language_doc.get(item.languages)
+            if languages is None:
+                languages = document(item.languages.to_json())
+                if len(language_doc) < _MEMO:
+                    language_doc[item.languages] = languages
             rows.append(
                 (
                     right_id,
@@ -1017,9 +1076,9 @@ class Writer(Reader):
                     kind,
                     position,
                     document(list(item.titles)),
-                    ",".join(media_codes.leaves_of(item.media)),
-                    ",".join(territory_codes.countries_of(item.territories)),
-                    document(item.languages.to_json()),
+                    media,
+                    territories,
+                    languages,
                     str(item.start) if item.start else None,
                     str(item.end) if item.end else None,
                     truth(isinstance(item, Grant) and item.exclusive),
@@ -1089,6 +1148,7 @@ class Writer(Reader):
                 terminated=contract.terminated,
                 signed=contract.signed,
                 version=self.stamp(),
+                **dict(zip(SORT_KEYS, self._sort_keys([contract])[contract.id], strict=True)),
             )
         )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
@@ -1123,29 +1183,33 @@ class Writer(Reader):
             # lines touches the id index at random, and with SQLite's default 2 MiB each
             # insert would read and spill pages. Fixed, so memory stays flat in the lines.
             self.connection.exec_driver_sql(f"PRAGMA cache_size = -{SALES_CACHE_KIB}")
+            # the counts: one B-tree of 16-byte keys (no rowid table beside the index)
             self.connection.exec_driver_sql(
-                "CREATE TEMP TABLE IF NOT EXISTS sales_seen (key TEXT PRIMARY KEY, n INTEGER)"
+                "CREATE TEMP TABLE IF NOT EXISTS sales_seen (key BLOB PRIMARY KEY, n INTEGER)"
+                " WITHOUT ROWID"
             )
+            # the temporary database has a page cache of its own (2 MiB unless told)
+            self.connection.exec_driver_sql(f"PRAGMA temp.cache_size = -{SEEN_CACHE_KIB}")
         else:
             self.connection.exec_driver_sql(
-                "CREATE TEMP TABLE IF NOT EXISTS sales_seen (key TEXT PRIMARY KEY, n INTEGER)"
+                "CREATE TEMP TABLE IF NOT EXISTS sales_seen (key BYTEA PRIMARY KEY, n INTEGER)"
                 " ON COMMIT DROP"
             )
         self.connection.exec_driver_sql("DELETE FROM sales_seen")
 
-    def sales_occurrences(self, keys: list[str]) -> list[int]:
-        """For each key (a normalised line, in file order), how many lines with the same
-        key came before it in the current file. The counts live in a temporary table, so
-        memory stays flat however long the file."""
+    def sales_occurrences(self, keys: list[bytes]) -> list[int]:
+        """For each key (a digest of a normalised line, in file order), how many lines
+        with the same key came before it in the current file. The counts live in a
+        temporary table, so memory stays flat however long the file."""
         mark = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
-        counts: dict[str, int] = {}
-        unique = list(dict.fromkeys(keys))
+        counts: dict[bytes, int] = {}
+        unique = sorted(set(keys))  # in key order: neighbours share the index's pages
         for chunk in _chunks(unique, 900):
             marks = ", ".join([mark] * len(chunk))
             for key, n in self.connection.exec_driver_sql(
                 f"SELECT key, n FROM sales_seen WHERE key IN ({marks})", tuple(chunk)
             ):
-                counts[key] = int(n)
+                counts[bytes(key)] = int(n)
         known = set(counts)
         out = []
         for key in keys:
@@ -1258,6 +1322,8 @@ class Writer(Reader):
         )
 
 
+_MEMO = 100_000  # masks remembered by one bulk insert of rights
+
 SALES_COLUMNS = (
     "id",
     "seq",
@@ -1282,6 +1348,7 @@ SALES_COLUMNS = (
     "fx_inverse",
 )
 SALES_CACHE_KIB = 64 * 1024  # SQLite page cache of a connection importing sales
+SEEN_CACHE_KIB = 32 * 1024  # and of its temporary table of line counts
 
 SALES_ROW = (
     "contract_id",
@@ -1343,7 +1410,16 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+T = TypeVar("T")
+
+
+SORT_KEYS = ("sort_titles", "sort_media", "sort_territories", "sort_start", "sort_end")
+"""The contracts list's sort keys kept on a contract's row (0010_contract_sort_keys)."""
+OPEN_END = "9999-12-31"
+"""An open end as a sort key: after every day."""
+
+
+def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 

@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from fastapi import FastAPI, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -162,10 +163,14 @@ def add_money_pages(
         )
 
 
-async def _bounded(file: UploadFile, name: str, limit: int, what: str) -> bytes:
-    """The uploaded file's bytes, reading at most one byte past ``limit``: more is refused
-    as an error on the file, not read into memory."""
-    data = await file.read(limit + 1)
-    if len(data) > limit:
+async def _bounded(file: UploadFile, name: str, limit: int, what: str) -> IO[bytes]:
+    """The uploaded file (the form parser's spooled temporary file: its first megabyte in
+    memory, the rest on disk), refused as an error on the file if it is over ``limit``
+    bytes; it is read by the import from there, never whole into memory."""
+    size = file.size
+    if size is None:
+        size = file.file.seek(0, os.SEEK_END)
+    if size > limit:
         raise InvalidInput([Problem(f"{what} may be at most {limit} bytes", name)])
-    return data
+    await file.seek(0)
+    return file.file
