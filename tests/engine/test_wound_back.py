@@ -41,8 +41,12 @@ def histories(draw: st.DrawFn) -> tuple[list[Contract], list[Contract]]:
 
 def live_book(past: list[Contract], present: list[Contract], settle: bool) -> RightsBook:
     """The index as a server holds it: built from the past, then changed write by write
-    (keeping no contracts, as the service's index does)."""
+    (keeping no contracts, as the service's index does); with ``settle``, restored from
+    a saved index file before and after the writes (so the view meets territory masks
+    not read from the file yet)."""
     book = RightsBook(CATALOG, past, keep_contracts=False)
+    if settle:
+        book = RightsBook.restore(CATALOG, *book.snapshot())
     before = {c.id: c for c in past}
     after = {c.id: c for c in present}
     for contract_id in sorted(before.keys() | after.keys()):
@@ -52,8 +56,8 @@ def live_book(past: list[Contract], present: list[Contract], settle: bool) -> Ri
             book.remove(before[contract_id])
         if contract_id in after:
             book.add(after[contract_id])
-    if settle:
-        book.settle()
+    if settle:  # a process started from the file saved after these writes
+        book = RightsBook.restore(CATALOG, *book.snapshot())
     return book
 
 

@@ -1412,17 +1412,18 @@ def _option_problems(
 class _Extended:
     """A table read through: ``base`` (never changed) followed by entries of its own."""
 
-    __slots__ = ("base", "extra")
+    __slots__ = ("base", "extra", "size")
 
     def __init__(self, base: Any) -> None:
         self.base = base
+        self.size = base.count if isinstance(base, _SavedMasks) else len(base)
         self.extra: list[Any] = []
 
     def __len__(self) -> int:
-        return len(self.base) + len(self.extra)
+        return self.size + len(self.extra)
 
     def __getitem__(self, index: int) -> Any:
-        size = len(self.base)
+        size = self.size
         return self.base[index] if index < size else self.extra[index - size]
 
     def append(self, value: Any) -> None:
