@@ -12,7 +12,7 @@ from tests.web.browsing import signed_in
 from tests.web.test_browser_extract import ARTICLE
 
 
-def choose(page: Page, field: str, typed: str, option: str) -> None:
+def pick(page: Page, field: str, typed: str, option: str) -> None:
     """Type into the picker ``field`` and click the choice that says ``option``."""
     box = page.locator(f"#pick-{field}")
     box.fill("")
@@ -27,9 +27,9 @@ def test_the_contracts_filters_pick_parties_titles_and_territories(
 ) -> None:
     page = signed_in(chromium_browser, demo, "viewer")
     page.goto(demo["base"] + "/ui/contracts")
-    choose(page, "licensee", "tencent", "Tencent Video")
+    pick(page, "licensee", "tencent", "Tencent Video")
     expect(page.locator("#pick-licensee")).to_have_value("tencent")
-    choose(page, "territories", "hong", "Hong Kong")
+    pick(page, "territories", "hong", "Hong Kong")
     expect(page.locator("#pick-territories")).to_have_value("HK, ")
     page.locator("#pick-territories").fill("")  # Tencent licenses none in Hong Kong
     page.locator("#pick-territories").press("Escape")
@@ -46,7 +46,7 @@ def test_the_contracts_filters_pick_parties_titles_and_territories(
     # free text: a name typed by hand is understood; a title picked by its name
     page.locator("#pick-licensee").fill("Tencent Video")
     page.locator("#pick-licensee").press("Escape")
-    choose(page, "title", "phantom", "Star Wars: Episode I")
+    pick(page, "title", "phantom", "Star Wars: Episode I")
     expect(page.locator("#pick-title")).to_have_value("star-wars-1")
     page.locator("#pick-territories").fill("")
     page.locator("#pick-territories").press("Escape")
@@ -61,7 +61,7 @@ def test_the_grid_picks_its_licensor_by_name(
 ) -> None:
     page = signed_in(chromium_browser, demo, "viewer")
     page.goto(demo["base"] + "/ui/grid")
-    choose(page, "licensor", "walt", "The Walt Disney Company")
+    pick(page, "licensor", "walt", "The Walt Disney Company")
     expect(page.locator("#pick-licensor")).to_have_value("walt-disney")
     page.locator("#pick-title").fill("Star Wars: Episode IV - A New Hope")
     page.locator("#pick-territories").fill("Hong Kong")
@@ -82,9 +82,9 @@ def test_the_calendar_picks_a_party_and_a_title(
 ) -> None:
     page = signed_in(chromium_browser, demo, "viewer")
     page.goto(demo["base"] + "/ui/calendar?month=2016-01")
-    choose(page, "party", "tencent", "Tencent Video")
+    pick(page, "party", "tencent", "Tencent Video")
     expect(page.locator("#pick-party")).to_have_value("tencent")
-    choose(page, "title", "new hope", "Star Wars: Episode IV")
+    pick(page, "title", "new hope", "Star Wars: Episode IV")
     expect(page.locator("#pick-title")).to_have_value("star-wars-4")
     page.click("form.filters button[type=submit]")
     expect(page).to_have_url(re.compile(r"party=tencent.*title=star-wars-4"))
@@ -104,9 +104,9 @@ def test_the_deal_news_fields_are_pickers(chromium_browser: Browser, demo: dict[
     page.fill("#article", ARTICLE)
     page.click("#read")
     expect(page.locator("fieldset.deal")).to_have_count(3)
-    choose(page, "deals-0-territories", "hong", "Hong Kong")
+    pick(page, "deals-0-territories", "hong", "Hong Kong")
     expect(page.locator("#pick-deals-0-territories")).to_have_value("HK, ")
-    choose(page, "deals-0-licensor", "tencent", "Tencent Video")
+    pick(page, "deals-0-licensor", "tencent", "Tencent Video")
     expect(page.locator("#pick-deals-0-licensor")).to_have_value("tencent")
     # titles are a list separated by ";" (a name may hold a comma): a choice is appended
     titles = page.locator("#pick-deals-0-titles")
