@@ -423,3 +423,31 @@ contracts:
     assert ask(reader, territories=["HK"])["status"] == "available"
     reader.close()
     writer.close()
+
+
+def test_the_sort_keys_backfilled_by_the_migration_are_the_ones_written(tmp_path) -> None:
+    """0010_contract_sort_keys works out the contracts list's sort keys of a stored book in
+    SQL; a contract written afterwards gets them from the writer: both agree."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from reelrights.store import tables as t
+    from reelrights.store.repository import SORT_KEYS
+
+    path = tmp_path / "keys.db"
+    svc = Service(str(path))
+    svc.load_texts([("book.yaml", BOOK)])
+
+    def keys() -> dict[str, tuple[object, ...]]:
+        columns = [t.contracts.c.id, *(t.contracts.c[k] for k in SORT_KEYS)]
+        with svc.store.engine.connect() as connection:
+            return {row[0]: tuple(row[1:]) for row in connection.execute(select(*columns))}
+
+    written = keys()
+    assert any(all(v is not None for v in k) for k in written.values())
+    with svc.store.engine.connect() as connection:
+        command.downgrade(svc.store._alembic(connection), "0009_list_indexes")
+        connection.commit()
+    svc.store.upgrade("head")  # worked out from the stored grants
+    assert keys() == written
+    svc.close()

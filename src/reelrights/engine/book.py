@@ -34,7 +34,7 @@ The Disney / Tencent deal of the README, in code:
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -134,6 +134,39 @@ class _Names:
         del self.blob[self.ends[-1] if self.ends else 0 : end]
 
 
+class _SavedMasks(dict[int, int]):
+    """The interned territory masks of a book restored from a saved file, by index: each
+    is made a Python int from the file's bytes the first time a question reads it. A
+    fresh process would otherwise convert every mask (a quarter of a million at a million
+    licenses, about a tenth of its start-up) before its first answer, which reads a few
+    dozen. Once a sixteenth of them were read one by one, the rest are converted at once
+    and the book holds a plain list again (:meth:`RightsBook._mask_list`), as it does
+    before any write or snapshot."""
+
+    __slots__ = ("book", "count", "raw", "size")
+
+    def __init__(self, book: RightsBook, raw: bytes, size: int) -> None:
+        super().__init__()
+        self.book, self.raw, self.size = book, raw, size
+        self.count = len(raw) // size if size else 0
+
+    def __missing__(self, index: int) -> int:
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        at = index * self.size
+        mask = self[index] = int.from_bytes(self.raw[at : at + self.size], "little")
+        if len(self) * 16 >= self.count:
+            self.book._mask_list()
+        return mask
+
+    def as_list(self) -> list[int]:
+        size, raw = self.size, self.raw
+        return [
+            self.get(i) or int.from_bytes(raw[at : at + size], "little")
+            for i, at in enumerate(range(0, self.count * size, size))
+        ]
+
+
 class _Shelf:
     """One party's entries: numpy columns sorted by title, plus recent additions."""
 
@@ -173,7 +206,7 @@ class _Shelf:
 
     def of_title(self, title: int) -> Iterator[Row]:
         """Every entry of one title."""
-        lo, hi = np.searchsorted(self.columns[0], (title, title + 1)).tolist()
+        lo, hi = _bounds(self.columns[0], [title, title + 1])
         if hi > lo:
             yield from zip(*(c[lo:hi].tolist() for c in self.columns), strict=True)
         yield from self.pending.get(title, ())
@@ -197,7 +230,7 @@ class _Shelf:
         cols = self.columns
         if titles is not None and len(titles) <= 64:
             ordered = sorted(titles)
-            bounds = cols[0].searchsorted([b for t in ordered for b in (t, t + 1)]).tolist()
+            bounds = _bounds(cols[0], [b for t in ordered for b in (t, t + 1)])
             spans = [(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True) if hi > lo]
         else:
             spans = [(0, len(cols[0]))] if len(cols[0]) else []
@@ -245,6 +278,15 @@ class _Shelf:
                     and (blocking is None or _blocks_one(row[2], blocking))
                 ):
                     yield row
+
+
+def _bounds(titles: npt.NDArray[np.int32], keys: list[int]) -> list[int]:
+    """Where ``keys`` fall in a shelf's sorted title column (``searchsorted``), the keys in
+    the column's own type: searched for as a list of Python ints (int64), the whole column
+    would be cast, a copy of it made, for every question, a cost that grew with the
+    licensor's shelf (34 of a 1M-license question's 90 microseconds)."""
+    found: list[int] = titles.searchsorted(np.array(keys, titles.dtype)).tolist()
+    return found
 
 
 def _blocks_one(flags: int, blocking: int) -> bool:
@@ -365,7 +407,7 @@ class RightsBook:
         self._contract_ids = _Names()
         self._title_ids: list[str] = []
         self._title_index: dict[str, int] = {}
-        self._territories: list[int] = []
+        self._territories: list[int] | _SavedMasks = []
         # mask -> index; None after compact() until the next write needs it again
         self._territory_index: dict[int, int] | None = {}
         self._languages: list[LanguageSet] = []
@@ -386,14 +428,23 @@ class RightsBook:
             self._title_ids.append(title)
         return index
 
+    def _mask_list(self) -> list[int]:
+        """The interned territory masks as a list (converting those of a saved file not
+        read yet: see :class:`_SavedMasks`)."""
+        masks = self._territories
+        if isinstance(masks, _SavedMasks):
+            masks = self._territories = masks.as_list()
+        return masks
+
     def _intern_territories(self, mask: int) -> int:
+        masks = self._mask_list()
         table = self._territory_index
         if table is None:
-            table = self._territory_index = {m: i for i, m in enumerate(self._territories)}
+            table = self._territory_index = {m: i for i, m in enumerate(masks)}
         index = table.get(mask)
         if index is None:
-            index = table[mask] = len(self._territories)
-            self._territories.append(mask)
+            index = table[mask] = len(masks)
+            masks.append(mask)
         return index
 
     def compact(self) -> None:
@@ -454,7 +505,7 @@ class RightsBook:
             for ref in item.titles:
                 self._referencing[ref].discard(contract.id)
         self._drop_options(contract.id)
-        titles = {t for item in contract.rights for t in self.catalog.expand(item.titles)}
+        titles = self._titles_of(contract)
         dead = self._indexes_of(contract.id, contract.licensor or contract.licensee, titles)
         if not dead:
             return
@@ -463,6 +514,10 @@ class RightsBook:
             index = self._title_index.get(title)
             if index in self._owners:
                 self._owners[index] = [r for r in self._owners[index] if r[1] not in dead]
+
+    def _titles_of(self, contract: Contract) -> set[str]:
+        """The titles a contract's rights cover (collections and series expanded)."""
+        return {t for item in contract.rights for t in self.catalog.expand(item.titles)}
 
     def _indexes_of(self, contract_id: str, party: str | None, titles: Iterable[str]) -> set[int]:
         """The contract-table indexes under which ``contract_id`` is shelved for these
@@ -493,6 +548,17 @@ class RightsBook:
             covering = [self.contracts[cid] for cid in ids]
         for contract in covering:
             self._shelve(contract, title.id)
+
+    def wound_back(self, now: Iterable[Contract], then: Iterable[Contract]) -> RightsBook:
+        """This book with the contracts ``now`` taken out and ``then`` put in, for
+        questions about a past state (docs/semantics.md rule 12): a read-only view over
+        this book's shelves and tables, which it never changes. Building it costs the
+        entries of those contracts alone: their entries are hidden (as a removal would),
+        ``then``'s are laid over the shelves of the parties they concern, and their names,
+        masks and options go into tables of the view's own. Ask it before this book
+        changes again (under the same lock); it answers avails and searches, not contract
+        checks."""
+        return _WoundBack(self, now, then)
 
     def holds_any(self, party: str, title: str) -> bool:
         """Whether ``party`` holds any right at all in ``title`` (by an executed ownership
@@ -713,10 +779,11 @@ class RightsBook:
         arrays["dead"] = np.fromiter(sorted(self._dead), np.int64, len(self._dead))
         arrays["names_blob"] = np.frombuffer(bytes(self._contract_ids.blob), np.uint8)
         arrays["names_ends"] = np.frombuffer(self._contract_ids.ends.tobytes(), np.uint32)
-        width = max([1, *(((m.bit_length() + 63) // 64) for m in self._territories)])
+        masks = self._mask_list()
+        width = max([1, *(((m.bit_length() + 63) // 64) for m in masks)])
         arrays["territories"] = np.frombuffer(
-            b"".join(m.to_bytes(width * 8, "little") for m in self._territories), np.uint64
-        ).reshape(len(self._territories), width)
+            b"".join(m.to_bytes(width * 8, "little") for m in masks), np.uint64
+        ).reshape(len(masks), width)
         options = [
             [licensor, title, c, kind, holder, m, hex(x), [lg.negated, sorted(lg.codes)], s, e, end]
             for licensor, by_title in self._options.items()
@@ -752,10 +819,8 @@ class RightsBook:
         book._title_ids = list(meta["titles"])
         book._title_index = {t: i for i, t in enumerate(book._title_ids)}
         masks = arrays["territories"]
-        raw, size = masks.tobytes(), masks.shape[1] * 8 if masks.ndim == 2 else 8
-        book._territories = [
-            int.from_bytes(raw[i : i + size], "little") for i in range(0, len(raw), size)
-        ]
+        size = masks.shape[1] * 8 if masks.ndim == 2 else 8
+        book._territories = _SavedMasks(book, masks.tobytes(), size)
         book._territory_index = None  # built by the first write that needs it
         for negated, codes in meta["languages"]:
             found = LanguageSet(bool(negated), frozenset(codes))
@@ -793,7 +858,7 @@ class RightsBook:
         )
         cols = shelf.columns
         if indexes is not None and len(indexes) <= 64:
-            bounds = np.searchsorted(cols[0], [b for t in sorted(indexes) for b in (t, t + 1)])
+            bounds = _bounds(cols[0], [b for t in sorted(indexes) for b in (t, t + 1)])
             picked = np.concatenate(
                 [np.arange(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True)]
                 or [np.empty(0, np.intp)]
@@ -1359,3 +1424,126 @@ def _option_problems(
             )
         )
     return problems
+
+
+class _Extended:
+    """A table read through: ``base`` (never changed) followed by entries of its own."""
+
+    __slots__ = ("base", "extra", "size")
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self.size = base.count if isinstance(base, _SavedMasks) else len(base)
+        self.extra: list[Any] = []
+
+    def __len__(self) -> int:
+        return self.size + len(self.extra)
+
+    def __getitem__(self, index: int) -> Any:
+        size = self.size
+        return self.base[index] if index < size else self.extra[index - size]
+
+    def append(self, value: Any) -> None:
+        self.extra.append(value)
+
+
+class _Either:
+    """Two sets read as their union, without copying either."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: set[int], second: set[int]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.first or value in self.second
+
+    def __bool__(self) -> bool:
+        return bool(self.first or self.second)
+
+    def __len__(self) -> int:
+        return len(self.first | self.second)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.first | self.second)
+
+
+class _LaidOver(_Shelf):
+    """A party's shelf with a few entries laid over it: the sorted columns are the
+    shelf's own arrays (never written in place), the recent additions a copy."""
+
+    __slots__ = ()
+
+    def __init__(self, base: _Shelf | None) -> None:
+        super().__init__()
+        if base is not None:
+            self.columns = base.columns
+            self.pending = defaultdict(list, base.pending)
+            self.waiting = base.waiting
+
+    def add(self, row: Row, dead: set[int]) -> None:
+        self.pending[row[0]] = [*self.pending.get(row[0], ()), row]  # the base's list stays
+        self.waiting += 1
+
+
+def _read_only(*_: Any, **__: Any) -> Any:
+    raise TypeError("a wound-back book only answers questions")
+
+
+class _WoundBack(RightsBook):
+    """See :meth:`RightsBook.wound_back`."""
+
+    add = replace = remove = add_title = settle = compact = _read_only
+    snapshot = check = broken_chains = _read_only
+
+    def __init__(self, book: RightsBook, now: Iterable[Contract], then: Iterable[Contract]) -> None:
+        hidden: set[int] = set()
+        vars(self).update(vars(book))
+        vars(self).update(
+            contracts={},
+            _shelves=ChainMap({}, book._shelves),
+            _owners=defaultdict(list),
+            _dead=_Either(book._dead, hidden),
+            _referencing=defaultdict(set),
+            _contract_ids=_Extended(book._contract_ids),
+            _title_ids=_Extended(book._title_ids),
+            _title_index=ChainMap({}, book._title_index),
+            _territories=_Extended(book._territories),
+            _territory_index={},
+            _languages=_Extended(book._languages),
+            _language_index={},
+            _options=ChainMap({}, book._options),
+            _options_of=defaultdict(set),
+        )
+        names = book._contract_ids
+        for contract in now:
+            party = contract.licensor or contract.licensee
+            hidden |= book._indexes_of(contract.id, party, book._titles_of(contract))
+            for licensor, title in book._options_of.get(contract.id, ()):
+                by_title = self._own_options(licensor)
+                kept = [o for o in by_title.get(title, ()) if names[o[0]] != contract.id]
+                if kept:
+                    by_title[title] = kept
+                else:
+                    by_title.pop(title, None)
+        for contract in then:
+            self._shelve(contract, None)
+
+    def _own_options(self, licensor: str) -> dict[int, list[OptionRow]]:
+        """The view's own copy of ``licensor``'s options (the book's stay as they are)."""
+        own = self._options.maps[0]  # type: ignore[attr-defined]
+        if licensor not in own:
+            own[licensor] = {t: list(rows) for t, rows in self._options.get(licensor, {}).items()}
+        found: dict[int, list[OptionRow]] = own[licensor]
+        return found
+
+    def _shelve_options(self, contract: Contract, index: int, only: str | None) -> None:
+        if contract.licensor is not None:
+            self._own_options(contract.licensor)
+        super()._shelve_options(contract, index, only)
+
+    def _shelf(self, party: str) -> _Shelf:
+        shelf = self._shelves.get(party)
+        if not isinstance(shelf, _LaidOver):
+            shelf = self._shelves[party] = _LaidOver(shelf)
+        return shelf

@@ -171,6 +171,15 @@ def lock_keys(contracts: Iterable[Contract], limit: int | None = None) -> set[tu
     return keys
 
 
+def settle_heap() -> None:
+    """Move what is alive now (a freshly built index: millions of long-lived objects at
+    catalog size) out of the cyclic garbage collector's generations, so that a request's
+    collections no longer walk the whole index (a grid of one title at 10,000 licenses:
+    about 130 ms with the index in the collector's generations, 30 ms without)."""
+    gc.collect()
+    gc.freeze()
+
+
 class ServiceBase:
     """reelrights on one database: the store and the index every job mixin shares."""
 
@@ -219,6 +228,7 @@ class ServiceBase:
             state = self._state
             if state is None:
                 state = self._state = self._build(reader, version, progress)
+                settle_heap()
             elif state.version != version:
                 self._catch_up(reader, state, version)
             return state

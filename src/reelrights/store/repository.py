@@ -649,7 +649,13 @@ class Reader(OutboxQueries, ListQueries):
         after: datetime | None = None,
         entities: Sequence[str] | None = None,
     ) -> list[Change]:
-        """Entries of the change log, filtered (``until`` inclusive, ``after`` exclusive)."""
+        """Entries of the change log, filtered (``until`` inclusive, ``after`` exclusive).
+
+        With ``after`` (and no ``limit``), the index on ``at`` finds the few entries since:
+        asked for id order, SQLite (without statistics) would rather walk the whole log, or
+        every entry of an entity, which at a million contracts costs seconds. So those come
+        in time order from the database and are put in id order here."""
+        since = after is not None and limit is None
         query = select(t.changes)
         if entity:
             query = query.where(t.changes.c.entity == entity)
@@ -660,12 +666,16 @@ class Reader(OutboxQueries, ListQueries):
         if after is not None:
             query = query.where(t.changes.c.at > after)
         if entities is not None:
-            query = query.where(t.changes.c.entity.in_(list(entities)))
-        order = t.changes.c.id.desc() if newest_first else t.changes.c.id
-        query = query.order_by(order)
+            # ``|| ''`` keeps the planner on the index on ``at`` (not the entity's)
+            kind = t.changes.c.entity + "" if since else t.changes.c.entity
+            query = query.where(kind.in_(list(entities)))
+        if since:
+            query = query.order_by(t.changes.c.at, t.changes.c.id)
+        else:
+            query = query.order_by(t.changes.c.id.desc() if newest_first else t.changes.c.id)
         if limit:
             query = query.limit(limit)
-        return [
+        found = [
             Change(
                 r.id,
                 _aware(r.at),
@@ -680,6 +690,20 @@ class Reader(OutboxQueries, ListQueries):
             )
             for r in self.connection.execute(query)
         ]
+        if since:
+            found.sort(key=lambda c: c.id, reverse=newest_first)
+        return found
+
+    def recorded_by(self, moment: datetime, entities: Sequence[str]) -> bool:
+        """Whether the change log holds an entry of these entities at or before
+        ``moment``: the index on ``at`` from the oldest entry up to the first that fits."""
+        query = (
+            select(t.changes.c.id)
+            .where(t.changes.c.at <= moment, (t.changes.c.entity + "").in_(list(entities)))
+            .order_by(t.changes.c.at)
+            .limit(1)
+        )
+        return self.connection.execute(query).first() is not None
 
     def key(self, key_id: str) -> KeyRow | None:
         row = self.connection.execute(select(t.api_keys).where(t.api_keys.c.id == key_id)).first()
@@ -962,6 +986,7 @@ class Writer(Reader):
         )
         version = self.stamp()
         number, _, document = self._adapters()
+        keys = self._sort_keys(contracts)
         self._bulk(
             t.contracts,
             (
@@ -979,6 +1004,7 @@ class Writer(Reader):
                 "mg_currency",
                 "money",
                 "extra",
+                *SORT_KEYS,
             ),
             [
                 (
@@ -996,11 +1022,37 @@ class Writer(Reader):
                     c.minimum_guarantee.currency if c.minimum_guarantee else None,
                     _money_terms(c, document),
                     document(dict(c.extra)),
+                    *keys[c.id],
                 )
                 for offset, c in enumerate(contracts, start=1)
             ],
         )
         self._add_rights(contracts)
+
+    def _sort_keys(self, contracts: Sequence[Contract]) -> dict[str, tuple[str | None, ...]]:
+        """Each contract's sort keys for the contracts list (``SORT_KEYS``) over its
+        grants: the smallest title name, media and territories (as stored), the earliest
+        start, the latest end (an open end as ``9999-12-31``); ``None`` without grants."""
+        named = sorted({title for c in contracts for g in c.grants for title in g.titles})
+        names: dict[str, str] = {}
+        for chunk in _chunks(named):
+            query = select(t.titles.c.id, t.titles.c.name).where(t.titles.c.id.in_(chunk))
+            names.update((row.id, row.name) for row in self.connection.execute(query))
+        keys: dict[str, tuple[str | None, ...]] = {}
+        for c in contracts:
+            titles = [names[i] for g in c.grants for i in g.titles if i in names]
+            starts = [str(g.start) for g in c.grants if g.start]
+            keys[c.id] = (
+                min(titles, default=None),
+                min((",".join(media_codes.leaves_of(g.media)) for g in c.grants), default=None),
+                min(
+                    (",".join(territory_codes.countries_of(g.territories)) for g in c.grants),
+                    default=None,
+                ),
+                min(starts, default=None),
+                max((str(g.end) if g.end else OPEN_END for g in c.grants), default=None),
+            )
+        return keys
 
     def _adapters(
         self,
@@ -1141,6 +1193,7 @@ class Writer(Reader):
                 terminated=contract.terminated,
                 signed=contract.signed,
                 version=self.stamp(),
+                **dict(zip(SORT_KEYS, self._sort_keys([contract])[contract.id], strict=True)),
             )
         )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
@@ -1405,6 +1458,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 T = TypeVar("T")
+
+
+SORT_KEYS = ("sort_titles", "sort_media", "sort_territories", "sort_start", "sort_end")
+"""The contracts list's sort keys kept on a contract's row (0010_contract_sort_keys)."""
+OPEN_END = "9999-12-31"
+"""An open end as a sort key: after every day."""
 
 
 def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
