@@ -400,7 +400,18 @@ def index_bytes(path: str) -> int:
 # -- the first answer of a fresh CLI process (f) ------------------------------------------------
 
 
-def cli(*args: str, index: str = "auto") -> tuple[float, str, float]:
+def cli_environment(bytecode: Path, index: str) -> dict[str, str]:
+    """The environment of a timed ``reelrights`` process: Python caches the compiled
+    modules (in ``bytecode``, outside the repository) as it does by default, even where
+    ``PYTHONDONTWRITEBYTECODE`` is set (as on the development machines): an installed
+    reelrights has its modules compiled when it is installed, and a process that compiles
+    every module it imports would time the compiler, not reelrights."""
+    env = {**os.environ, "REELRIGHTS_INDEX": index, "PYTHONPYCACHEPREFIX": str(bytecode)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def cli(*args: str, bytecode: Path, index: str = "auto") -> tuple[float, str, float]:
     """(wall seconds, stdout, CPU seconds) of one ``reelrights`` process. The CPU time
     (user + system, of the child alone) does not grow with the machine's load the way
     the wall time does: on a shared machine it says what the process itself costs."""
@@ -412,7 +423,7 @@ def cli(*args: str, index: str = "auto") -> tuple[float, str, float]:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "REELRIGHTS_INDEX": index},
+        env=cli_environment(bytecode, index),
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -421,12 +432,11 @@ def cli(*args: str, index: str = "auto") -> tuple[float, str, float]:
 
 
 def first_answers(
-    store: str, catalog: Catalog, rng: random.Random, runs: int = 5, rebuilt_runs: int = 5
+    store: str, catalog: Catalog, root: str, runs: int = 5, rebuilt_runs: int = 5
 ) -> dict[str, Any]:
     """Median wall time of ``runs`` fresh ``reelrights avails`` processes answering one
-    question, starting from the saved index and rebuilding from the store; and of
-    ``reelrights --help`` (the CLI's bare start-up). Both ways must answer alike."""
-    root = rng.choice(catalog.roots)
+    question about ``root``, starting from the saved index and rebuilding from the store;
+    and of ``reelrights --help`` (the CLI's bare start-up). Both ways must answer alike."""
     question = (
         "avails",
         "--db",
@@ -445,10 +455,12 @@ def first_answers(
         "2021-12-31",
         "--json",
     )
-    start = [cli("--help") for _ in range(runs)]
-    cli(*question)  # makes sure the index is saved (the import saved it already)
-    persisted = [cli(*question) for _ in range(runs)]
-    rebuilt = [cli(*question, index="off") for _ in range(rebuilt_runs)]
+    bytecode = Path(store).with_name("bytecode")
+    cli("--help", bytecode=bytecode)  # compiles and caches the modules, untimed
+    start = [cli("--help", bytecode=bytecode) for _ in range(runs)]
+    cli(*question, bytecode=bytecode)  # makes sure the index is saved (the import did)
+    persisted = [cli(*question, bytecode=bytecode) for _ in range(runs)]
+    rebuilt = [cli(*question, bytecode=bytecode, index="off") for _ in range(rebuilt_runs)]
     answers = {out for _, out, _ in persisted} | {out for _, out, _ in rebuilt}
     return {
         "cli_start_s": statistics.median(t for t, _, _ in start),
@@ -461,7 +473,7 @@ def first_answers(
             "persisted": statistics.median(c for _, _, c in persisted),
             "rebuilt": statistics.median(c for _, _, c in rebuilt),
         },
-        "load_average": os.getloadavg(),
+        "first_answer_load_average": os.getloadavg(),
         "first_answer_runs": {"persisted": runs, "rebuilt": rebuilt_runs},
         "first_answer_differences": len(answers) - 1,
     }
@@ -611,104 +623,141 @@ def bench_writes(
 # -- the run ---------------------------------------------------------------------------------
 
 
+PARTS = ("a", "b", "c", "d", "e", "f", "g")
+
+
+def stored(path: Path, reuse: bool, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """What ``build`` made at ``path`` (a database) and reported; with ``reuse``, a
+    database an earlier run finished there is kept and its report read back (the report
+    is written beside it last, so a run killed midway leaves nothing to reuse)."""
+    done = path.with_name(path.name + ".done.json")
+    if reuse and done.exists() and path.exists():
+        log(f"  reusing {path}")
+        found: dict[str, Any] = json.loads(done.read_text())
+        return found
+    done.unlink(missing_ok=True)
+    for stale in path.parent.glob(path.name + "*"):
+        stale.unlink()
+    report = build()
+    done.write_text(json.dumps(report))
+    return report
+
+
 def run(
     n: int,
     queries: int,
     pairs: int,
     postgres: bool,
     workdir: Path,
-    search_only: bool = False,
+    parts: frozenset[str] = frozenset(PARTS),
     rebuilt_runs: int = 5,
+    reuse: bool = False,
 ) -> dict[str, Any]:
     rng = random.Random(n)
     log(f"generating {n:,} licenses…")
     catalog = generate(n)
     contracts = catalog.contracts
     store = str(workdir / f"reelrights-{n}.db")
-    log("loading reelrights (checked, through the service)…")
-    started = time.perf_counter()
-    importer = Service(store, actor="bench")
-    importer.load_sheets([catalog.sheet(contracts)])
-    import_s = time.perf_counter() - started
-    started = time.perf_counter()
-    importer.close()  # waits for the index being saved in the background
-    save_s = time.perf_counter() - started
-    log("loading the index from the store…")
-    before = os.environ.get("REELRIGHTS_INDEX")
-    os.environ["REELRIGHTS_INDEX"] = "off"  # (e) measures the build from the store
-    try:
+    asked = rng.choice(catalog.roots)  # (f)'s title, drawn first whatever parts are run
+
+    def load() -> dict[str, Any]:
+        log("loading reelrights (checked, through the service)…")
         started = time.perf_counter()
-        service = Service(store, actor="bench")
-        service.warm()
-        load_s = time.perf_counter() - started
-    finally:
-        os.environ["REELRIGHTS_INDEX"] = before or "auto"
-    log("(f) the first answer of fresh CLI processes…")
-    fresh = {} if search_only else first_answers(store, catalog, rng, rebuilt_runs=rebuilt_runs)
-    memory = 0 if search_only else index_bytes(store)
-    log("building the baseline…")
-    started = time.perf_counter()
-    baseline = Baseline(str(workdir / f"baseline-{n}.db"), TitleCatalog(catalog.titles))
-    baseline.create()
-    cells = baseline.load(contracts)
-    baseline_build_s = time.perf_counter() - started
-    log("(g) avails searches…")
-    searches = bench_search(service, baseline, catalog, random.Random(n + 1), max(5, queries // 10))
-    common = {
+        importer = Service(store, actor="bench")
+        importer.load_sheets([catalog.sheet(contracts)])
+        import_s = time.perf_counter() - started
+        started = time.perf_counter()
+        importer.close()  # waits for the index being saved in the background
+        return {"import_s": import_s, "index_save_s": time.perf_counter() - started}
+
+    imported = stored(Path(store), reuse, load)
+    out: dict[str, Any] = {
         "licenses": n,
         "titles": len(catalog.titles),
         "contracts": len(contracts),
-        "baseline_cells": cells,
-        "search_ms": searches,
-        "load_average": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "load_s": load_s,
-        "import_s": import_s,
-        "baseline_build_s": baseline_build_s,
+        "parts": "".join(sorted(parts)),
+        "import_s": imported["import_s"],
+        "index_save_s": imported["index_save_s"],
     }
-    if search_only:
-        service.close()
-        baseline.close()
-        return common
+    service: Service | None = None
+    if parts & {"a", "b", "c", "e", "g"}:
+        log("loading the index from the store…")
+        before = os.environ.get("REELRIGHTS_INDEX")
+        os.environ["REELRIGHTS_INDEX"] = "off"  # (e) measures the build from the store
+        try:
+            started = time.perf_counter()
+            service = Service(store, actor="bench")
+            service.warm()
+            out["load_s"] = time.perf_counter() - started
+        finally:
+            os.environ["REELRIGHTS_INDEX"] = before or "auto"
+    if "f" in parts:
+        log("(f) the first answer of fresh CLI processes…")
+        out.update(first_answers(store, catalog, asked, rebuilt_runs=rebuilt_runs))
+    if "e" in parts:
+        out["index_bytes_per_license"] = index_bytes(store) / n
+    baseline: Baseline | None = None
+    if service is not None and parts & {"a", "b", "c", "g"}:
+        where = workdir / f"baseline-{n}.db"
 
-    log("(a) single questions…")
-    single = compare(service, baseline, questions(catalog, rng, queries, 5, 40), warmup=20)
-    log("(b) whole-catalog reports…")
-    every = sorted(t.id for t in catalog.titles if t.kind != "collection")
-    specs = questions(catalog, rng, 5, 1, 1, titles=lambda: every)
-    biggest = biggest_studio(catalog)
-    specs = [(biggest, *spec[1:]) for spec in specs]
-    report = compare(service, baseline, specs, warmup=1)
-    log("(c) grids…")
-    grid = compare(
-        service, baseline, questions(catalog, rng, max(5, queries // 20), 20, 249), warmup=2
-    )
-    log("(d) concurrent writes…")
-    writes, doubles = bench_writes(catalog, workdir, pairs, postgres)
-    service.close()
-    baseline.close()
-    return {
-        **common,
-        "single_ms": single,
-        "report_s": {
-            k: (
-                v / 1000 if k in ("baseline", "baseline_p99", "reelrights", "reelrights_p99") else v
+        def build() -> dict[str, Any]:
+            log("building the baseline…")
+            started = time.perf_counter()
+            built = Baseline(str(where), TitleCatalog(catalog.titles))
+            built.create()
+            cells = built.load(contracts)
+            built.close()
+            return {"baseline_cells": cells, "baseline_build_s": time.perf_counter() - started}
+
+        out.update(stored(where, reuse, build))
+        baseline = Baseline(str(where), TitleCatalog(catalog.titles))
+    if service is not None and baseline is not None:
+        if "g" in parts:
+            log("(g) avails searches…")
+            out["search_ms"] = bench_search(
+                service, baseline, catalog, random.Random(n + 1), max(5, queries // 10)
             )
-            for k, v in report.items()
-        },
-        "grid_ms": grid,
-        "writes_per_s": writes,
-        "double_sales": doubles,
-        "index_bytes_per_license": memory / n,
-        **fresh,
-        "index_save_s": save_s,
-    }
+        if "a" in parts:
+            log("(a) single questions…")
+            out["single_ms"] = compare(
+                service, baseline, questions(catalog, rng, queries, 5, 40), warmup=20
+            )
+        if "b" in parts:
+            log("(b) whole-catalog reports…")
+            every = sorted(t.id for t in catalog.titles if t.kind != "collection")
+            specs = questions(catalog, rng, 5, 1, 1, titles=lambda: every)
+            biggest = biggest_studio(catalog)
+            specs = [(biggest, *spec[1:]) for spec in specs]
+            report = compare(service, baseline, specs, warmup=1)
+            out["report_s"] = {
+                k: (
+                    v / 1000
+                    if k in ("baseline", "baseline_p99", "reelrights", "reelrights_p99")
+                    else v
+                )
+                for k, v in report.items()
+            }
+        if "c" in parts:
+            log("(c) grids…")
+            out["grid_ms"] = compare(
+                service, baseline, questions(catalog, rng, max(5, queries // 20), 20, 249), warmup=2
+            )
+    if "d" in parts:
+        log("(d) concurrent writes…")
+        out["writes_per_s"], out["double_sales"] = bench_writes(catalog, workdir, pairs, postgres)
+    if service is not None:
+        service.close()
+    if baseline is not None:
+        baseline.close()
+    out["load_average"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return out
 
 
 def ratio(part: dict[str, float]) -> str:
     return f"{part['baseline'] / part['reelrights']:.1f}x" if part["reelrights"] else "-"
 
 
-def search_table(result: dict[str, Any]) -> str:
+def search_table(result: dict[str, Any]) -> list[str]:
     lines = []
     for key, name in (("cover", "1 medium x 1 region x 1 year"), ("min_days", "3 media, min 90 d")):
         part = result["search_ms"][key]
@@ -719,35 +768,41 @@ def search_table(result: dict[str, Any]) -> str:
             f" ({part['warnings_found']:.0f} warnings);"
             f" {part['mismatches']} of {part['questions']} answers differ"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def heading(result: dict[str, Any]) -> str:
+    cells = result.get("baseline_cells")
     return (
         f"licenses: {result['licenses']:,}   titles: {result['titles']:,}   "
         f"contracts: {result['contracts']:,}   baseline cell rows: "
-        f"{result['baseline_cells']:,}   load average: {result['load_average']}"
+        f"{'-' if cells is None else f'{cells:,}'}   load average: {result['load_average']}"
+        f"   parts: {result['parts']}"
     )
 
 
 def table(result: dict[str, Any]) -> str:
-    if "single_ms" not in result:
-        return "\n".join(
-            [
-                heading(result),
-                f"{'measure (ms, median)':50} {'baseline':>12} {'reelrights':>12} {'ratio':>8}",
-                search_table(result),
-            ]
+    """The measured parts of one run, as text."""
+    rows = []
+    compared = [result[k] for k in ("single_ms", "report_s", "grid_ms") if k in result]
+    if "single_ms" in result:
+        s = result["single_ms"]
+        rows += [
+            ("(a) one question, median ms", s["baseline"], s["reelrights"], ratio(s)),
+            ("(a) one question, p99 ms", s["baseline_p99"], s["reelrights_p99"], ""),
+        ]
+    if "report_s" in result:
+        r = result["report_s"]
+        rows.append(
+            ("(b) whole-catalog report, median s", r["baseline"], r["reelrights"], ratio(r))
         )
-    s, r, g = result["single_ms"], result["report_s"], result["grid_ms"]
-    rows = [
-        ("(a) one question, median ms", s["baseline"], s["reelrights"], ratio(s)),
-        ("(a) one question, p99 ms", s["baseline_p99"], s["reelrights_p99"], ""),
-        ("(b) whole-catalog report, median s", r["baseline"], r["reelrights"], ratio(r)),
-        ("(c) grid of one title, median ms", g["baseline"], g["reelrights"], ratio(g)),
-        ("(c) grid of one title, p99 ms", g["baseline_p99"], g["reelrights_p99"], ""),
-    ]
-    for db, w in result["writes_per_s"].items():
+    if "grid_ms" in result:
+        g = result["grid_ms"]
+        rows += [
+            ("(c) grid of one title, median ms", g["baseline"], g["reelrights"], ratio(g)),
+            ("(c) grid of one title, p99 ms", g["baseline_p99"], g["reelrights_p99"], ""),
+        ]
+    for db, w in result.get("writes_per_s", {}).items():
         rows.append(
             (
                 f"(d) executions/s, 2 writers, {db}",
@@ -756,29 +811,46 @@ def table(result: dict[str, Any]) -> str:
                 f"{w['reelrights'] / w['baseline']:.1f}x",
             )
         )
-    lines = [
-        heading(result),
-        f"{'measure':42} {'baseline':>12} {'reelrights':>12} {'ratio':>8}",
-    ]
+    lines = [heading(result)]
+    if rows:
+        lines.append(f"{'measure':42} {'baseline':>12} {'reelrights':>12} {'ratio':>8}")
     for name, base, ours, how in rows:
         lines.append(f"{name:42} {base:12.4f} {ours:12.4f} {how:>8}")
-    mismatches = s["mismatches"] + r["mismatches"] + g["mismatches"]
-    lines += [
-        f"double sales: {result['double_sales']}   answers differing from the baseline: "
-        f"{mismatches} of {s['questions'] + r['questions'] + g['questions']}",
-        search_table(result),
-        f"(e) index load from the store: {result['load_s']:.1f} s;   index memory: "
-        f"{result['index_bytes_per_license']:.0f} bytes per license",
-        f"    checked import through the service: {result['import_s']:.1f} s;   baseline "
-        f"build: {result['baseline_build_s']:.1f} s",
-        f"(f) first answer of a fresh CLI process: {result['first_answer_s']['persisted']:.2f} s "
-        f"from the saved index, {result['first_answer_s']['rebuilt']:.2f} s rebuilding "
-        f"(CLI start-up {result['cli_start_s']:.2f} s; index saved in "
-        f"{result['index_save_s']:.1f} s); CPU time of those processes: "
-        f"{result['first_answer_cpu_s']['persisted']:.2f} s, "
-        f"{result['first_answer_cpu_s']['rebuilt']:.2f} s, start-up "
-        f"{result['cli_start_cpu_s']:.2f} s (load average {result['load_average'][0]:.1f})",
-    ]
+    if compared:
+        lines.append(
+            f"answers differing from the baseline: {sum(c['mismatches'] for c in compared)} of "
+            f"{sum(c['questions'] for c in compared)}"
+        )
+    if "double_sales" in result:
+        lines.append(f"double sales: {result['double_sales']}")
+    if "search_ms" in result:
+        lines += search_table(result)
+    if "load_s" in result:
+        memory = result.get("index_bytes_per_license")
+        lines.append(
+            f"(e) index load from the store: {result['load_s']:.1f} s"
+            + ("" if memory is None else f";   index memory: {memory:.0f} bytes per license")
+        )
+    imported = result["import_s"]
+    lines.append(
+        f"    checked import through the service: {imported:.1f} s"
+        + (
+            ""
+            if "baseline_build_s" not in result
+            else f";   baseline build: {result['baseline_build_s']:.1f} s"
+        )
+    )
+    if "first_answer_s" in result:
+        wall, cpu = result["first_answer_s"], result["first_answer_cpu_s"]
+        lines.append(
+            f"(f) first answer of a fresh CLI process: {wall['persisted']:.2f} s from the saved "
+            f"index, {wall['rebuilt']:.2f} s rebuilding "
+            f"(CLI start-up {result['cli_start_s']:.2f} s; "
+            f"index saved in {result['index_save_s']:.1f} s); CPU time of those processes: "
+            f"{cpu['persisted']:.2f} s, {cpu['rebuilt']:.2f} s, start-up "
+            f"{result['cli_start_cpu_s']:.2f} s (load average "
+            f"{result['first_answer_load_average'][0]:.1f})"
+        )
     return "\n".join(lines)
 
 
@@ -788,7 +860,7 @@ def failures(results: list[dict[str, Any]]) -> list[str]:
     out = []
     for r in results:
         parts = {k: r[k] for k in ("single_ms", "report_s", "grid_ms") if k in r}
-        parts.update({f"search {k}": v for k, v in r["search_ms"].items()})
+        parts.update({f"search {k}": v for k, v in r.get("search_ms", {}).items()})
         for name, part in parts.items():
             if part["mismatches"]:
                 out.append(
@@ -823,6 +895,11 @@ def main(argv: list[str] | None = None) -> int:
         "--search-only", action="store_true", help="measure only the avails search (g)"
     )
     parser.add_argument(
+        "--only",
+        help="measure only these parts, a comma list of a-g (e.g. 'f', or 'a,e,f'); the "
+        "default is all of them",
+    )
+    parser.add_argument(
         "--rebuilt-runs",
         type=int,
         default=5,
@@ -830,10 +907,29 @@ def main(argv: list[str] | None = None) -> int:
         "minute at 1M licenses); the median of 5 is the default",
     )
     parser.add_argument("--workdir", help="where to put the databases (default: a temp dir)")
+    parser.add_argument(
+        "--reuse-book",
+        action="store_true",
+        help="keep the databases in --workdir itself and reuse the book and the baseline an "
+        "earlier run of the same size finished there (the catalog is generated the same)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(x) for x in args.licenses.split(",")]
+    if args.search_only:
+        parts = frozenset("g")
+    elif args.only:
+        parts = frozenset(p.strip().lower() for p in args.only.split(","))
+        if not parts <= set(PARTS):
+            parser.error(f"--only: parts are {', '.join(PARTS)}")
+    else:
+        parts = frozenset(PARTS)
+    if args.reuse_book and not args.workdir:
+        parser.error("--reuse-book needs --workdir")
     results = []
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        where = Path(args.workdir) if args.reuse_book else Path(tmp)
         for n in sizes:
             results.append(
                 run(
@@ -841,9 +937,10 @@ def main(argv: list[str] | None = None) -> int:
                     args.queries,
                     args.pairs,
                     not args.no_postgres,
-                    Path(tmp),
-                    args.search_only,
+                    where,
+                    parts,
                     args.rebuilt_runs,
+                    args.reuse_book,
                 )
             )
             if not args.json:
@@ -851,7 +948,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(flush=True)
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
-    elif len(results) > 1 and not args.search_only:
+    elif len(results) > 1 and {"a", "b"} <= parts:
         print("growth (f)")
         print(
             f"{'licenses':>10} {'(a) ours ms':>12} {'(a) base ms':>12} {'(b) ours s':>12} "

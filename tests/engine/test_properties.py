@@ -15,6 +15,7 @@ from reelrights.domain.media import LEAF_BIT
 from reelrights.domain.terms import DateBound, from_end, from_start
 from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
+from reelrights.engine import book as engine_book
 from reelrights.engine.avails import REASONS
 from tests.strategies import (
     CATALOG,
@@ -33,6 +34,9 @@ from tests.strategies import (
     oracle,
     oracle_warnings,
     requests,
+)
+from tests.strategies import (
+    contracts as drawn_contract,
 )
 
 
@@ -221,6 +225,38 @@ def test_a_contract_is_checked_against_the_book_without_it(contracts) -> None:
         assert result.ok == free
         without = RightsBook(CATALOG, [c for c in contracts if c.id != contract.id])
         assert without.check(contract, is_new=True) == result
+        # the bulk load's verdict without reports: the oracle's, exactly
+        assert without.admits(contract) == free
+
+
+@settings(max_examples=300, deadline=None)
+@given(books(max_contracts=8), st.data())
+def test_the_bulk_loads_verdict_is_the_checks(contracts, data: st.DataObject) -> None:
+    # A bulk load asks admits() of each contract and builds check()'s report only for one
+    # it refuses: the two must agree on every contract, approved or not, on a book filled
+    # as a load fills it (through the check) and on one filled regardless.
+    book = RightsBook(CATALOG)
+    for contract in sorted(contracts, key=lambda c: c.licensor is not None):
+        if contract.in_force():
+            verdict = book.admits(contract)
+            assert verdict == book.check(contract, is_new=True).ok, contract
+            if not verdict:
+                continue
+        book.add(contract)
+    for pile in (book, RightsBook(CATALOG, contracts)):
+        new = data.draw(drawn_contract("new"))
+        verdict = pile.check(new, is_new=True).ok
+        assert pile.admits(new) == verdict, new
+        assert pile.admits(new, validated=True) == (
+            pile.check(new, is_new=True, validated=True).ok
+        ), new
+        # a busy title's entries are filtered as numpy columns: the same verdict
+        vector_from = engine_book.VECTOR_FROM
+        engine_book.VECTOR_FROM = 0
+        try:
+            assert pile.admits(new) == verdict, new
+        finally:
+            engine_book.VECTOR_FROM = vector_from
 
 
 # -- the box algebra ----------------------------------------------------------------------

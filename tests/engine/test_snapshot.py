@@ -101,3 +101,32 @@ def test_a_book_with_state_the_snapshot_does_not_know_refuses_to_save() -> None:
         book.snapshot()
     with pytest.raises(ValueError):
         RightsBook(Catalog(), keep_contracts=True).snapshot()
+
+
+def test_a_restored_book_reads_its_territory_masks_as_questions_need_them() -> None:
+    """A fresh process converts only the masks its first questions read; once many were
+    read, or before a write, it holds them all, the same as the book it came from."""
+    book = fresh()
+    masks = list(book._territories)
+    copy = restored(book)
+    request = AvailsRequest(
+        GENERATED.owner_of[GENERATED.roots[0]],
+        frozenset([GENERATED.roots[0]]),
+        (1 << 20) - 1,
+        mask_of(COUNTRIES),
+        ALL_LANGUAGES,
+        date(2000, 1, 1).toordinal(),
+        date(2041, 1, 1).toordinal(),
+        True,
+    )
+    assert copy.avails(request) == book.avails(request)
+    read = dict(copy._territories)  # type: ignore[call-overload]
+    assert 0 < len(read) < len(masks) // 16
+    assert all(masks[i] == m for i, m in read.items())
+    with pytest.raises(IndexError):
+        copy._territories[len(masks)]
+    assert ask(copy) == ask(book)  # reads more than a sixteenth: converted at once
+    assert copy._territories == masks and isinstance(copy._territories, list)
+    again = restored(book)
+    again.add(replace(GENERATED.licenses[0], id="another-one"))  # a write needs them all
+    assert again._territories == masks

@@ -15,18 +15,27 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import Deliverer, RightsConflict, Service
+from reelrights.service.events import contract_event, contract_event_text
+from reelrights.store.bulk import json_text
+from reelrights.store.outbox import new_event_id, new_event_ids
 from tests.store.test_options import BOOK
+from tests.strategies import contracts as drawn_contract
 
 SECRET = "a-test-secret-of-some-length"
 
@@ -202,6 +211,17 @@ def test_every_write_puts_its_events_in_the_outbox_and_a_failed_one_none(db_url:
     ids = [e.id for e in svc.events(limit=1000)]
     assert len(set(ids)) == len(ids) and all(i.startswith("evt_") for i in ids)
     svc.close()
+
+
+def test_event_ids_made_in_bulk_are_random_uuids_like_single_ones() -> None:
+    # docs/semantics.md rule 22: `evt_` and 32 hex digits, a version 4 UUID, never repeated
+    ids = [*new_event_ids(5000), new_event_id()]
+    assert len(set(ids)) == len(ids)
+    for event_id in ids:
+        assert event_id.startswith("evt_") and len(event_id) == 36
+        found = uuid.UUID(event_id[4:])
+        assert (found.version, found.variant, found.hex) == (4, uuid.RFC_4122, event_id[4:])
+    assert new_event_ids(0) == []
 
 
 def test_webhook_urls_secrets_and_listing(db_url: str) -> None:
@@ -422,3 +442,18 @@ def test_a_feed_import_gives_one_event_per_contract_and_one_for_the_import(
     assert imported.data["contracts"] == len(created)
     assert found[-1] == imported  # the import's own event comes after its contracts'
     svc.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn_contract("k1"), st.booleans())
+def test_a_contract_events_text_is_its_data_as_json(contract: Contract, odd: bool) -> None:
+    # a bulk load stores each contract's event data as text written directly: it must be
+    # the text json_text writes of contract_event's mapping
+    if odd:
+        contract = replace(contract, id='k"1 é\\', licensee="p\u2028")
+    kind, subject, text = contract_event_text("created", contract)
+    assert (kind, subject, text) == (
+        *contract_event("created", contract)[:2],
+        json_text(contract_event("created", contract)[2]),
+    )
+    assert json.loads(text) == contract_event("created", contract)[2]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from reelrights.domain.problems import InvalidInput
-from reelrights.service import RightsConflict, Service
+from reelrights.service import RightsConflict, Service, loading
+from reelrights.store import repository
 
 BOOK = """
 parties:
@@ -121,6 +123,101 @@ def test_a_conflicting_load_stores_nothing_and_reports_why(db_url: str) -> None:
         ("exclusive-license", "tencent-online")
     ]
     assert svc.counts() == before
+    svc.close()
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_bulk_load_checks_and_refuses_as_a_small_one_does(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, bulk: bool
+) -> None:
+    # A load of more than BULK_LOCKS (licensor, title) pairs takes the bulk path: the whole
+    # book locked, no cyclic garbage collection meanwhile, the engine's verdict first and
+    # its report only for a refusal. Same book, same refusal, nothing stored by a refusal,
+    # and the collector back on either way.
+    if bulk:
+        monkeypatch.setattr(loading, "BULK_LOCKS", 0)
+    svc = Service(db_url, actor="tester")
+    svc.load_texts([("book.yaml", BOOK)])
+    assert gc.isenabled()
+    answer = ask(svc)
+    assert [(u["territories"], u["reason"], u["contract"]) for u in answer["unavailable"]] == [
+        (["CN"], "exclusive-license", "tencent-online")
+    ]
+    before = svc.counts()
+    with pytest.raises(RightsConflict) as caught:
+        svc.load_texts([("conflict.yaml", CONFLICT)])
+    assert gc.isenabled()
+    assert [c.contract for c in caught.value.checks] == ["youku-cn"]
+    report = caught.value.checks[0].reports[0].to_json()
+    assert [(u["reason"], u["contract"]) for u in report["unavailable"]] == [
+        ("exclusive-license", "tencent-online")
+    ]
+    assert svc.counts() == before
+    assert ask(svc, territories=["HK"])["status"] == "available"
+    fine = """
+contracts:
+  - id: fine
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
+"""
+    svc.load_texts([("fine.yaml", fine)])
+    assert svc.counts()["contracts"] == before["contracts"] + 1
+    assert svc.contract("fine").licensee == "youku"
+    # its change-log document (written straight to JSON text) reads back as the mapping
+    assert (
+        svc.history("contract", "fine")[0].after == svc.render_contracts([svc.contract("fine")])[0]
+    )
+    svc.close()
+
+
+def test_a_big_load_into_sqlite_builds_the_indexes_after_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A load of at least as many contracts as the book holds drops the non-unique indexes
+    # of the tables it fills and creates them again from their stored definitions: the
+    # same indexes afterwards, and after a load that fails while storing as well (its
+    # transaction rolls the drops back); the unique ones never leave.
+    monkeypatch.setattr(repository, "REBUILD_FROM", 0)
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    svc = Service(url, actor="tester")
+
+    def indexes() -> list[tuple[str, str | None]]:
+        with svc.store.reading() as reader:
+            return [
+                (r[0], r[1])
+                for r in reader.connection.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+                )
+            ]
+
+    before = indexes()
+    assert any(name == "ix_rights_start" for name, _ in before)
+    svc.load_texts([("book.yaml", BOOK)])
+    assert indexes() == before
+    assert ask(svc)["unavailable"][0]["contract"] == "tencent-online"
+
+    def broken(writer: repository.Writer, *_: object, **__: object) -> None:
+        dropped = writer.connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'ix_rights_start'"
+        ).scalar()
+        assert dropped == 0  # this load took the path that builds indexes after it
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(repository.Writer, "add_events", broken)
+    more = "contracts:\n" + "".join(  # more contracts than stored: the indexes go first
+        f"""  - id: fine-{i}
+    licensor: disney
+    licensee: youku
+    grants: [{{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}}]
+"""
+        for i in range(4)
+    )
+    counts = svc.counts()
+    with pytest.raises(RuntimeError, match="disk is full"):
+        svc.load_texts([("more.yaml", more)])
+    assert indexes() == before
+    assert svc.counts() == counts
     svc.close()
 
 
@@ -326,3 +423,31 @@ contracts:
     assert ask(reader, territories=["HK"])["status"] == "available"
     reader.close()
     writer.close()
+
+
+def test_the_sort_keys_backfilled_by_the_migration_are_the_ones_written(tmp_path) -> None:
+    """0010_contract_sort_keys works out the contracts list's sort keys of a stored book in
+    SQL; a contract written afterwards gets them from the writer: both agree."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from reelrights.store import tables as t
+    from reelrights.store.repository import SORT_KEYS
+
+    path = tmp_path / "keys.db"
+    svc = Service(str(path))
+    svc.load_texts([("book.yaml", BOOK)])
+
+    def keys() -> dict[str, tuple[object, ...]]:
+        columns = [t.contracts.c.id, *(t.contracts.c[k] for k in SORT_KEYS)]
+        with svc.store.engine.connect() as connection:
+            return {row[0]: tuple(row[1:]) for row in connection.execute(select(*columns))}
+
+    written = keys()
+    assert any(all(v is not None for v in k) for k in written.values())
+    with svc.store.engine.connect() as connection:
+        command.downgrade(svc.store._alembic(connection), "0009_list_indexes")
+        connection.commit()
+    svc.store.upgrade("head")  # worked out from the stored grants
+    assert keys() == written
+    svc.close()

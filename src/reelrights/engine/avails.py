@@ -194,3 +194,46 @@ def build_report(
     if len(flagged) > 1:
         flagged.sort(key=lambda w: (w.contract or "", w.code, w.holder or "", _order(w.box)))
     return AvailsReport(tuple(free), tuple(blocked), tuple(flagged))
+
+
+def cell_answers(report: AvailsReport) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """What ``report`` says of each cell, whatever the shape of its boxes: for every
+    title, medium, country and language (each tag a box names, and "any other tag"), the
+    days on which the answer changes, each with the sorted parts that cover the cell from
+    that day on (an empty tuple: none). Two reports that cut the same answer into
+    different boxes (books that took their contracts in another order do) give the same
+    mapping."""
+    parts: list[tuple[Box, tuple[Any, ...]]] = [(b, ("available",)) for b in report.available]
+    parts += [(u.box, ("unavailable", u.reason, u.contract)) for u in report.unavailable]
+    parts += [(w.box, ("warning", w.code, w.contract, w.holder)) for w in report.warnings]
+    edges = sorted({day for box, _ in parts for day in (box.start, box.end)})
+    tags = [*sorted({tag for box, _ in parts for tag in box.languages.codes}), ""]
+    days: dict[tuple[Any, ...], dict[int, list[tuple[Any, ...]]]] = {}
+    for box, what in parts:
+        runs = [day for day in edges if box.start <= day < box.end]
+        languages = [tag for tag in tags if box.languages.contains(tag)]
+        for title in sorted(box.titles):
+            for medium in _bits(box.media):
+                for country in _bits(box.territories):
+                    for tag in languages:
+                        on = days.setdefault((title, medium, country, tag), {})
+                        for day in runs:
+                            on.setdefault(day, []).append(what)
+    found: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for cell, by_day in days.items():
+        changes: list[tuple[Any, ...]] = []
+        last: tuple[Any, ...] = ()
+        for day in edges:
+            now = tuple(sorted(by_day.get(day, ()), key=repr))
+            if now != last:
+                changes.append((day, now))
+                last = now
+        found[cell] = changes
+    return found
+
+
+def _bits(mask: int) -> Iterable[int]:
+    while mask:
+        low = mask & -mask
+        yield low
+        mask ^= low

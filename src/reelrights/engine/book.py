@@ -34,7 +34,7 @@ The Disney / Tencent deal of the README, in code:
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -134,6 +134,39 @@ class _Names:
         del self.blob[self.ends[-1] if self.ends else 0 : end]
 
 
+class _SavedMasks(dict[int, int]):
+    """The interned territory masks of a book restored from a saved file, by index: each
+    is made a Python int from the file's bytes the first time a question reads it. A
+    fresh process would otherwise convert every mask (a quarter of a million at a million
+    licenses, about a tenth of its start-up) before its first answer, which reads a few
+    dozen. Once a sixteenth of them were read one by one, the rest are converted at once
+    and the book holds a plain list again (:meth:`RightsBook._mask_list`), as it does
+    before any write or snapshot."""
+
+    __slots__ = ("book", "count", "raw", "size")
+
+    def __init__(self, book: RightsBook, raw: bytes, size: int) -> None:
+        super().__init__()
+        self.book, self.raw, self.size = book, raw, size
+        self.count = len(raw) // size if size else 0
+
+    def __missing__(self, index: int) -> int:
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        at = index * self.size
+        mask = self[index] = int.from_bytes(self.raw[at : at + self.size], "little")
+        if len(self) * 16 >= self.count:
+            self.book._mask_list()
+        return mask
+
+    def as_list(self) -> list[int]:
+        size, raw = self.size, self.raw
+        return [
+            self.get(i) or int.from_bytes(raw[at : at + size], "little")
+            for i, at in enumerate(range(0, self.count * size, size))
+        ]
+
+
 class _Shelf:
     """One party's entries: numpy columns sorted by title, plus recent additions."""
 
@@ -173,15 +206,22 @@ class _Shelf:
 
     def of_title(self, title: int) -> Iterator[Row]:
         """Every entry of one title."""
-        lo, hi = np.searchsorted(self.columns[0], (title, title + 1)).tolist()
+        lo, hi = _bounds(self.columns[0], [title, title + 1])
         if hi > lo:
             yield from zip(*(c[lo:hi].tolist() for c in self.columns), strict=True)
         yield from self.pending.get(title, ())
 
     def matching(
-        self, titles: Collection[int] | None, media: int, first: int, last: int
+        self,
+        titles: Collection[int] | None,
+        media: int,
+        first: int,
+        last: int,
+        blocking: int | None = None,
     ) -> Iterator[Row]:
-        """Entries of these titles (None: all) that overlap the media and the days.
+        """Entries of these titles (None: all) that overlap the media and the days; with
+        ``blocking``, only holdings (no GIVES flag) and the entries given away with one of
+        the ``blocking`` flags and not on hold (PENCIL): what can refuse a contract.
 
         The titles' slices of the sorted columns are filtered together: one set of vector
         operations over all of them (a series asks for every season and episode, each a
@@ -190,7 +230,7 @@ class _Shelf:
         cols = self.columns
         if titles is not None and len(titles) <= 64:
             ordered = sorted(titles)
-            bounds = np.searchsorted(cols[0], [b for t in ordered for b in (t, t + 1)]).tolist()
+            bounds = _bounds(cols[0], [b for t in ordered for b in (t, t + 1)])
             spans = [(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True) if hi > lo]
         else:
             spans = [(0, len(cols[0]))] if len(cols[0]) else []
@@ -203,17 +243,26 @@ class _Shelf:
                     & (cols[6][lo:hi] < last)
                     & (cols[7][lo:hi] > first)
                 )
+                if blocking is not None:
+                    keep &= _blocks(cols[2][lo:hi], blocking)
                 picked = np.flatnonzero(keep) + lo
             else:
                 at = _positions(spans, total)
                 keep = ((cols[3][at] & media) != 0) & (cols[6][at] < last) & (cols[7][at] > first)
+                if blocking is not None:
+                    keep &= _blocks(cols[2][at], blocking)
                 picked = at[keep]
             if len(picked):
                 yield from zip(*(c[picked].tolist() for c in cols), strict=True)
         else:
             for lo, hi in spans:
                 for row in zip(*(c[lo:hi].tolist() for c in cols), strict=True):
-                    if row[3] & media and row[6] < last and row[7] > first:
+                    if (
+                        row[3] & media
+                        and row[6] < last
+                        and row[7] > first
+                        and (blocking is None or _blocks_one(row[2], blocking))
+                    ):
                         yield row
         if not self.waiting:
             return
@@ -222,8 +271,40 @@ class _Shelf:
         )
         for group in groups:
             for row in group:
-                if row[3] & media and row[6] < last and row[7] > first:
+                if (
+                    row[3] & media
+                    and row[6] < last
+                    and row[7] > first
+                    and (blocking is None or _blocks_one(row[2], blocking))
+                ):
                     yield row
+
+
+def _bounds(titles: npt.NDArray[np.int32], keys: list[int]) -> list[int]:
+    """Where ``keys`` fall in a shelf's sorted title column (``searchsorted``), the keys in
+    the column's own type: searched for as a list of Python ints (int64), the whole column
+    would be cast, a copy of it made, for every question, a cost that grew with the
+    licensor's shelf (34 of a 1M-license question's 90 microseconds)."""
+    found: list[int] = titles.searchsorted(np.array(keys, titles.dtype)).tolist()
+    return found
+
+
+def _blocks_one(flags: int, blocking: int) -> bool:
+    """Whether an entry holds, or gives away with a ``blocking`` flag and is not on hold."""
+    return not flags & GIVES or (not flags & PENCIL and bool(flags & blocking))
+
+
+# _blocks_one for every value of the flags byte, per ``blocking``: one lookup per column
+_BLOCKS: dict[int, npt.NDArray[np.bool_]] = {}
+
+
+def _blocks(flags: npt.NDArray[np.uint8], blocking: int) -> npt.NDArray[np.bool_]:
+    """:func:`_blocks_one` for a column of flags."""
+    table = _BLOCKS.get(blocking)
+    if table is None:
+        table = _BLOCKS[blocking] = np.array([_blocks_one(f, blocking) for f in range(256)])
+    kept: npt.NDArray[np.bool_] = table[flags]
+    return kept
 
 
 def _positions(spans: list[tuple[int, int]], total: int) -> npt.NDArray[np.intp]:
@@ -326,7 +407,7 @@ class RightsBook:
         self._contract_ids = _Names()
         self._title_ids: list[str] = []
         self._title_index: dict[str, int] = {}
-        self._territories: list[int] = []
+        self._territories: list[int] | _SavedMasks = []
         # mask -> index; None after compact() until the next write needs it again
         self._territory_index: dict[int, int] | None = {}
         self._languages: list[LanguageSet] = []
@@ -347,14 +428,23 @@ class RightsBook:
             self._title_ids.append(title)
         return index
 
+    def _mask_list(self) -> list[int]:
+        """The interned territory masks as a list (converting those of a saved file not
+        read yet: see :class:`_SavedMasks`)."""
+        masks = self._territories
+        if isinstance(masks, _SavedMasks):
+            masks = self._territories = masks.as_list()
+        return masks
+
     def _intern_territories(self, mask: int) -> int:
+        masks = self._mask_list()
         table = self._territory_index
         if table is None:
-            table = self._territory_index = {m: i for i, m in enumerate(self._territories)}
+            table = self._territory_index = {m: i for i, m in enumerate(masks)}
         index = table.get(mask)
         if index is None:
-            index = table[mask] = len(self._territories)
-            self._territories.append(mask)
+            index = table[mask] = len(masks)
+            masks.append(mask)
         return index
 
     def compact(self) -> None:
@@ -415,7 +505,7 @@ class RightsBook:
             for ref in item.titles:
                 self._referencing[ref].discard(contract.id)
         self._drop_options(contract.id)
-        titles = {t for item in contract.rights for t in self.catalog.expand(item.titles)}
+        titles = self._titles_of(contract)
         dead = self._indexes_of(contract.id, contract.licensor or contract.licensee, titles)
         if not dead:
             return
@@ -424,6 +514,10 @@ class RightsBook:
             index = self._title_index.get(title)
             if index in self._owners:
                 self._owners[index] = [r for r in self._owners[index] if r[1] not in dead]
+
+    def _titles_of(self, contract: Contract) -> set[str]:
+        """The titles a contract's rights cover (collections and series expanded)."""
+        return {t for item in contract.rights for t in self.catalog.expand(item.titles)}
 
     def _indexes_of(self, contract_id: str, party: str | None, titles: Iterable[str]) -> set[int]:
         """The contract-table indexes under which ``contract_id`` is shelved for these
@@ -454,6 +548,17 @@ class RightsBook:
             covering = [self.contracts[cid] for cid in ids]
         for contract in covering:
             self._shelve(contract, title.id)
+
+    def wound_back(self, now: Iterable[Contract], then: Iterable[Contract]) -> RightsBook:
+        """This book with the contracts ``now`` taken out and ``then`` put in, for
+        questions about a past state (docs/semantics.md rule 12): a read-only view over
+        this book's shelves and tables, which it never changes. Building it costs the
+        entries of those contracts alone: their entries are hidden (as a removal would),
+        ``then``'s are laid over the shelves of the parties they concern, and their names,
+        masks and options go into tables of the view's own. Ask it before this book
+        changes again (under the same lock); it answers avails and searches, not contract
+        checks."""
+        return _WoundBack(self, now, then)
 
     def holds_any(self, party: str, title: str) -> bool:
         """Whether ``party`` holds any right at all in ``title`` (by an executed ownership
@@ -674,10 +779,11 @@ class RightsBook:
         arrays["dead"] = np.fromiter(sorted(self._dead), np.int64, len(self._dead))
         arrays["names_blob"] = np.frombuffer(bytes(self._contract_ids.blob), np.uint8)
         arrays["names_ends"] = np.frombuffer(self._contract_ids.ends.tobytes(), np.uint32)
-        width = max([1, *(((m.bit_length() + 63) // 64) for m in self._territories)])
+        masks = self._mask_list()
+        width = max([1, *(((m.bit_length() + 63) // 64) for m in masks)])
         arrays["territories"] = np.frombuffer(
-            b"".join(m.to_bytes(width * 8, "little") for m in self._territories), np.uint64
-        ).reshape(len(self._territories), width)
+            b"".join(m.to_bytes(width * 8, "little") for m in masks), np.uint64
+        ).reshape(len(masks), width)
         options = [
             [licensor, title, c, kind, holder, m, hex(x), [lg.negated, sorted(lg.codes)], s, e, end]
             for licensor, by_title in self._options.items()
@@ -713,10 +819,8 @@ class RightsBook:
         book._title_ids = list(meta["titles"])
         book._title_index = {t: i for i, t in enumerate(book._title_ids)}
         masks = arrays["territories"]
-        raw, size = masks.tobytes(), masks.shape[1] * 8 if masks.ndim == 2 else 8
-        book._territories = [
-            int.from_bytes(raw[i : i + size], "little") for i in range(0, len(raw), size)
-        ]
+        size = masks.shape[1] * 8 if masks.ndim == 2 else 8
+        book._territories = _SavedMasks(book, masks.tobytes(), size)
         book._territory_index = None  # built by the first write that needs it
         for negated, codes in meta["languages"]:
             found = LanguageSet(bool(negated), frozenset(codes))
@@ -754,7 +858,7 @@ class RightsBook:
         )
         cols = shelf.columns
         if indexes is not None and len(indexes) <= 64:
-            bounds = np.searchsorted(cols[0], [b for t in sorted(indexes) for b in (t, t + 1)])
+            bounds = _bounds(cols[0], [b for t in sorted(indexes) for b in (t, t + 1)])
             picked = np.concatenate(
                 [np.arange(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True)]
                 or [np.empty(0, np.intp)]
@@ -1040,6 +1144,93 @@ class RightsBook:
                 )
         return ContractCheck(contract.id, tuple(reports))
 
+    def admits(self, contract: Contract, validated: bool = False) -> bool:
+        """``check(contract, is_new=True, validated=validated).ok``, without building the
+        reports: what a bulk load asks of each of a million contracts, nearly all of which
+        pass. A grant passes when its licensor holds every cell-day it asks (exclusively,
+        if the grant is exclusive) and no exclusive license, holdback or (for an exclusive
+        grant) non-exclusive license of that licensor meets any of it: exactly when the
+        check's report for it has no unavailable part (docs/semantics.md rules 1-6). Holds
+        and options only warn, so they are not looked at. A caller that wants to say why a
+        contract fails calls :meth:`check`."""
+        if not validated and validate_contract(contract, self.catalog):
+            return False
+        until = contract.in_force_until()
+        for grant in contract.grants:
+            requests = self._requests_of(grant, until)
+            if not requests:
+                continue
+            if contract.licensor is None:
+                if self._owned_elsewhere(requests, contract.id):
+                    return False
+            elif not self._all_free(contract.licensor, requests, grant.exclusive):
+                return False
+        return True
+
+    def _all_free(self, licensor: str, requests: dict[str, list[Box4]], exclusive: bool) -> bool:
+        """Whether ``licensor`` can grant every box of ``requests`` (see :meth:`admits`)."""
+        shelf = self._shelves.get(licensor)
+        if shelf is None:
+            return False  # holds nothing: not held
+        boxes = [b for group in requests.values() for b in group]
+        media = _union(b[0] for b in boxes)
+        territories = _union(b[1] for b in boxes)
+        first = min(b[3] for b in boxes)
+        last = max(b[4] for b in boxes)
+        title_index = self._title_index
+        indexes = [title_index[t] for t in requests if t in title_index]
+        if len(indexes) < len(requests):
+            return False  # a title nothing was ever shelved for: not held
+        masks, languages, dead = self._territories, self._languages, self._dead
+        found: dict[int, list[Row]] = defaultdict(list)
+        # only what holds the rights or can refuse them: most entries of a busy title are
+        # non-exclusive licenses, which an exclusive grant alone must keep clear of
+        blocking = GIVES if exclusive else HOLDBACK | EXCLUSIVE
+        for row in shelf.matching(
+            indexes if len(indexes) <= 64 else None, media, first, last, blocking
+        ):
+            if masks[row[4]] & territories and row[1] not in dead:
+                found[row[0]].append(row)
+        title_ids = self._title_ids
+        for index in indexes:
+            rows = found.get(index)
+            if not rows:
+                return False  # nothing of it held
+            asked = requests[title_ids[index]]
+            held: list[Box4] = []
+            for _, _, flags, m, x, lang, s, e in rows:
+                box: Box4 = (m, masks[x], languages[lang], s, e)
+                if not flags & GIVES:
+                    # held non-exclusively is not enough for an exclusive grant
+                    if flags & (OWNS | EXCLUSIVE) or not exclusive:
+                        held.append(box)
+                else:  # given away, not on hold, and blocking (see above)
+                    # an encumbrance that meets the request blocks part of it, or meets a
+                    # part not held: either way the report has an unavailable part
+                    if any(_split(b, box)[0] is not None for b in asked):
+                        return False
+            rest = list(asked)
+            for holding in held:
+                rest = _cut_all(rest, holding)[1]
+                if not rest:
+                    break
+            if rest:
+                return False  # not held, or held only non-exclusively
+        return True
+
+    def _owned_elsewhere(self, requests: dict[str, list[Box4]], contract_id: str) -> bool:
+        """Whether another ownership record covers a cell-day of ``requests``."""
+        names, dead = self._contract_ids, self._dead
+        for title, boxes in requests.items():
+            index = self._title_index.get(title)
+            for row in self._owners.get(index, ()) if index is not None else ():
+                if row[1] in dead or names[row[1]] == contract_id:
+                    continue
+                box = self._box(row)
+                if any(_split(b, box)[0] is not None for b in boxes):
+                    return True
+        return False
+
     def _requests_of(self, grant: Grant, until: int) -> dict[str, list[Box4]]:
         requests: dict[str, list[Box4]] = defaultdict(list)
         for title, box in self._resolve_item(grant, self.catalog.expand(grant.titles), until):
@@ -1162,23 +1353,35 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
         problems.append(
             Problem("an ownership record (no licensor) cannot carry options", field=where)
         )
-    items: list[tuple[str, Grant | Holdback | Option]] = [
-        (f"{where} grants[{i}]", g) for i, g in enumerate(contract.grants)
-    ] + [(f"{where} holdbacks[{i}]", h) for i, h in enumerate(contract.holdbacks)]
-    items += [(f"{where} options[{i}]", o) for i, o in enumerate(contract.options)]
+    # (kind, position, item): the field is named only for a problem (a bulk load validates
+    # a million contracts that have none)
+    items: list[tuple[str, int, Grant | Holdback | Option]] = [
+        ("grants", i, g) for i, g in enumerate(contract.grants)
+    ] + [("holdbacks", i, h) for i, h in enumerate(contract.holdbacks)]
+    items += [("options", i, o) for i, o in enumerate(contract.options)]
     for i, option in enumerate(contract.options):
         problems.extend(_option_problems(option, f"{where} options[{i}]", contract, catalog))
-    for field, item in items:
+    for kind, position, item in items:
         for title in item.titles:
             if title not in catalog:
-                problems.append(Problem(f"unknown title '{title}'", field=field))
+                problems.append(
+                    Problem(f"unknown title '{title}'", field=f"{where} {kind}[{position}]")
+                )
         if all(t in catalog for t in item.titles) and not catalog.expand(item.titles):
-            problems.append(Problem("the titles cover nothing (empty collection)", field=field))
+            problems.append(
+                Problem(
+                    "the titles cover nothing (empty collection)",
+                    field=f"{where} {kind}[{position}]",
+                )
+            )
         if is_absolute(item.start) and is_absolute(item.end):
             begin, finish = resolve_bounds(item.start, item.end, None)
             if finish <= begin:
                 problems.append(
-                    Problem(f"term ends ({item.end}) before it starts ({item.start})", field=field)
+                    Problem(
+                        f"term ends ({item.end}) before it starts ({item.start})",
+                        field=f"{where} {kind}[{position}]",
+                    )
                 )
         else:
             for title in sorted(catalog.expand(item.titles)):
@@ -1188,7 +1391,7 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
                     problems.append(
                         Problem(
                             f"title '{title}' has no release date for the relative term '{bound}'",
-                            field=field,
+                            field=f"{where} {kind}[{position}]",
                         )
                     )
     return problems
@@ -1221,3 +1424,126 @@ def _option_problems(
             )
         )
     return problems
+
+
+class _Extended:
+    """A table read through: ``base`` (never changed) followed by entries of its own."""
+
+    __slots__ = ("base", "extra", "size")
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self.size = base.count if isinstance(base, _SavedMasks) else len(base)
+        self.extra: list[Any] = []
+
+    def __len__(self) -> int:
+        return self.size + len(self.extra)
+
+    def __getitem__(self, index: int) -> Any:
+        size = self.size
+        return self.base[index] if index < size else self.extra[index - size]
+
+    def append(self, value: Any) -> None:
+        self.extra.append(value)
+
+
+class _Either:
+    """Two sets read as their union, without copying either."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: set[int], second: set[int]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.first or value in self.second
+
+    def __bool__(self) -> bool:
+        return bool(self.first or self.second)
+
+    def __len__(self) -> int:
+        return len(self.first | self.second)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.first | self.second)
+
+
+class _LaidOver(_Shelf):
+    """A party's shelf with a few entries laid over it: the sorted columns are the
+    shelf's own arrays (never written in place), the recent additions a copy."""
+
+    __slots__ = ()
+
+    def __init__(self, base: _Shelf | None) -> None:
+        super().__init__()
+        if base is not None:
+            self.columns = base.columns
+            self.pending = defaultdict(list, base.pending)
+            self.waiting = base.waiting
+
+    def add(self, row: Row, dead: set[int]) -> None:
+        self.pending[row[0]] = [*self.pending.get(row[0], ()), row]  # the base's list stays
+        self.waiting += 1
+
+
+def _read_only(*_: Any, **__: Any) -> Any:
+    raise TypeError("a wound-back book only answers questions")
+
+
+class _WoundBack(RightsBook):
+    """See :meth:`RightsBook.wound_back`."""
+
+    add = replace = remove = add_title = settle = compact = _read_only
+    snapshot = check = broken_chains = _read_only
+
+    def __init__(self, book: RightsBook, now: Iterable[Contract], then: Iterable[Contract]) -> None:
+        hidden: set[int] = set()
+        vars(self).update(vars(book))
+        vars(self).update(
+            contracts={},
+            _shelves=ChainMap({}, book._shelves),
+            _owners=defaultdict(list),
+            _dead=_Either(book._dead, hidden),
+            _referencing=defaultdict(set),
+            _contract_ids=_Extended(book._contract_ids),
+            _title_ids=_Extended(book._title_ids),
+            _title_index=ChainMap({}, book._title_index),
+            _territories=_Extended(book._territories),
+            _territory_index={},
+            _languages=_Extended(book._languages),
+            _language_index={},
+            _options=ChainMap({}, book._options),
+            _options_of=defaultdict(set),
+        )
+        names = book._contract_ids
+        for contract in now:
+            party = contract.licensor or contract.licensee
+            hidden |= book._indexes_of(contract.id, party, book._titles_of(contract))
+            for licensor, title in book._options_of.get(contract.id, ()):
+                by_title = self._own_options(licensor)
+                kept = [o for o in by_title.get(title, ()) if names[o[0]] != contract.id]
+                if kept:
+                    by_title[title] = kept
+                else:
+                    by_title.pop(title, None)
+        for contract in then:
+            self._shelve(contract, None)
+
+    def _own_options(self, licensor: str) -> dict[int, list[OptionRow]]:
+        """The view's own copy of ``licensor``'s options (the book's stay as they are)."""
+        own = self._options.maps[0]  # type: ignore[attr-defined]
+        if licensor not in own:
+            own[licensor] = {t: list(rows) for t, rows in self._options.get(licensor, {}).items()}
+        found: dict[int, list[OptionRow]] = own[licensor]
+        return found
+
+    def _shelve_options(self, contract: Contract, index: int, only: str | None) -> None:
+        if contract.licensor is not None:
+            self._own_options(contract.licensor)
+        super()._shelve_options(contract, index, only)
+
+    def _shelf(self, party: str) -> _Shelf:
+        shelf = self._shelves.get(party)
+        if not isinstance(shelf, _LaidOver):
+            shelf = self._shelves[party] = _LaidOver(shelf)
+        return shelf

@@ -24,6 +24,7 @@ bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'...
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -975,17 +976,63 @@ def render_share(
     return out
 
 
+class MaskNames:
+    """:func:`render_media` and :func:`render_territories` for one taxonomy and
+    geography, each mask rendered once: a bulk load renders a million grants drawn from
+    far fewer masks. At most :attr:`LIMIT` masks of each kind are remembered (memory stays
+    bounded); the lists it returns are shared, to be read, never changed."""
+
+    LIMIT = 100_000
+
+    def __init__(self, media: MediaTaxonomy, geography: Geography) -> None:
+        self._taxonomy, self._geography = media, geography
+        self._media: dict[int, list[str]] = {}
+        self._territories: dict[int, list[str]] = {}
+        self._json: dict[tuple[str, int], str] = {}
+
+    def json_of(self, kind: str, mask: int) -> str:
+        """The JSON text of :meth:`media` (``kind`` "media") or :meth:`territories`."""
+        found = self._json.get((kind, mask))
+        if found is None:
+            found = _json_list(self.media(mask) if kind == "media" else self.territories(mask))
+            if len(self._json) < 2 * self.LIMIT:
+                self._json[(kind, mask)] = found
+        return found
+
+    def media(self, mask: int) -> list[str]:
+        found = self._media.get(mask)
+        if found is None:
+            found = render_media(mask, self._taxonomy)
+            if len(self._media) < self.LIMIT:
+                self._media[mask] = found
+        return found
+
+    def territories(self, mask: int) -> list[str]:
+        found = self._territories.get(mask)
+        if found is None:
+            found = render_territories(mask, self._geography)
+            if len(self._territories) < self.LIMIT:
+                self._territories[mask] = found
+        return found
+
+
 def render_right(
-    item: Grant | Holdback | Option, media: MediaTaxonomy, geography: Geography
+    item: Grant | Holdback | Option,
+    media: MediaTaxonomy,
+    geography: Geography,
+    names: MaskNames | None = None,
 ) -> dict[str, Any]:
-    """One grant, holdback or option as a sheet mapping."""
+    """One grant, holdback or option as a sheet mapping (``names``: remembered renderings
+    of the masks, for many rights in a row)."""
     out: dict[str, Any] = {}
     if isinstance(item, Option):
         out = {"kind": item.kind, "holder": item.holder, "exercise_by": item.exercise_by}
     out |= {
         "titles": list(item.titles),
-        "media": render_media(item.media, media),
-        "territories": render_territories(item.territories, geography),
+        "media": render_media(item.media, media) if names is None else names.media(item.media),
+        "territories": render_territories(item.territories, geography)
+        if names is None
+        else names.territories(item.territories),
         "languages": item.languages.to_json() if item.languages != ALL_LANGUAGES else "all",
         "start": _bound_out(item.start),
         "end": _bound_out(item.end),
@@ -1005,9 +1052,13 @@ def _bound_out(bound: DateBound | None) -> Any:
 
 
 def render_contract(
-    contract: Contract, media: MediaTaxonomy, geography: Geography
+    contract: Contract,
+    media: MediaTaxonomy,
+    geography: Geography,
+    names: MaskNames | None = None,
 ) -> dict[str, Any]:
-    """One contract as a sheet mapping (no licensor key for ownership)."""
+    """One contract as a sheet mapping (no licensor key for ownership; ``names``: see
+    :func:`render_right`)."""
     out: dict[str, Any] = {"id": contract.id}
     if contract.licensor is not None:
         out["licensor"] = contract.licensor
@@ -1029,14 +1080,92 @@ def render_contract(
     if contract.reporting != "quarterly":
         out["reporting"] = contract.reporting
     if contract.grants:
-        out["grants"] = [render_right(g, media, geography) for g in contract.grants]
+        out["grants"] = [render_right(g, media, geography, names) for g in contract.grants]
     if contract.holdbacks:
-        out["holdbacks"] = [render_right(h, media, geography) for h in contract.holdbacks]
+        out["holdbacks"] = [render_right(h, media, geography, names) for h in contract.holdbacks]
     if contract.options:
-        out["options"] = [render_right(o, media, geography) for o in contract.options]
+        out["options"] = [render_right(o, media, geography, names) for o in contract.options]
     if contract.extra:
         out["extra"] = dict(contract.extra)
     return out
+
+
+_quote = json.encoder.encode_basestring_ascii
+
+
+def _json_list(codes: list[str]) -> str:
+    return "[" + ", ".join(map(_quote, codes)) + "]"
+
+
+def _json_bound(bound: DateBound | None) -> str:
+    if bound is None:
+        return "null"
+    return _quote(bound.day.isoformat() if bound.day is not None else str(bound))
+
+
+def contract_json(contract: Contract, names: MaskNames) -> str | None:
+    """The JSON text of :func:`render_contract` for a plain contract (grants and holdbacks,
+    no money terms, options or extra data: what a bulk load stores by the million),
+    written directly: exactly what ``json.dumps`` writes of the mapping (dates as ISO
+    text), without building it. None for any other contract: render it."""
+    if (
+        contract.options
+        or contract.extra
+        or contract.currency is not None
+        or contract.fee is not None
+        or contract.payments
+        or contract.minimum_guarantee is not None
+        or contract.revenue_share
+        or contract.reporting != "quarterly"
+    ):
+        return None
+    parts = ['{"id": ', _quote(contract.id)]
+    if contract.licensor is not None:
+        parts += [', "licensor": ', _quote(contract.licensor)]
+    parts += [', "licensee": ', _quote(contract.licensee), ', "status": ', _quote(contract.status)]
+    if contract.signed is not None:
+        parts += [', "signed": "', contract.signed.isoformat(), '"']
+    if contract.terminated is not None:
+        parts += [', "terminated": "', contract.terminated.isoformat(), '"']
+    groups: tuple[tuple[str, tuple[Grant | Holdback, ...]], ...] = (
+        ("grants", contract.grants),
+        ("holdbacks", contract.holdbacks),
+    )
+    for key, items in groups:
+        if not items:
+            continue
+        parts += [', "', key, '": [']
+        for i, item in enumerate(items):
+            if item.extra:
+                return None
+            parts += [
+                ", {" if i else "{",
+                '"titles": ',
+                _json_list(list(item.titles)),
+                ', "media": ',
+                names.json_of("media", item.media),
+                ', "territories": ',
+                names.json_of("territories", item.territories),
+                ', "languages": ',
+                '"all"'
+                if item.languages == ALL_LANGUAGES
+                else json.dumps(item.languages.to_json()),
+                ', "start": ',
+                _json_bound(item.start),
+                ', "end": ',
+                _json_bound(item.end),
+            ]
+            if isinstance(item, Grant):
+                parts += [
+                    ', "exclusive": ',
+                    "true" if item.exclusive else "false",
+                    ', "sublicense": ',
+                    "true" if item.sublicense else "false",
+                ]
+            parts.append("}")
+        parts.append("]")
+    parts.append("}")
+    return "".join(parts)
 
 
 def render_title(title: Title) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # openpyxl loads when a workbook is written, not for CSV
@@ -55,11 +55,22 @@ def csv_cell(value: Any) -> Any:
 
 def render_csv(rows: Iterable[Sequence[Any]]) -> str:
     """A CSV text of ``rows``, every cell through :func:`csv_cell`."""
+    return "".join(stream_csv(rows))
+
+
+def stream_csv(rows: Iterable[Sequence[Any]], batch: int = 500) -> Iterator[str]:
+    """:func:`render_csv` a piece at a time (``batch`` rows each): a long table is sent
+    as it is read, never held whole."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         writer.writerow([csv_cell(v) for v in row])
-    return buffer.getvalue()
+        if number % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 def xlsx_row(sheet: WriteOnlyWorksheet, row: Sequence[Any]) -> list[Any]:

@@ -158,9 +158,11 @@ class ListJobs(ServiceBase):
         the whole list in bounded memory)."""
         offset = 0
         while True:
-            _, page = self.contract_list(replace(query, limit=batch, offset=offset))
-            yield from page
-            if len(page) < batch:
+            with self.store.reading() as reader:
+                ids = reader.contract_ids(replace(query, limit=batch, offset=offset))
+                by_id = {c.id: c for c in reader.contracts(ids)}
+            yield from (by_id[i] for i in ids if i in by_id)
+            if len(ids) < batch:
                 return
             offset += batch
 

@@ -73,49 +73,28 @@ class QuestionJobs(NameJobs):
 
     def _avails_as_of(self, request: AvailsRequest, moment: datetime) -> AvailsReport:
         """Rule 12 at the cost of a present question plus the changes since ``moment``:
-        the warm index is wound back to each changed contract's state before its first
-        change after ``moment`` (as the change log recorded it), asked, and wound forward
-        again, all under the index's lock, so no other question sees the past."""
+        the warm index is asked through a view that hides each contract changed since and
+        lays its state before its first change after ``moment`` (as the change log
+        recorded it) over the shelves. The index itself is not touched; the view is asked
+        under its lock, so no write moves the shelves beneath it."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         with self._lock, self.store.reading() as reader:
-            if not reader.changes(
-                until=moment, limit=1, newest_first=False, entities=BOOK_ENTITIES
-            ):
+            if not reader.recorded_by(moment, BOOK_ENTITIES):
                 raise _nothing_recorded(reader, moment)
             state = self._fresh(reader)
-            # by time only, so the index on ``at`` finds the few changes since the moment
-            later = [
-                c
-                for c in reader.changes(after=moment, newest_first=False)
-                if c.entity == "contract"
-            ]
-            if not later:
-                return state.book.avails(request)
             before: dict[str, Any] = {}
-            for change in later:
+            for change in reader.changes(after=moment, newest_first=False, entities=["contract"]):
                 before.setdefault(change.entity_id, change.before)
-            current = {c.id: c for c in reader.contracts(ids=list(before))}
-            past = {
-                contract_id: self._logged_contract(document, state.media, state.geography)
-                for contract_id, document in before.items()
-            }
-            book = state.book
-            try:
-                for contract_id, old in past.items():
-                    now = current.get(contract_id)
-                    if now is not None:
-                        book.remove(now)
-                    if old is not None:
-                        book.add(old)
-                return book.avails(request)
-            finally:
-                for contract_id, old in past.items():
-                    now = current.get(contract_id)
-                    if old is not None:
-                        book.remove(old)
-                    if now is not None:
-                        book.add(now)
+            if not before:
+                return state.book.avails(request)
+            now = reader.contracts(ids=list(before))
+            past = [
+                contract
+                for document in before.values()
+                if (contract := self._logged_contract(document, state.media, state.geography))
+            ]
+            return state.book.wound_back(now, past).avails(request)
 
     @staticmethod
     def _logged_contract(
@@ -132,7 +111,8 @@ class QuestionJobs(NameJobs):
 
     def book_as_of(self, moment: datetime) -> RightsBook:
         """The book as the change log recorded it at ``moment``, rebuilt from the whole log
-        (slow: questions take the wound-back index instead; this is their reference)."""
+        (slow: questions take the wound-back view of the index instead; this is their
+        reference)."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         with self.store.reading() as reader:
@@ -224,32 +204,31 @@ class QuestionJobs(NameJobs):
                 "titles": sorted(box.titles),
             }
 
+        # a box's span is worked out once, and each cell gets its own copy of it
         for box in report.available:
+            spanned = span(box)
             for medium in leaves_of(box.media):
                 for country in countries_of(box.territories):
-                    cell(medium, country)["windows"].append(span(box))
+                    cell(medium, country)["windows"].append(dict(spanned))
         for item in report.unavailable:
+            spanned = {"reason": item.reason, "contract": item.contract, **span(item.box)}
             for medium in leaves_of(item.box.media):
                 for country in countries_of(item.box.territories):
-                    cell(medium, country)["reasons"].append(
-                        {"reason": item.reason, "contract": item.contract, **span(item.box)}
-                    )
+                    cell(medium, country)["reasons"].append(dict(spanned))
         for warning in report.warnings:
+            if warning.holder is None:
+                spanned, kind = {"contract": warning.contract, **span(warning.box)}, "holds"
+            else:  # rule 21: an option stands on these cells; it never blocks
+                spanned = {
+                    "code": warning.code,
+                    "holder": warning.holder,
+                    "contract": warning.contract,
+                    **span(warning.box),
+                }
+                kind = "options"
             for medium in leaves_of(warning.box.media):
                 for country in countries_of(warning.box.territories):
-                    if warning.holder is None:
-                        cell(medium, country)["holds"].append(
-                            {"contract": warning.contract, **span(warning.box)}
-                        )
-                    else:  # rule 21: an option stands on these cells; it never blocks
-                        cell(medium, country)["options"].append(
-                            {
-                                "code": warning.code,
-                                "holder": warning.holder,
-                                "contract": warning.contract,
-                                **span(warning.box),
-                            }
-                        )
+                    cell(medium, country)[kind].append(dict(spanned))
         for value in cells.values():
             free = value["windows"]
             if not value["reasons"]:

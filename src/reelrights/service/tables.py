@@ -3,7 +3,7 @@ against formula injection (the rules are in :mod:`reelrights.formats.table`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from reelrights.domain.problems import InvalidInput, Problem
@@ -27,10 +27,24 @@ class TableJobs:
             return table.render_csv(rows).encode("utf-8")
         if kind == "xlsx":
             return table.render_xlsx(rows, sheet)
-        raise InvalidInput(
-            [
-                Problem(
-                    f"a table is written as {' or '.join(TABLE_KINDS)}, not '{kind}'", field="kind"
-                )
-            ]
-        )
+        raise _unknown_kind(kind)
+
+    @staticmethod
+    def table_stream(
+        rows: Iterable[Sequence[Any]], kind: str, sheet: str = "table"
+    ) -> Iterator[bytes]:
+        """:meth:`table_file` as pieces to send as they are made: a CSV a few hundred rows
+        at a time; an XLSX (a zip, written at its end) whole."""
+        from reelrights.formats import table
+
+        if kind == "csv":
+            return (piece.encode("utf-8") for piece in table.stream_csv(rows))
+        if kind == "xlsx":
+            return iter([table.render_xlsx(rows, sheet)])
+        raise _unknown_kind(kind)
+
+
+def _unknown_kind(kind: str) -> InvalidInput:
+    return InvalidInput(
+        [Problem(f"a table is written as {' or '.join(TABLE_KINDS)}, not '{kind}'", field="kind")]
+    )

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, Select, and_, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from reelrights.store import tables as t
@@ -103,9 +103,15 @@ class ListQueries:
         c = t.contracts.c
         base = select(c.id, c.seq).where(*self._contract_filters(query))
         total = int(self.connection.scalar(select(func.count()).select_from(base.subquery())) or 0)
+        return total, self.contract_ids(query)
+
+    def contract_ids(self, query: ContractQuery) -> list[str]:
+        """The ids of ``query``'s page in its order (without counting the whole list)."""
+        c = t.contracts.c
+        base = select(c.id, c.seq).where(*self._contract_filters(query))
         ordered = self._sorted(base, query.sort, query.descending)
         page = ordered.limit(max(1, query.limit)).offset(max(0, query.offset))
-        return total, [row.id for row in self.connection.execute(page)]
+        return [row.id for row in self.connection.execute(page)]
 
     def _contract_filters(self, query: ContractQuery) -> list[ColumnElement[bool]]:
         c, r = t.contracts.c, t.rights.c
@@ -154,30 +160,12 @@ class ListQueries:
 
     @staticmethod
     def _sorted(base: Select[Any], sort: str, descending: bool) -> Select[Any]:
-        c, r = t.contracts.c, t.rights.c
-        grants = and_(r.contract_id == c.id, r.kind == "grant")
+        c = t.contracts.c
         key: Any
-        if sort == "titles":
-            key = (
-                select(func.min(t.titles.c.name))
-                .join(t.right_titles, t.right_titles.c.title_id == t.titles.c.id)
-                .join(t.rights, t.rights.c.id == t.right_titles.c.right_id)
-                .where(grants)
-                .scalar_subquery()
-            )
-        elif sort == "media":
-            key = select(func.min(r.media)).where(grants).scalar_subquery()
-        elif sort == "territories":
-            key = select(func.min(r.territories)).where(grants).scalar_subquery()
-        elif sort == "start":
-            key = select(func.min(r.start)).where(grants).scalar_subquery()
-        elif sort == "end":
-            # an open end is the latest of all
-            key = (
-                select(func.max(case((r.end.is_(None), literal("9999-12-31")), else_=r.end)))
-                .where(grants)
-                .scalar_subquery()
-            )
+        if sort in ("titles", "media", "territories", "start", "end"):
+            # kept on the row with the contract (0010_contract_sort_keys) and indexed: a
+            # page reads one page of the index, not a key worked out for every contract
+            key = c[f"sort_{sort}"]
         elif sort in ("licensor", "licensee"):
             column = c.licensor_id if sort == "licensor" else c.licensee_id
             key = select(t.parties.c.name).where(t.parties.c.id == column).scalar_subquery()

@@ -10,6 +10,7 @@ write costs one outbox row per event, however many webhooks listen.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,17 @@ def new_event_id() -> str:
     return f"evt_{uuid.uuid4().hex}"
 
 
+def new_event_ids(count: int) -> list[str]:
+    """``count`` new event ids, each as :func:`new_event_id` makes one (a random UUID
+    version 4), from one read of the system's random source: a bulk load numbers a million
+    events."""
+    random = bytearray(os.urandom(16 * count))
+    random[6::16] = bytes(b & 0x0F | 0x40 for b in random[6::16])  # version 4
+    random[8::16] = bytes(b & 0x3F | 0x80 for b in random[8::16])  # RFC 4122 variant
+    text = random.hex()
+    return [f"evt_{text[i : i + 32]}" for i in range(0, len(text), 32)]
+
+
 class OutboxQueries:
     """The outbox's queries; mixed into the store's Reader and Writer."""
 
@@ -92,8 +104,10 @@ class OutboxQueries:
         stamp = bound(self.connection, t.events.c.at, at or datetime.now(UTC))
         document = json_document(self.connection)
         rows = [
-            (new_event_id(), kind, stamp, subject[:200], document(data), version)
-            for kind, subject, data in entries
+            (event_id, kind, stamp, subject[:200], document(data), version)
+            for event_id, (kind, subject, data) in zip(
+                new_event_ids(len(entries)), entries, strict=True
+            )
         ]
         columns = ("id", "type", "at", "subject", "data", "version")
         for start in range(0, len(rows), 5000):

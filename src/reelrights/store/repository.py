@@ -649,7 +649,13 @@ class Reader(OutboxQueries, ListQueries):
         after: datetime | None = None,
         entities: Sequence[str] | None = None,
     ) -> list[Change]:
-        """Entries of the change log, filtered (``until`` inclusive, ``after`` exclusive)."""
+        """Entries of the change log, filtered (``until`` inclusive, ``after`` exclusive).
+
+        With ``after`` (and no ``limit``), the index on ``at`` finds the few entries since:
+        asked for id order, SQLite (without statistics) would rather walk the whole log, or
+        every entry of an entity, which at a million contracts costs seconds. So those come
+        in time order from the database and are put in id order here."""
+        since = after is not None and limit is None
         query = select(t.changes)
         if entity:
             query = query.where(t.changes.c.entity == entity)
@@ -660,12 +666,16 @@ class Reader(OutboxQueries, ListQueries):
         if after is not None:
             query = query.where(t.changes.c.at > after)
         if entities is not None:
-            query = query.where(t.changes.c.entity.in_(list(entities)))
-        order = t.changes.c.id.desc() if newest_first else t.changes.c.id
-        query = query.order_by(order)
+            # ``|| ''`` keeps the planner on the index on ``at`` (not the entity's)
+            kind = t.changes.c.entity + "" if since else t.changes.c.entity
+            query = query.where(kind.in_(list(entities)))
+        if since:
+            query = query.order_by(t.changes.c.at, t.changes.c.id)
+        else:
+            query = query.order_by(t.changes.c.id.desc() if newest_first else t.changes.c.id)
         if limit:
             query = query.limit(limit)
-        return [
+        found = [
             Change(
                 r.id,
                 _aware(r.at),
@@ -680,6 +690,20 @@ class Reader(OutboxQueries, ListQueries):
             )
             for r in self.connection.execute(query)
         ]
+        if since:
+            found.sort(key=lambda c: c.id, reverse=newest_first)
+        return found
+
+    def recorded_by(self, moment: datetime, entities: Sequence[str]) -> bool:
+        """Whether the change log holds an entry of these entities at or before
+        ``moment``: the index on ``at`` from the oldest entry up to the first that fits."""
+        query = (
+            select(t.changes.c.id)
+            .where(t.changes.c.at <= moment, (t.changes.c.entity + "").in_(list(entities)))
+            .order_by(t.changes.c.at)
+            .limit(1)
+        )
+        return self.connection.execute(query).first() is not None
 
     def key(self, key_id: str) -> KeyRow | None:
         row = self.connection.execute(select(t.api_keys).where(t.api_keys.c.id == key_id)).first()
@@ -860,6 +884,51 @@ class Writer(Reader):
             )
         return self.version
 
+    @contextmanager
+    def roomy_cache(self) -> Iterator[None]:
+        """SQLite: a page cache of :data:`BULK_CACHE_KIB` for the writes inside, then the
+        connection's own again (still inside the transaction: only clean pages are let go).
+        A bulk load inserts into indexes in an order that is not theirs (rights by start
+        and end day, titles of rights, events by random id): with SQLite's default 2 MiB
+        nearly every such insert at a million licenses read a page back and spilled
+        another to the write-ahead log. Fixed, so memory stays bounded however big the
+        load. PostgreSQL: nothing to do."""
+        if self.connection.dialect.name != "sqlite":
+            yield
+            return
+        before = self.connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        self.connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+    @contextmanager
+    def indexes_built_after(self, tables: Sequence[str], rows: int) -> Iterator[None]:
+        """SQLite, when ``rows`` new contracts are at least as many as those stored (and at
+        least :data:`REBUILD_FROM`): the non-unique indexes of ``tables`` are dropped for
+        the writes inside and created again from their own stored definitions after them,
+        in the same transaction. Building an index from a million rows (one sort) costs a
+        fraction of inserting a million entries into it one at a time in no order of its
+        own. Unique indexes (primary keys, event ids) stay and check every row as it goes;
+        an error inside rolls the transaction back, the drops with it. Otherwise (or on
+        PostgreSQL) nothing changes."""
+        stored = self.connection.scalar(select(func.coalesce(func.max(t.contracts.c.seq), 0)))
+        if self.connection.dialect.name != "sqlite" or rows < max(REBUILD_FROM, int(stored or 0)):
+            yield
+            return
+        marks = ", ".join("?" for _ in tables)
+        found = self.connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({marks}) ORDER BY name",
+            tuple(tables),
+        ).all()
+        for name, _ in found:
+            self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        yield
+        for _, sql in found:
+            self.connection.exec_driver_sql(sql)
+
     def add_group(self, kind: str, name: str, members: Sequence[str]) -> None:
         self.connection.execute(
             insert(t.custom_groups).values(
@@ -917,6 +986,7 @@ class Writer(Reader):
         )
         version = self.stamp()
         number, _, document = self._adapters()
+        keys = self._sort_keys(contracts)
         self._bulk(
             t.contracts,
             (
@@ -934,6 +1004,7 @@ class Writer(Reader):
                 "mg_currency",
                 "money",
                 "extra",
+                *SORT_KEYS,
             ),
             [
                 (
@@ -951,11 +1022,37 @@ class Writer(Reader):
                     c.minimum_guarantee.currency if c.minimum_guarantee else None,
                     _money_terms(c, document),
                     document(dict(c.extra)),
+                    *keys[c.id],
                 )
                 for offset, c in enumerate(contracts, start=1)
             ],
         )
         self._add_rights(contracts)
+
+    def _sort_keys(self, contracts: Sequence[Contract]) -> dict[str, tuple[str | None, ...]]:
+        """Each contract's sort keys for the contracts list (``SORT_KEYS``) over its
+        grants: the smallest title name, media and territories (as stored), the earliest
+        start, the latest end (an open end as ``9999-12-31``); ``None`` without grants."""
+        named = sorted({title for c in contracts for g in c.grants for title in g.titles})
+        names: dict[str, str] = {}
+        for chunk in _chunks(named):
+            query = select(t.titles.c.id, t.titles.c.name).where(t.titles.c.id.in_(chunk))
+            names.update((row.id, row.name) for row in self.connection.execute(query))
+        keys: dict[str, tuple[str | None, ...]] = {}
+        for c in contracts:
+            titles = [names[i] for g in c.grants for i in g.titles if i in names]
+            starts = [str(g.start) for g in c.grants if g.start]
+            keys[c.id] = (
+                min(titles, default=None),
+                min((",".join(media_codes.leaves_of(g.media)) for g in c.grants), default=None),
+                min(
+                    (",".join(territory_codes.countries_of(g.territories)) for g in c.grants),
+                    default=None,
+                ),
+                min(starts, default=None),
+                max((str(g.end) if g.end else OPEN_END for g in c.grants), default=None),
+            )
+        return keys
 
     def _adapters(
         self,
@@ -994,9 +1091,29 @@ class Writer(Reader):
             (c.id, "grant", i, g) for c in contracts for i, g in enumerate(c.grants)
         ] + [(c.id, "holdback", i, h) for c in contracts for i, h in enumerate(c.holdbacks)]
         items += [(c.id, "option", i, o) for c in contracts for i, o in enumerate(c.options)]
+        # A bulk load stores a million rights drawn from far fewer masks and language sets:
+        # each is written out once per call (at most _MEMO of each, memory stays bounded).
+        media_text: dict[int, str] = {}
+        territory_text: dict[int, str] = {}
+        language_doc: dict[LanguageSet, Any] = {}
         for right_id, (contract_id, kind, position, item) in zip(
             self._right_ids(len(items)), items, strict=True
         ):
+            media = media_text.get(item.media)
+            if media is None:
+                media = ",".join(media_codes.leaves_of(item.media))
+                if len(media_text) < _MEMO:
+                    media_text[item.media] = media
+            territories = territory_text.get(item.territories)
+            if territories is None:
+                territories = ",".join(territory_codes.countries_of(item.territories))
+                if len(territory_text) < _MEMO:
+                    territory_text[item.territories] = territories
+            languages = language_doc.get(item.languages)
+            if languages is None:
+                languages = document(item.languages.to_json())
+                if len(language_doc) < _MEMO:
+                    language_doc[item.languages] = languages
             rows.append(
                 (
                     right_id,
@@ -1004,9 +1121,9 @@ class Writer(Reader):
                     kind,
                     position,
                     document(list(item.titles)),
-                    ",".join(media_codes.leaves_of(item.media)),
-                    ",".join(territory_codes.countries_of(item.territories)),
-                    document(item.languages.to_json()),
+                    media,
+                    territories,
+                    languages,
                     str(item.start) if item.start else None,
                     str(item.end) if item.end else None,
                     truth(isinstance(item, Grant) and item.exclusive),
@@ -1076,6 +1193,7 @@ class Writer(Reader):
                 terminated=contract.terminated,
                 signed=contract.signed,
                 version=self.stamp(),
+                **dict(zip(SORT_KEYS, self._sort_keys([contract])[contract.id], strict=True)),
             )
         )
         self.connection.execute(delete(t.rights).where(t.rights.c.contract_id == contract.id))
@@ -1249,6 +1367,8 @@ class Writer(Reader):
         )
 
 
+_MEMO = 100_000  # masks remembered by one bulk insert of rights
+
 SALES_COLUMNS = (
     "id",
     "seq",
@@ -1273,6 +1393,8 @@ SALES_COLUMNS = (
     "fx_inverse",
 )
 SALES_CACHE_KIB = 64 * 1024  # SQLite page cache of a connection importing sales
+BULK_CACHE_KIB = 256 * 1024  # SQLite page cache of a connection storing a bulk load
+REBUILD_FROM = 50_000  # contracts from which a load into SQLite builds indexes after it
 SEEN_CACHE_KIB = 32 * 1024  # and of its temporary table of line counts
 
 SALES_ROW = (
@@ -1336,6 +1458,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 T = TypeVar("T")
+
+
+SORT_KEYS = ("sort_titles", "sort_media", "sort_territories", "sort_start", "sort_end")
+"""The contracts list's sort keys kept on a contract's row (0010_contract_sort_keys)."""
+OPEN_END = "9999-12-31"
+"""An open end as a sort key: after every day."""
 
 
 def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:

@@ -87,7 +87,17 @@ contracts = Table(
     Column("extra", JSON, nullable=False, default=dict),
     Column("version", BigInteger, nullable=False, default=1, index=True),
     Column("money", JSON),  # currency, payments, revenue_share entries, reporting
+    # The contracts list's sort keys over its grants (0010_contract_sort_keys), written with
+    # the contract: the first title name, media and territories, the earliest start, the
+    # latest end (an open end as 9999-12-31); none without grants.
+    Column("sort_titles", Text),
+    Column("sort_media", Text),
+    Column("sort_territories", Text),
+    Column("sort_start", String(40)),
+    Column("sort_end", String(40)),
 )
+for _key in ("sort_titles", "sort_media", "sort_territories", "sort_start", "sort_end"):
+    Index(f"ix_contracts_{_key}", contracts.c[_key], contracts.c.id)
 
 rights = Table(
     "rights",

@@ -48,7 +48,7 @@ from reelrights.web.charts import STATES, build_timeline
 from reelrights.web.deals import add_deal_pages
 from reelrights.web.events import add_webhook_pages
 from reelrights.web.extract import add_extract_pages
-from reelrights.web.grid import add_grid_pages
+from reelrights.web.grid import add_grid_pages, cell_buttons
 from reelrights.web.home import add_home_page
 from reelrights.web.lists import add_list_pages, title_family
 from reelrights.web.money import add_money_pages
@@ -100,6 +100,7 @@ def add_web(app: FastAPI, service: Service) -> FastAPI:
     """Add the web pages (under ``/ui``) and their static files to an API application."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(states=STATES)
+    templates.env.filters["cell_buttons"] = cell_buttons
     app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
 
     app.state.web_service = service

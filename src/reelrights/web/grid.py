@@ -20,11 +20,13 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from html import escape
 from typing import Any
 
 import pycountry
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from reelrights.domain.media import LEAF_BIT, LEAVES
 from reelrights.domain.problems import CodeError, InvalidInput
@@ -32,7 +34,7 @@ from reelrights.domain.terms import parse_date
 from reelrights.domain.territories import COUNTRY_BIT, m49_regions
 from reelrights.service import TABLE_KINDS, ApiKey, Service
 from reelrights.service.permissions import NotFound, Permissions
-from reelrights.web.charts import STATES, GridRegion, build_grid
+from reelrights.web.charts import STATES, GridCell, GridRegion, build_grid
 from reelrights.web.pickers import MEDIA_TREE
 
 Page = Callable[..., HTMLResponse]
@@ -229,6 +231,20 @@ def hold_until(service: Service, key: ApiKey, answer: dict[str, Any]) -> None:
                 hold["until"] = max(g.end.day for g in grants if g.end and g.end.day).isoformat()
 
 
+def cell_buttons(cells: Iterable[GridCell]) -> Markup:
+    """A territory's row of cells as HTML: one button each, its summary as the label.
+    Written here rather than by a template loop, which costs about 30 µs a cell (a world
+    of 20 media is 5,000 cells)."""
+    return Markup(
+        "".join(
+            f'<td><button class="cell {cell.state}" name="cell" '
+            f'value="{escape(cell.medium)}:{escape(cell.territory)}" '
+            f'aria-label="{escape(cell.summary)}">{cell.symbol}</button></td>'
+            for cell in cells
+        )
+    )
+
+
 def add_grid_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> None:
     """``/ui/grid``, its cell fragment ``/ui/grid/cell`` and its exports."""
 
@@ -310,7 +326,6 @@ def add_grid_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
             "groups": [],
             "media": [],
             "problems": [],
-            "parties": service.parties(),
             "detail": None,
         }
         asked = bool(form["title"])

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from reelrights.domain.contracts import STATUSES, Contract
 from reelrights.domain.problems import InvalidInput
@@ -285,8 +285,8 @@ def add_list_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
             raise HTTPException(422, "; ".join(str(p) for p in error.problems)) from None
         view = ContractView(service)
         rows = table_rows(view, service.contract_rows(query))
-        return Response(
-            service.table_file(rows, kind, "contracts"),
+        return StreamingResponse(
+            service.table_stream(rows, kind, "contracts"),
             media_type=TABLE_KINDS[kind],
             headers={"Content-Disposition": f'attachment; filename="contracts.{kind}"'},
         )
