@@ -129,3 +129,26 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
             f"[{len(violation['nodes'])} elements, e.g. {'; '.join(targets)}]"
         )
     return out
+
+
+def set_field(page: Page, name: str, value: str) -> None:
+    """Set a form field by name, whether it is a select or a text field (with a picker)."""
+    field = page.locator(f"[name='{name}']")
+    if field.evaluate("e => e.tagName") == "SELECT":
+        field.select_option(value)
+    else:
+        field.fill(value)
+        field.press("Escape")
+
+
+def fill_deal(page: Page, deal_id: str, licensee: str, **grant: str) -> None:
+    """The deal form's id, walt-disney as licensor, ``licensee``, and the first grant's
+    fields (``titles="star-wars-4", media="SVOD", ..., exclusive="yes"``)."""
+    page.fill("input[name=id]", deal_id)
+    set_field(page, "licensor", "walt-disney")
+    set_field(page, "licensee", licensee)
+    for name, value in grant.items():
+        if name == "exclusive":
+            page.check("input[name='grants-0-exclusive']")
+        else:
+            set_field(page, f"grants-0-{name}", value)

@@ -4,99 +4,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from reelrights.service import Service
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(os.environ.get("REELRIGHTS_ARTIFACTS", ROOT / "test-artifacts"))
-CHROMIUM = os.environ.get("REELRIGHTS_CHROMIUM", "/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    folder = tmp_path_factory.mktemp("web")
-    db = str(folder / "demo.db")
-    reelrights = [sys.executable, "-m", "reelrights.cli.main"]
-    subprocess.run(
-        [*reelrights, "demo", "--db", db, "--titles", "300", "--contracts", "2000"],
-        check=True,
-        capture_output=True,
-    )
-    service = Service(db, actor="test setup")
-    keys = {role: service.create_key(role)[1] for role in ("admin", "editor", "viewer")}
-    service.close()
-    port = _free_port()
-    server = subprocess.Popen(
-        [*reelrights, "serve", "--port", str(port), "--db", db],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:  # pragma: no cover - the server did not start
-        server.kill()
-        raise RuntimeError(server.stderr.read().decode() if server.stderr else "no server")
-    yield {"base": base, **keys}
-    server.terminate()
-    server.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM} (.ci/run installs it)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
-
-
-def signed_in(browser: Browser, site: dict[str, str], role: str, **options: object) -> Page:
-    settings: dict[str, object] = {"viewport": {"width": 1366, "height": 900}, **options}
-    context = browser.new_context(**settings)  # type: ignore[arg-type]
-    page = context.new_page()
-    page.goto(site["base"] + "/ui/")
-    expect(page).to_have_url(re.compile(r"/ui/login"))
-    page.fill("#key", site[role])
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Catalog")
-    return page
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+from tests.web.browsing import ROOT, shot, signed_in
 
 
 def test_sign_in_refuses_a_wrong_key_and_the_cookie_is_http_only(
-    browser: Browser, site: dict[str, str]
+    chromium_browser: Browser, site: dict[str, str]
 ) -> None:
-    page = browser.new_page()
+    page = chromium_browser.new_page()
     page.goto(site["base"] + "/ui/login")
     page.fill("#key", "rr_000000000000_notarealkeynotarealkey")
     page.click("button[type=submit]")
@@ -112,9 +31,9 @@ def test_sign_in_refuses_a_wrong_key_and_the_cookie_is_http_only(
 
 
 def test_star_wars_grid_shows_china_blocked_by_tencent_and_hong_kong_open(
-    browser: Browser, site: dict[str, str]
+    chromium_browser: Browser, site: dict[str, str]
 ) -> None:
-    page = signed_in(browser, site, "viewer")
+    page = signed_in(chromium_browser, site, "viewer")
     page.fill("input[name=q]", "star wars")
     page.click("form[role=search] button")
     expect(page.locator("table.list")).to_contain_text("Star Wars")
@@ -146,8 +65,8 @@ def test_star_wars_grid_shows_china_blocked_by_tencent_and_hong_kong_open(
     page.context.close()
 
 
-def test_the_rights_timeline_of_a_title(browser: Browser, site: dict[str, str]) -> None:
-    page = signed_in(browser, site, "viewer")
+def test_the_rights_timeline_of_a_title(chromium_browser: Browser, site: dict[str, str]) -> None:
+    page = signed_in(chromium_browser, site, "viewer")
     page.goto(site["base"] + "/ui/titles/star-wars-4")
     timeline = page.locator("figure.timeline svg")
     expect(timeline).to_be_visible()
@@ -160,9 +79,9 @@ def test_the_rights_timeline_of_a_title(browser: Browser, site: dict[str, str]) 
 
 
 def test_a_conflicting_draft_shows_the_conflict_before_execution(
-    browser: Browser, site: dict[str, str]
+    chromium_browser: Browser, site: dict[str, str]
 ) -> None:
-    page = signed_in(browser, site, "editor")
+    page = signed_in(chromium_browser, site, "editor")
     page.goto(site["base"] + "/ui/contracts/new")
     page.fill("input[name=id]", "youku-star-wars-cn")
     page.select_option("select[name=licensor]", "walt-disney")
@@ -194,9 +113,9 @@ def test_a_conflicting_draft_shows_the_conflict_before_execution(
 
 
 def test_a_viewer_sees_no_execute_button_and_gets_403_if_it_posts(
-    browser: Browser, site: dict[str, str]
+    chromium_browser: Browser, site: dict[str, str]
 ) -> None:
-    page = signed_in(browser, site, "viewer")
+    page = signed_in(chromium_browser, site, "viewer")
     page.goto(site["base"] + "/ui/contracts?status=draft")
     shot(page, "08-contracts")
     first = page.locator("table.list tbody a").first
@@ -212,9 +131,9 @@ def test_a_viewer_sees_no_execute_button_and_gets_403_if_it_posts(
 
 
 def test_uploads_show_errors_in_place_and_admins_read_the_change_log(
-    browser: Browser, site: dict[str, str], tmp_path: Path
+    chromium_browser: Browser, site: dict[str, str], tmp_path: Path
 ) -> None:
-    page = signed_in(browser, site, "admin")
+    page = signed_in(chromium_browser, site, "admin")
     page.goto(site["base"] + "/ui/upload")
     bad = ROOT / "tests" / "conformance" / "mddf" / "samples" / "xml" / "Avails_withErrors.xml"
     page.set_input_files("#file", str(bad))
@@ -230,9 +149,9 @@ def test_uploads_show_errors_in_place_and_admins_read_the_change_log(
     page.context.close()
 
 
-def test_the_grid_works_on_a_tablet(browser: Browser, site: dict[str, str]) -> None:
+def test_the_grid_works_on_a_tablet(chromium_browser: Browser, site: dict[str, str]) -> None:
     page = signed_in(
-        browser, site, "viewer", viewport={"width": 820, "height": 1180}, has_touch=True
+        chromium_browser, site, "viewer", viewport={"width": 820, "height": 1180}, has_touch=True
     )
     page.goto(site["base"] + "/ui/grid?title=star-wars-saga&start=2016-01-01&end=2016-12-31")
     expect(page.locator("button.cell[value='SVOD:CN']")).to_be_visible()
@@ -246,11 +165,11 @@ def test_the_grid_works_on_a_tablet(browser: Browser, site: dict[str, str]) -> N
 
 
 def test_the_calendar_month_view_list_and_ics_download(
-    browser: Browser, site: dict[str, str]
+    chromium_browser: Browser, site: dict[str, str]
 ) -> None:
     from icalendar import Calendar
 
-    page = signed_in(browser, site, "viewer")
+    page = signed_in(chromium_browser, site, "viewer")
     page.click("nav >> text=Calendar")
     expect(page.locator("h1")).to_contain_text("Dates that matter")
     # the disney-tencent Star Wars license ends on 2020-12-31 in the demo
@@ -270,9 +189,9 @@ def test_the_calendar_month_view_list_and_ics_download(
 
 
 def test_find_sellable_titles_opens_a_grid_and_exports(
-    browser: Browser, site: dict[str, str]
+    chromium_browser: Browser, site: dict[str, str]
 ) -> None:
-    page = signed_in(browser, site, "viewer")
+    page = signed_in(chromium_browser, site, "viewer")
     page.click("nav >> text=Find sellable titles")
     expect(page.locator("h1")).to_have_text("Find sellable titles")
     page.fill("input[name=licensor]", "The Walt Disney Company")  # by name, not id

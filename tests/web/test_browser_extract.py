@@ -1,14 +1,12 @@
 """The *Deal news* page in a real browser (Debian's Chromium via Playwright, against a real
-``reelrights serve``; see test_browser.py): paste an article, see the proposed deal with
+``reelrights serve``; see browsing.py): paste an article, see the proposed deal with
 its words highlighted, correct a field, save as drafts, find them in the contracts list."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.web.test_browser import browser, shot, signed_in, site
-
-__all__ = ["browser", "site"]  # the fixtures, shared with test_browser.py
+from tests.web.browsing import shot, signed_in
 
 ARTICLE = """\
 Chinese video site Sohu paid USD 2.4 million for the streaming rights to Korean drama
@@ -19,8 +17,8 @@ picked up free TV rights in the Netherlands, while Yle acquired the series for F
 """
 
 
-def test_extract_correct_and_save_drafts(browser: Browser, site: dict[str, str]) -> None:
-    page = signed_in(browser, site, "editor")
+def test_extract_correct_and_save_drafts(chromium_browser: Browser, site: dict[str, str]) -> None:
+    page = signed_in(chromium_browser, site, "editor")
     page.click("nav >> text=Deal news")
     expect(page.locator("h1")).to_have_text("Deal news to draft deals")
     page.fill("#article", ARTICLE)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.browsing import ARTIFACTS, shot, signed_in
+from tests.web.browsing import ARTIFACTS, fill_deal, shot, signed_in
 
 
 def viewport_shot(page: Page, name: str) -> None:
@@ -151,15 +151,17 @@ def test_the_deal_form_fields_reach_the_draft_and_options_warn_in_words(
 ) -> None:
     page = signed_in(chromium_browser, demo, "editor")
     page.goto(demo["base"] + "/ui/contracts/new")
-    page.fill("input[name=id]", "walt-disney-youku-hk-2031")
-    page.select_option("select[name=licensor]", "walt-disney")
-    page.select_option("select[name=licensee]", "youku")
+    fill_deal(
+        page,
+        "walt-disney-youku-hk-2031",
+        "youku",
+        titles="star-wars-4",
+        media="SVOD",
+        territories="HK",
+        start="2031-01-01",
+        end="2031-12-31",
+    )
     page.fill("input[name=signed]", "2030-05-01")
-    page.fill("input[name='grants-0-titles']", "star-wars-4")
-    page.fill("input[name='grants-0-media']", "SVOD")
-    page.fill("input[name='grants-0-territories']", "HK")
-    page.fill("input[name='grants-0-start']", "2031-01-01")
-    page.fill("input[name='grants-0-end']", "2031-12-31")
     page.check("input[name='grants-0-sublicense']")
     expect(page.locator("#check [data-check=ok], #check [data-check=warning]")).to_have_count(1)
     # money: a fee in two instalments that do not add up is said on the schedule

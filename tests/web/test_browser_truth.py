@@ -8,30 +8,9 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.web.browsing import shot, signed_in
-
-
-def choose(page: Page, name: str, value: str) -> None:
-    """Set a form field by name, whether it is a select or a text field (with a picker)."""
-    field = page.locator(f"[name='{name}']")
-    if field.evaluate("e => e.tagName") == "SELECT":
-        field.select_option(value)
-    else:
-        field.fill(value)
-        field.press("Escape")
-
-
-def fill_deal(page: Page, deal_id: str, licensee: str, **grant: str) -> None:
-    page.fill("input[name=id]", deal_id)
-    choose(page, "licensor", "walt-disney")
-    choose(page, "licensee", licensee)
-    for name, value in grant.items():
-        if name == "exclusive":
-            page.check("input[name='grants-0-exclusive']")
-        else:
-            choose(page, f"grants-0-{name}", value)
+from tests.web.browsing import fill_deal, set_field, shot, signed_in
 
 
 def test_a_terminated_contract_is_drawn_to_its_termination_and_offers_no_action(
@@ -132,8 +111,8 @@ def test_problems_show_in_place_with_human_labels(
     note = page.locator("#" + (media.get_attribute("aria-describedby") or "none"))
     expect(note).to_contain_text("unknown medium 'SVODD'")
     # an unknown title: its own label, on the titles field; never an empty conflict
-    choose(page, "grants-0-media", "SVOD")
-    choose(page, "grants-0-titles", "star-wars-99")
+    set_field(page, "grants-0-media", "SVOD")
+    set_field(page, "grants-0-titles", "star-wars-99")
     expect(problems).to_contain_text("Grant 1 · Titles: unknown title 'star-wars-99'")
     expect(page.locator("input[name='grants-0-titles']")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#check [data-check=conflict]")).to_have_count(0)

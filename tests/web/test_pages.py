@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from reelrights.service import Service
 from reelrights.web.app import create_site
+from tests.store.test_money import BOOK as MONEY_BOOK
+from tests.store.test_money import SALES
 from tests.store.test_service import BOOK
 
 BASE = "https://testserver"
@@ -89,22 +91,24 @@ def test_grid_exports_list_every_cell_with_its_reason(site) -> None:
     assert sheet.status_code == 200 and sheet.content.startswith(b"PK")
 
 
+DEAL = {  # a deal form as posted: one grant of A New Hope, SVOD, in Hong Kong, June 2016
+    "id": "youku-hk",
+    "licensor": "disney",
+    "licensee": "youku",
+    "grant_count": "1",
+    "grants-0-titles": "sw4",
+    "grants-0-media": "SVOD",
+    "grants-0-territories": "HK",
+    "grants-0-start": "2016-06-01",
+    "grants-0-end": "2016-06-30",
+}
+
+
 def test_the_deal_check_flags_a_conflict_and_stores_nothing(site) -> None:
     service, keys = site
     browser = client(service, keys["editor"])
     before = service.counts()
-    form = {
-        "id": "youku-cn",
-        "licensor": "disney",
-        "licensee": "youku",
-        "grant_count": "1",
-        "grants-0-titles": "sw4",
-        "grants-0-media": "SVOD",
-        "grants-0-territories": "CN, HK",
-        "grants-0-start": "2016-06-01",
-        "grants-0-end": "2016-06-30",
-        "grants-0-exclusive": "on",
-    }
+    form = {**DEAL, "id": "youku-cn", "grants-0-territories": "CN, HK", "grants-0-exclusive": "on"}
     answer = browser.post("/ui/contracts/check", data=form)
     assert 'data-check="conflict"' in answer.text and "tencent-online" in answer.text
     fine = browser.post("/ui/contracts/check", data={**form, "grants-0-territories": "HK"})
@@ -181,18 +185,18 @@ def test_signing_in_over_plain_http_away_from_loopback_is_explained(site) -> Non
     assert "set-cookie" not in answer.headers
 
 
-def test_money_pages(tmp_path) -> None:
-    from fastapi.testclient import TestClient
-
-    from reelrights.service import Service
-    from reelrights.web.app import create_site
-    from tests.store.test_money import BOOK, SALES
-
+@pytest.fixture
+def money_book(tmp_path: Path) -> tuple[Service, TestClient]:
+    """The money tests' book served, and a client of it (sign in by setting its cookie)."""
     service = Service(str(tmp_path / "money.db"))
-    service.load_texts([("book.yaml", BOOK)])
+    service.load_texts([("book.yaml", MONEY_BOOK)])
+    return service, TestClient(create_site(service))
+
+
+def test_money_pages(money_book) -> None:
+    service, client = money_book
     _, editor = service.create_key("editor")
     _, other = service.create_key("viewer", "iqiyi")
-    client = TestClient(create_site(service))
     client.cookies.set("reelrights_key", editor)
     form = client.get("/ui/sales")
     assert form.status_code == 200 and "Import a sales report" in form.text
@@ -211,20 +215,12 @@ def test_money_pages(tmp_path) -> None:
     assert "fee instalment" not in client.get("/ui/payments").text
 
 
-def test_exchange_rates_upload_on_the_sales_page(tmp_path) -> None:
+def test_exchange_rates_upload_on_the_sales_page(money_book) -> None:
     """The sales page takes a rates file too (editors with unbound keys): stored rates
     let a CNY line that found no rate match when the report is imported again."""
-    from fastapi.testclient import TestClient
-
-    from reelrights.service import Service
-    from reelrights.web.app import create_site
-    from tests.store.test_money import BOOK, SALES
-
-    service = Service(str(tmp_path / "fx.db"))
-    service.load_texts([("book.yaml", BOOK)])
+    service, browser = money_book
     _, editor = service.create_key("editor")
     _, bound = service.create_key("editor", "sohu")
-    browser = TestClient(create_site(service))
     browser.cookies.set("reelrights_key", editor)
     assert "Import exchange rates" in browser.get("/ui/sales").text
     first = browser.post("/ui/sales", files={"file": ("q1.csv", SALES.encode(), "text/csv")})
@@ -260,19 +256,6 @@ def test_the_timeline_draws_a_terminated_contract_only_while_in_force(site) -> N
     # the holdback ended before the termination: drawn to its own end, no marker
     assert "2016-01-01 → 2016-06-30" in page
     assert page.count('class="termination"') == 1
-
-
-DEAL = {
-    "id": "youku-hk",
-    "licensor": "disney",
-    "licensee": "youku",
-    "grant_count": "1",
-    "grants-0-titles": "sw4",
-    "grants-0-media": "SVOD",
-    "grants-0-territories": "HK",
-    "grants-0-start": "2016-06-01",
-    "grants-0-end": "2016-06-30",
-}
 
 
 def test_the_deal_check_shows_every_warning_not_a_bare_green(site) -> None:
@@ -425,3 +408,21 @@ def test_the_home_page_shows_what_starts_ends_and_is_held_soon(site) -> None:
     assert 'id="changes"' in admin.text
     youku = client(service, keys["youku"]).get("/ui/home").text
     assert "tf1-now" not in youku and 'id="changes"' not in youku
+
+
+def test_the_calendar_takes_a_party_and_a_title_by_name_as_its_pickers_send_them(site) -> None:
+    service, keys = site
+    browser = client(service, keys["viewer"])
+    month = "/ui/calendar?month=2016-01"
+    named = browser.get(f"{month}&party=Tencent+Video&title=A+New+Hope")
+    assert named.status_code == 200 and 'id="pick-party"' in named.text
+    assert 'data-picker="titles"' in named.text
+    events = named.text.split('id="events"')[1]
+    assert "tencent-online" in events  # its grant starts on 2016-01-01
+    # the kept filters follow the month links, as typed
+    assert "party=Tencent+Video&amp;title=A+New+Hope" in named.text
+    other = browser.get(f"{month}&party=Youku&title=sw4").text.split('id="events"')[1]
+    assert "tencent-online" not in other
+    unknown = browser.get(f"{month}&party=Tencnet")
+    assert unknown.status_code == 200 and "Tencnet" in unknown.text
+    assert 'role="alert"' in unknown.text

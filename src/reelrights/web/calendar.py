@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -34,12 +35,16 @@ def add_calendar_pages(
 ) -> None:
     """``/ui/calendar`` and ``/ui/calendar.ics``."""
 
-    def events_of(key: ApiKey, first: date, last: date, party: str, kind: str) -> list[Any]:
+    def events_of(
+        key: ApiKey, first: date, last: date, party: str, kind: str, title: str = ""
+    ) -> list[Any]:
+        # a party and a title as a person types them: an id or a name (the pickers)
+        party_id, title_id = service.contract_filters(party[:300], title[:300])
         return service.calendar(
             first,
             last,
-            party or None,
-            None,
+            party_id,
+            [title_id] if title_id else None,
             [kind] if kind else None,
             scope=key.party,
         )
@@ -51,12 +56,17 @@ def add_calendar_pages(
 
     @app.get("/ui/calendar", response_class=HTMLResponse, include_in_schema=False)
     def calendar_page(
-        request: Request, key: signed, month: str = "", party: str = "", kind: str = ""
+        request: Request,
+        key: signed,
+        month: str = "",
+        party: str = "",
+        kind: str = "",
+        title: str = "",
     ) -> HTMLResponse:
         first, last = bounds(month)
         problems: list[str] = []
         try:
-            events = events_of(key, first, last, party, kind)
+            events = events_of(key, first, last, party, kind, title)
         except InvalidInput as error:
             events, problems = [], [str(p) for p in error.problems]
         by_day: dict[date, list[Any]] = defaultdict(list)
@@ -77,18 +87,21 @@ def add_calendar_pages(
             events=events,
             problems=problems,
             party=party,
+            title=title,
             kind=kind,
             kinds=KINDS,
-            parties=service.parties() if key.party is None else [],
+            kept=urlencode({"party": party, "title": title, "kind": kind}),
             month=f"{first:%Y-%m}",
             previous=f"{previous:%Y-%m}",
             following=f"{following:%Y-%m}",
         )
 
     @app.get("/ui/calendar.ics", include_in_schema=False)
-    def calendar_file(key: signed, month: str = "", party: str = "", kind: str = "") -> Response:
+    def calendar_file(
+        key: signed, month: str = "", party: str = "", kind: str = "", title: str = ""
+    ) -> Response:
         first, last = bounds(month)
-        events = events_of(key, first, last, party, kind)
+        events = events_of(key, first, last, party, kind, title)
         return Response(
             service.calendar_ics(events),
             media_type="text/calendar",

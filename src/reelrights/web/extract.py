@@ -2,6 +2,7 @@
 proposed deals with the words of each field highlighted in the article, correct them and
 save them as draft contracts."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -85,7 +86,8 @@ def deals_from_form(form: FormData) -> list[dict[str, Any]]:
             {
                 "licensor": value("licensor") or None,
                 "licensee": value("licensee") or None,
-                "titles": [t.strip() for t in value("titles").splitlines() if t.strip()],
+                # separated by ";" (the picker's separator: a name may hold a comma) or a line
+                "titles": [t.strip() for t in re.split(r"[;\n]", value("titles")) if t.strip()],
                 "media": [m.strip() for m in value("media").split(",") if m.strip()] or None,
                 "territories": [t.strip() for t in value("territories").split(",") if t.strip()]
                 or None,
@@ -132,7 +134,6 @@ def add_extract_pages(
             fields=FIELDS,
             problems=problems or [],
             can_save=can_save(key),
-            party_names=sorted({p.name for p in service.parties()}) if shown else [],
             http_status=http_status,
         )
 

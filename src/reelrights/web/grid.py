@@ -326,7 +326,6 @@ def add_grid_pages(app: FastAPI, service: Service, page: Page, signed: Any) -> N
             "groups": [],
             "media": [],
             "problems": [],
-            "parties": service.parties(),
             "detail": None,
         }
         asked = bool(form["title"])

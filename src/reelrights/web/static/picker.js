@@ -12,8 +12,9 @@
   function tokenOf(input) {
     var text = input.value;
     var from = 0;
-    if (input.dataset.multiple) {
-      from = Math.max(text.lastIndexOf(","), text.lastIndexOf(";")) + 1;
+    if (input.dataset.multiple || input.dataset.separator) {
+      var marks = input.dataset.separator ? [input.dataset.separator.trim()] : [",", ";"];
+      from = Math.max.apply(null, marks.map(function (mark) { return text.lastIndexOf(mark); })) + 1;
     }
     var rest = text.slice(from);
     var except = rest.search(/\bexcept\s/i);
@@ -70,7 +71,7 @@
       var token = tokenOf(input);
       var value = option.dataset.value;
       var head = input.value.slice(0, token.from);
-      input.value = head + value + (input.dataset.multiple ? ", " : "");
+      input.value = head + value + (input.dataset.separator || (input.dataset.multiple ? ", " : ""));
       close();
       input.focus();
       input.dispatchEvent(new Event("change", { bubbles: true }));
@@ -143,7 +144,7 @@
       timer = setTimeout(ask, 150);
     });
     input.addEventListener("focus", function () {
-      if (!input.value || input.dataset.multiple && /,\s*$/.test(input.value)) {
+      if (!input.value || (input.dataset.multiple || input.dataset.separator) && /[,;]\s*$/.test(input.value)) {
         clearTimeout(timer);
         timer = setTimeout(ask, 150);
       }
