@@ -15,6 +15,7 @@ from reelrights.domain.media import LEAF_BIT
 from reelrights.domain.terms import DateBound, from_end, from_start
 from reelrights.domain.territories import COUNTRY_BIT
 from reelrights.engine import AvailsReport, AvailsRequest, RightsBook
+from reelrights.engine import book as engine_book
 from reelrights.engine.avails import REASONS
 from tests.strategies import (
     CATALOG,
@@ -244,10 +245,18 @@ def test_the_bulk_loads_verdict_is_the_checks(contracts, data: st.DataObject) ->
         book.add(contract)
     for pile in (book, RightsBook(CATALOG, contracts)):
         new = data.draw(drawn_contract("new"))
-        assert pile.admits(new) == pile.check(new, is_new=True).ok, new
+        verdict = pile.check(new, is_new=True).ok
+        assert pile.admits(new) == verdict, new
         assert pile.admits(new, validated=True) == (
             pile.check(new, is_new=True, validated=True).ok
         ), new
+        # a busy title's entries are filtered as numpy columns: the same verdict
+        vector_from = engine_book.VECTOR_FROM
+        engine_book.VECTOR_FROM = 0
+        try:
+            assert pile.admits(new) == verdict, new
+        finally:
+            engine_book.VECTOR_FROM = vector_from
 
 
 # -- the box algebra ----------------------------------------------------------------------

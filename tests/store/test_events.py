@@ -17,18 +17,25 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import Deliverer, RightsConflict, Service
+from reelrights.service.events import contract_event, contract_event_text
+from reelrights.store.bulk import json_text
 from reelrights.store.outbox import new_event_id, new_event_ids
 from tests.store.test_options import BOOK
+from tests.strategies import contracts as drawn_contract
 
 SECRET = "a-test-secret-of-some-length"
 
@@ -435,3 +442,18 @@ def test_a_feed_import_gives_one_event_per_contract_and_one_for_the_import(
     assert imported.data["contracts"] == len(created)
     assert found[-1] == imported  # the import's own event comes after its contracts'
     svc.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn_contract("k1"), st.booleans())
+def test_a_contract_events_text_is_its_data_as_json(contract: Contract, odd: bool) -> None:
+    # a bulk load stores each contract's event data as text written directly: it must be
+    # the text json_text writes of contract_event's mapping
+    if odd:
+        contract = replace(contract, id='k"1 é\\', licensee="p\u2028")
+    kind, subject, text = contract_event_text("created", contract)
+    assert (kind, subject, text) == (
+        *contract_event("created", contract)[:2],
+        json_text(contract_event("created", contract)[2]),
+    )
+    assert json.loads(text) == contract_event("created", contract)[2]

@@ -9,6 +9,7 @@ import pytest
 
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import RightsConflict, Service, loading
+from reelrights.store import repository
 
 BOOK = """
 parties:
@@ -163,6 +164,60 @@ contracts:
     svc.load_texts([("fine.yaml", fine)])
     assert svc.counts()["contracts"] == before["contracts"] + 1
     assert svc.contract("fine").licensee == "youku"
+    # its change-log document (written straight to JSON text) reads back as the mapping
+    assert (
+        svc.history("contract", "fine")[0].after == svc.render_contracts([svc.contract("fine")])[0]
+    )
+    svc.close()
+
+
+def test_a_big_load_into_sqlite_builds_the_indexes_after_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A load of at least as many contracts as the book holds drops the non-unique indexes
+    # of the tables it fills and creates them again from their stored definitions: the
+    # same indexes afterwards, and after a load that fails while storing as well (its
+    # transaction rolls the drops back); the unique ones never leave.
+    monkeypatch.setattr(repository, "REBUILD_FROM", 0)
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    svc = Service(url, actor="tester")
+
+    def indexes() -> list[tuple[str, str | None]]:
+        with svc.store.reading() as reader:
+            return [
+                (r[0], r[1])
+                for r in reader.connection.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+                )
+            ]
+
+    before = indexes()
+    assert any(name == "ix_rights_start" for name, _ in before)
+    svc.load_texts([("book.yaml", BOOK)])
+    assert indexes() == before
+    assert ask(svc)["unavailable"][0]["contract"] == "tencent-online"
+
+    def broken(writer: repository.Writer, *_: object, **__: object) -> None:
+        dropped = writer.connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'ix_rights_start'"
+        ).scalar()
+        assert dropped == 0  # this load took the path that builds indexes after it
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(repository.Writer, "add_events", broken)
+    more = "contracts:\n" + "".join(  # more contracts than stored: the indexes go first
+        f"""  - id: fine-{i}
+    licensor: disney
+    licensee: youku
+    grants: [{{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}}]
+"""
+        for i in range(4)
+    )
+    counts = svc.counts()
+    with pytest.raises(RuntimeError, match="disk is full"):
+        svc.load_texts([("more.yaml", more)])
+    assert indexes() == before
+    assert svc.counts() == counts
     svc.close()
 
 

@@ -289,17 +289,22 @@ def _bounds(titles: npt.NDArray[np.int32], keys: list[int]) -> list[int]:
     return found
 
 
-def _blocks(flags: npt.NDArray[np.uint8], blocking: int) -> npt.NDArray[np.bool_]:
-    """Which entries hold, or give away with a ``blocking`` flag and are not on hold."""
-    kept: npt.NDArray[np.bool_] = ((flags & GIVES) == 0) | (
-        ((flags & PENCIL) == 0) & ((flags & blocking) != 0)
-    )
-    return kept
-
-
 def _blocks_one(flags: int, blocking: int) -> bool:
-    """:func:`_blocks` for one entry."""
+    """Whether an entry holds, or gives away with a ``blocking`` flag and is not on hold."""
     return not flags & GIVES or (not flags & PENCIL and bool(flags & blocking))
+
+
+# _blocks_one for every value of the flags byte, per ``blocking``: one lookup per column
+_BLOCKS: dict[int, npt.NDArray[np.bool_]] = {}
+
+
+def _blocks(flags: npt.NDArray[np.uint8], blocking: int) -> npt.NDArray[np.bool_]:
+    """:func:`_blocks_one` for a column of flags."""
+    table = _BLOCKS.get(blocking)
+    if table is None:
+        table = _BLOCKS[blocking] = np.array([_blocks_one(f, blocking) for f in range(256)])
+    kept: npt.NDArray[np.bool_] = table[flags]
+    return kept
 
 
 def _positions(spans: list[tuple[int, int]], total: int) -> npt.NDArray[np.intp]:
@@ -1348,23 +1353,35 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
         problems.append(
             Problem("an ownership record (no licensor) cannot carry options", field=where)
         )
-    items: list[tuple[str, Grant | Holdback | Option]] = [
-        (f"{where} grants[{i}]", g) for i, g in enumerate(contract.grants)
-    ] + [(f"{where} holdbacks[{i}]", h) for i, h in enumerate(contract.holdbacks)]
-    items += [(f"{where} options[{i}]", o) for i, o in enumerate(contract.options)]
+    # (kind, position, item): the field is named only for a problem (a bulk load validates
+    # a million contracts that have none)
+    items: list[tuple[str, int, Grant | Holdback | Option]] = [
+        ("grants", i, g) for i, g in enumerate(contract.grants)
+    ] + [("holdbacks", i, h) for i, h in enumerate(contract.holdbacks)]
+    items += [("options", i, o) for i, o in enumerate(contract.options)]
     for i, option in enumerate(contract.options):
         problems.extend(_option_problems(option, f"{where} options[{i}]", contract, catalog))
-    for field, item in items:
+    for kind, position, item in items:
         for title in item.titles:
             if title not in catalog:
-                problems.append(Problem(f"unknown title '{title}'", field=field))
+                problems.append(
+                    Problem(f"unknown title '{title}'", field=f"{where} {kind}[{position}]")
+                )
         if all(t in catalog for t in item.titles) and not catalog.expand(item.titles):
-            problems.append(Problem("the titles cover nothing (empty collection)", field=field))
+            problems.append(
+                Problem(
+                    "the titles cover nothing (empty collection)",
+                    field=f"{where} {kind}[{position}]",
+                )
+            )
         if is_absolute(item.start) and is_absolute(item.end):
             begin, finish = resolve_bounds(item.start, item.end, None)
             if finish <= begin:
                 problems.append(
-                    Problem(f"term ends ({item.end}) before it starts ({item.start})", field=field)
+                    Problem(
+                        f"term ends ({item.end}) before it starts ({item.start})",
+                        field=f"{where} {kind}[{position}]",
+                    )
                 )
         else:
             for title in sorted(catalog.expand(item.titles)):
@@ -1374,7 +1391,7 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
                     problems.append(
                         Problem(
                             f"title '{title}' has no release date for the relative term '{bound}'",
-                            field=field,
+                            field=f"{where} {kind}[{position}]",
                         )
                     )
     return problems

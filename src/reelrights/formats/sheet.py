@@ -24,6 +24,7 @@ bad.yaml:1: contracts[0].grants[0].media: unknown medium 'SVODD'...
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -987,6 +988,16 @@ class MaskNames:
         self._taxonomy, self._geography = media, geography
         self._media: dict[int, list[str]] = {}
         self._territories: dict[int, list[str]] = {}
+        self._json: dict[tuple[str, int], str] = {}
+
+    def json_of(self, kind: str, mask: int) -> str:
+        """The JSON text of :meth:`media` (``kind`` "media") or :meth:`territories`."""
+        found = self._json.get((kind, mask))
+        if found is None:
+            found = _json_list(self.media(mask) if kind == "media" else self.territories(mask))
+            if len(self._json) < 2 * self.LIMIT:
+                self._json[(kind, mask)] = found
+        return found
 
     def media(self, mask: int) -> list[str]:
         found = self._media.get(mask)
@@ -1077,6 +1088,84 @@ def render_contract(
     if contract.extra:
         out["extra"] = dict(contract.extra)
     return out
+
+
+_quote = json.encoder.encode_basestring_ascii
+
+
+def _json_list(codes: list[str]) -> str:
+    return "[" + ", ".join(map(_quote, codes)) + "]"
+
+
+def _json_bound(bound: DateBound | None) -> str:
+    if bound is None:
+        return "null"
+    return _quote(bound.day.isoformat() if bound.day is not None else str(bound))
+
+
+def contract_json(contract: Contract, names: MaskNames) -> str | None:
+    """The JSON text of :func:`render_contract` for a plain contract (grants and holdbacks,
+    no money terms, options or extra data: what a bulk load stores by the million),
+    written directly: exactly what ``json.dumps`` writes of the mapping (dates as ISO
+    text), without building it. None for any other contract: render it."""
+    if (
+        contract.options
+        or contract.extra
+        or contract.currency is not None
+        or contract.fee is not None
+        or contract.payments
+        or contract.minimum_guarantee is not None
+        or contract.revenue_share
+        or contract.reporting != "quarterly"
+    ):
+        return None
+    parts = ['{"id": ', _quote(contract.id)]
+    if contract.licensor is not None:
+        parts += [', "licensor": ', _quote(contract.licensor)]
+    parts += [', "licensee": ', _quote(contract.licensee), ', "status": ', _quote(contract.status)]
+    if contract.signed is not None:
+        parts += [', "signed": "', contract.signed.isoformat(), '"']
+    if contract.terminated is not None:
+        parts += [', "terminated": "', contract.terminated.isoformat(), '"']
+    groups: tuple[tuple[str, tuple[Grant | Holdback, ...]], ...] = (
+        ("grants", contract.grants),
+        ("holdbacks", contract.holdbacks),
+    )
+    for key, items in groups:
+        if not items:
+            continue
+        parts += [', "', key, '": [']
+        for i, item in enumerate(items):
+            if item.extra:
+                return None
+            parts += [
+                ", {" if i else "{",
+                '"titles": ',
+                _json_list(list(item.titles)),
+                ', "media": ',
+                names.json_of("media", item.media),
+                ', "territories": ',
+                names.json_of("territories", item.territories),
+                ', "languages": ',
+                '"all"'
+                if item.languages == ALL_LANGUAGES
+                else json.dumps(item.languages.to_json()),
+                ', "start": ',
+                _json_bound(item.start),
+                ', "end": ',
+                _json_bound(item.end),
+            ]
+            if isinstance(item, Grant):
+                parts += [
+                    ', "exclusive": ',
+                    "true" if item.exclusive else "false",
+                    ', "sublicense": ',
+                    "true" if item.sublicense else "false",
+                ]
+            parts.append("}")
+        parts.append("]")
+    parts.append("}")
+    return "".join(parts)
 
 
 def render_title(title: Title) -> dict[str, Any]:

@@ -162,8 +162,10 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def lock_keys(contracts: Iterable[Contract]) -> set[tuple[str, ...]]:
-    """The (licensor, title) pairs, and the titles of ownership records, a write touches."""
+def lock_keys(contracts: Iterable[Contract], limit: int | None = None) -> set[tuple[str, ...]]:
+    """The (licensor, title) pairs, and the titles of ownership records, a write touches;
+    with ``limit``, only until there are more than that many (a bulk load locks the whole
+    book: it need not list a million pairs to know)."""
     keys: set[tuple[str, ...]] = set()
     for contract in contracts:
         for item in contract.rights:
@@ -171,6 +173,8 @@ def lock_keys(contracts: Iterable[Contract]) -> set[tuple[str, ...]]:
                 keys.add(("grant", contract.licensor or "", title))
                 if contract.is_ownership:
                     keys.add(("own", title))
+        if limit is not None and len(keys) > limit:
+            break
     return keys
 
 

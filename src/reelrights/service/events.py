@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import json.encoder
 import os
 import secrets
 from collections.abc import Iterable, Sequence
@@ -24,6 +26,7 @@ from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput, Problem
 from reelrights.engine.calendar import CalendarEvent
 from reelrights.service.calendar import CalendarJobs
+from reelrights.store.bulk import JSONText
 from reelrights.store.outbox import EventRow, WebhookRow
 
 if TYPE_CHECKING:
@@ -59,6 +62,31 @@ def contract_event(kind: str, contract: Contract) -> tuple[str, str, dict[str, A
             "titles": titles,
         },
     )
+
+
+def contract_event_text(kind: str, contract: Contract) -> tuple[str, str, JSONText]:
+    """:func:`contract_event` with its data already written as JSON text (exactly the text
+    ``json_text`` writes of the mapping): a bulk load stores a million of them."""
+    titles = sorted({t for item in (*contract.rights, *contract.options) for t in item.titles})
+    quote = json.encoder.encode_basestring_ascii
+    text = "".join(
+        (
+            '{"contract": ',
+            quote(contract.id),
+            ', "licensor": ',
+            "null" if contract.licensor is None else quote(contract.licensor),
+            ', "licensee": ',
+            quote(contract.licensee),
+            ', "status": ',
+            quote(contract.status),
+            ', "terminated": ',
+            "null" if contract.terminated is None else f'"{contract.terminated.isoformat()}"',
+            ', "titles": [',
+            ", ".join(map(quote, titles)),
+            "]}",
+        )
+    )
+    return f"contract.{kind}", contract.id, JSONText(text)
 
 
 def server_secret() -> bytes:

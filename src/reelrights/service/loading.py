@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,10 @@ from reelrights.service.base import (
     lock_keys,
     no_cyclic_gc,
 )
-from reelrights.service.events import contract_event
+from reelrights.service.events import contract_event_text
 from reelrights.service.names import NameIndex, resolve_sheet_names
 from reelrights.service.permissions import Permissions
+from reelrights.store.bulk import JSONText
 from reelrights.store.repository import Writer
 
 
@@ -111,7 +114,7 @@ class LoadingJobs(ServiceBase):
         Each writer locks the (licensor, title) pairs it touches; a load touching more
         than :data:`BULK_LOCKS` pairs locks the whole book instead.
         """
-        locks = lock_keys(c for s in parsed for c in s.contracts)
+        locks = lock_keys((c for s in parsed for c in s.contracts), BULK_LOCKS)
         bulk = len(locks) > BULK_LOCKS
         with (
             no_cyclic_gc(bulk),
@@ -320,15 +323,32 @@ class LoadingJobs(ServiceBase):
         geography: Geography,
         progress: Progress | None,
     ) -> None:
+        contracts = [c for s in parsed for c in s.contracts]
+        with (
+            writer.roomy_cache() if len(contracts) > BULK_LOCKS else nullcontext(),
+            writer.indexes_built_after(
+                ("contracts", "rights", "right_titles", "changes", "events"), len(contracts)
+            ),
+        ):
+            self._store_rows(
+                writer, contracts, new_groups, new_parties, new_titles, media, geography, progress
+            )
+
+    def _store_rows(
+        self,
+        writer: Writer,
+        contracts: list[Contract],
+        new_groups: list[tuple[str, str, list[str]]],
+        new_parties: dict[str, tuple[Party, sheets.DealSheet]],
+        new_titles: dict[str, tuple[Title, sheets.DealSheet]],
+        media: MediaTaxonomy,
+        geography: Geography,
+        progress: Progress | None,
+    ) -> None:
         for kind, name, members in new_groups:
             writer.add_group(kind, name, members)
         writer.add_parties([p for p, _ in new_parties.values()])
         writer.add_titles([t for t, _ in new_titles.values()])
-        contracts = [c for s in parsed for c in s.contracts]
-        for start in range(0, len(contracts), 20_000):
-            writer.add_contracts(contracts[start : start + 20_000])
-            if progress:
-                progress("storing contracts", min(start + 20_000, len(contracts)), len(contracts))
         actor = self._who().actor
         log: list[tuple[str, str, str, str, Any, Any]] = [
             (actor, "create", f"{kind}_group", name, None, members)
@@ -342,20 +362,34 @@ class LoadingJobs(ServiceBase):
             (actor, "create", "title", t.id, None, json_safe(sheets.render_title(t)))
             for t, _ in new_titles.values()
         ]
+        now = datetime.now(UTC)  # one time for the whole load, as before the chunks
+        logged = writer.at or now  # the change log's time (the demo's past)
+        writer.log_many(log, logged)
         names = sheets.MaskNames(media, geography)
-        log += [
-            (
-                actor,
-                "create",
-                "contract",
-                c.id,
-                None,
-                sheets.render_contract(c, media, geography, names),
+        # A chunk at a time: its rows, change-log documents and events are written while
+        # the chunk's pages are warm, and never more than one chunk's documents in memory.
+        for start in range(0, len(contracts), 20_000):
+            chunk = contracts[start : start + 20_000]
+            writer.add_contracts(chunk)
+            writer.log_many(
+                [
+                    (
+                        actor,
+                        "create",
+                        "contract",
+                        c.id,
+                        None,
+                        JSONText(text)
+                        if (text := sheets.contract_json(c, names)) is not None
+                        else sheets.render_contract(c, media, geography, names),
+                    )
+                    for c in chunk
+                ],
+                logged,
             )
-            for c in contracts
-        ]
-        writer.log_many(log)
-        writer.add_events([contract_event("created", c) for c in contracts])
+            writer.add_events([contract_event_text("created", c) for c in chunk], now)
+            if progress:
+                progress("storing contracts", min(start + 20_000, len(contracts)), len(contracts))
 
 
 def _new_entities(

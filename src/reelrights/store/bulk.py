@@ -55,9 +55,19 @@ _c_encode = (
 )
 
 
+class JSONText(str):
+    """A document already written as JSON text, exactly as :func:`json_text` would write
+    it: stored as it is."""
+
+    __slots__ = ()
+
+
 def json_text(value: Any) -> str:
     """``value`` as JSON text, exactly as ``json.dumps(value, default=...)`` writes it (the
-    empty documents most rights carry, ``{}`` and ``[]``, without calling the encoder)."""
+    empty documents most rights carry, ``{}`` and ``[]``, without calling the encoder; a
+    :class:`JSONText` as it is)."""
+    if type(value) is JSONText:
+        return value
     if not value and value is not None and isinstance(value, dict | list):
         return "{}" if isinstance(value, dict) else "[]"
     if _c_encode is None or isinstance(value, str):
