@@ -711,6 +711,7 @@ def run(
 
         out.update(stored(where, reuse, build))
         baseline = Baseline(str(where), TitleCatalog(catalog.titles))
+        baseline.reopen()
     if service is not None and baseline is not None:
         if "g" in parts:
             log("(g) avails searches…")

@@ -110,6 +110,12 @@ class Baseline:
         self.codes = {t: i for i, t in rows}
         self.names = [t for _, t in rows]
 
+    def reopen(self) -> None:
+        """Read the title codes of a baseline an earlier :meth:`create` made."""
+        rows = self._run("SELECT id, title FROM title_codes ORDER BY id").fetchall()
+        self.codes = {t: i for i, t in rows}
+        self.names = [t for _, t in rows]
+
     def _grant_rows(self, contract: Contract, first_id: int) -> Iterator[tuple[Any, ...]]:
         end_cap = contract.in_force_until()
         for offset, item in enumerate(contract.rights):

@@ -127,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
-        "--keep", help="a folder to keep the loaded book in, reused by the next run"
+        "--workdir",
+        "--keep",
+        dest="keep",
+        help="a folder to keep the loaded book in, reused by the next run",
     )
     args = parser.parse_args(argv)
     if args.keep:

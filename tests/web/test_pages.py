@@ -91,22 +91,24 @@ def test_grid_exports_list_every_cell_with_its_reason(site) -> None:
     assert sheet.status_code == 200 and sheet.content.startswith(b"PK")
 
 
+DEAL = {  # a deal form as posted: one grant of A New Hope, SVOD, in Hong Kong, June 2016
+    "id": "youku-hk",
+    "licensor": "disney",
+    "licensee": "youku",
+    "grant_count": "1",
+    "grants-0-titles": "sw4",
+    "grants-0-media": "SVOD",
+    "grants-0-territories": "HK",
+    "grants-0-start": "2016-06-01",
+    "grants-0-end": "2016-06-30",
+}
+
+
 def test_the_deal_check_flags_a_conflict_and_stores_nothing(site) -> None:
     service, keys = site
     browser = client(service, keys["editor"])
     before = service.counts()
-    form = {
-        "id": "youku-cn",
-        "licensor": "disney",
-        "licensee": "youku",
-        "grant_count": "1",
-        "grants-0-titles": "sw4",
-        "grants-0-media": "SVOD",
-        "grants-0-territories": "CN, HK",
-        "grants-0-start": "2016-06-01",
-        "grants-0-end": "2016-06-30",
-        "grants-0-exclusive": "on",
-    }
+    form = {**DEAL, "id": "youku-cn", "grants-0-territories": "CN, HK", "grants-0-exclusive": "on"}
     answer = browser.post("/ui/contracts/check", data=form)
     assert 'data-check="conflict"' in answer.text and "tencent-online" in answer.text
     fine = browser.post("/ui/contracts/check", data={**form, "grants-0-territories": "HK"})
@@ -254,19 +256,6 @@ def test_the_timeline_draws_a_terminated_contract_only_while_in_force(site) -> N
     # the holdback ended before the termination: drawn to its own end, no marker
     assert "2016-01-01 → 2016-06-30" in page
     assert page.count('class="termination"') == 1
-
-
-DEAL = {
-    "id": "youku-hk",
-    "licensor": "disney",
-    "licensee": "youku",
-    "grant_count": "1",
-    "grants-0-titles": "sw4",
-    "grants-0-media": "SVOD",
-    "grants-0-territories": "HK",
-    "grants-0-start": "2016-06-01",
-    "grants-0-end": "2016-06-30",
-}
 
 
 def test_the_deal_check_shows_every_warning_not_a_bare_green(site) -> None:

@@ -21,7 +21,14 @@ from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Catalog
 from reelrights.engine import ContractCheck, RightsBook
 from reelrights.service.signin import SignInLimiter
-from reelrights.store.repository import KeyRow, Reader, Store, Writer, database_url
+from reelrights.store.repository import (
+    KeyRow,
+    Reader,
+    Store,
+    Writer,
+    database_url,
+    forget_parsed_values,
+)
 
 Progress = Callable[[str, int, int], None]
 BULK_LOCKS = 2000
@@ -246,6 +253,7 @@ class ServiceBase:
             if progress:
                 progress("indexing contracts", done, total)
         book.compact()
+        forget_parsed_values()
         return IndexState(
             version,
             book,
