@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -50,11 +50,7 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         spooled to a temporary file as it arrives and the import reads it from there,
         so memory stays bounded whatever the report's size."""
         with await spooled_body(request, MAX_SALES_BYTES) as body:
-            if not body.read(1):
-                raise InvalidInput(
-                    [Problem("the request body is empty: send the report", field="body")]
-                )
-            body.seek(0)
+            _refuse_empty(body, "the report")
             with service.acting(Acting.of_key(key)):
                 result = await run_in_threadpool(service.import_sales, [(filename, body)])
         return result.to_json()
@@ -87,11 +83,7 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
         from, to, rate``: 1 FROM = rate TO), all or nothing, as ``reelrights fx import``
         does (docs/semantics.md rule 15). Whole-book data: editors with unbound keys."""
         with await spooled_body(request, MAX_SHEET_BYTES) as body:
-            if not body.read(1):
-                raise InvalidInput(
-                    [Problem("the request body is empty: send the rates file", field="body")]
-                )
-            body.seek(0)
+            _refuse_empty(body, "the rates file")
             with service.acting(Acting.of_key(key)):
                 stored = await run_in_threadpool(service.import_rates, [(filename, body)])
         return {"stored": stored}
@@ -158,3 +150,10 @@ def money_router(service: Service, role: Callable[[str], Callable[[Request], Api
             raise
 
     return router
+
+
+def _refuse_empty(body: IO[bytes], what: str) -> None:
+    """Refuse an empty upload by name, and rewind a non-empty one for its reader."""
+    if not body.read(1):
+        raise InvalidInput([Problem(f"the request body is empty: send {what}", field="body")])
+    body.seek(0)
