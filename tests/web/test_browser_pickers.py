@@ -22,6 +22,13 @@ def pick(page: Page, field: str, typed: str, option: str) -> None:
     choice.click()
 
 
+def type_in(page: Page, field: str, text: str) -> None:
+    """Type ``text`` into the picker ``field`` by hand and close its list, picking nothing."""
+    box = page.locator(f"#pick-{field}")
+    box.fill(text)
+    box.press("Escape")
+
+
 def test_the_contracts_filters_pick_parties_titles_and_territories(
     chromium_browser: Browser, demo: dict[str, str]
 ) -> None:
@@ -31,12 +38,10 @@ def test_the_contracts_filters_pick_parties_titles_and_territories(
     expect(page.locator("#pick-licensee")).to_have_value("tencent")
     pick(page, "territories", "hong", "Hong Kong")
     expect(page.locator("#pick-territories")).to_have_value("HK, ")
-    page.locator("#pick-territories").fill("")  # Tencent licenses none in Hong Kong
-    page.locator("#pick-territories").press("Escape")
+    type_in(page, "territories", "")  # Tencent licenses none in Hong Kong
     page.locator("#pick-media").type("svo")
     expect(page.locator("#pick-media-list [role=option]", has_text="SVOD").first).to_be_visible()
-    page.locator("#pick-media").fill("")
-    page.locator("#pick-media").press("Escape")
+    type_in(page, "media", "")
     page.click("#contract-filters button[type=submit]")
     expect(page).to_have_url(re.compile(r"licensee=tencent"))
     rows = page.locator("#contracts tbody tr")
@@ -44,12 +49,10 @@ def test_the_contracts_filters_pick_parties_titles_and_territories(
     texts = rows.all_inner_texts()
     assert texts and all("Tencent Video" in text for text in texts), texts[:5]
     # free text: a name typed by hand is understood; a title picked by its name
-    page.locator("#pick-licensee").fill("Tencent Video")
-    page.locator("#pick-licensee").press("Escape")
+    type_in(page, "licensee", "Tencent Video")
     pick(page, "title", "phantom", "Star Wars: Episode I")
     expect(page.locator("#pick-title")).to_have_value("star-wars-1")
-    page.locator("#pick-territories").fill("")
-    page.locator("#pick-territories").press("Escape")
+    type_in(page, "territories", "")
     page.click("#contract-filters button[type=submit]")
     expect(page.locator("[role=alert]")).to_have_count(0)
     expect(page.locator("#pick-licensee")).to_have_value("Tencent Video")
@@ -64,14 +67,12 @@ def test_the_grid_picks_its_licensor_by_name(
     pick(page, "licensor", "walt", "The Walt Disney Company")
     expect(page.locator("#pick-licensor")).to_have_value("walt-disney")
     page.locator("#pick-title").fill("Star Wars: Episode IV - A New Hope")
-    page.locator("#pick-territories").fill("Hong Kong")
-    page.locator("#pick-territories").press("Escape")
+    type_in(page, "territories", "Hong Kong")
     page.click("#grid-form button[type=submit]")
     expect(page.locator("h1")).to_contain_text("Star Wars: Episode IV")
     expect(page.locator(".toolbar")).to_contain_text("walt-disney")
     # a licensor's name typed by hand is sent as typed and understood
-    page.locator("#pick-licensor").fill("The Walt Disney Company")
-    page.locator("#pick-licensor").press("Escape")
+    type_in(page, "licensor", "The Walt Disney Company")
     page.click("#grid-form button[type=submit]")
     expect(page.locator("button.cell[value='SVOD:HK']")).to_have_count(1)
     page.context.close()
@@ -90,8 +91,7 @@ def test_the_calendar_picks_a_party_and_a_title(
     expect(page).to_have_url(re.compile(r"party=tencent.*title=star-wars-4"))
     expect(page.locator("[role=alert]")).to_have_count(0)
     # a misspelt name says so, with the field kept as typed
-    page.locator("#pick-party").fill("Tencnet Video")
-    page.locator("#pick-party").press("Escape")
+    type_in(page, "party", "Tencnet Video")
     page.click("form.filters button[type=submit]")
     expect(page.locator("[role=alert]").first).to_contain_text("Tencnet Video")
     expect(page.locator("#pick-party")).to_have_value("Tencnet Video")
