@@ -20,6 +20,20 @@ from reelrights.engine import AvailsRequest, RightsBook
 GENERATED = generate(400)
 
 
+def everything_of(licensor: str, titles: frozenset[str]) -> AvailsRequest:
+    """Every medium, country and language of ``titles`` from 2000 to 2040, exclusive."""
+    return AvailsRequest(
+        licensor,
+        titles,
+        (1 << 20) - 1,
+        mask_of(COUNTRIES),
+        ALL_LANGUAGES,
+        date(2000, 1, 1).toordinal(),
+        date(2041, 1, 1).toordinal(),
+        True,
+    )
+
+
 def fresh() -> RightsBook:
     book = RightsBook(Catalog(GENERATED.titles), keep_contracts=False)
     for contract in GENERATED.contracts:
@@ -57,15 +71,8 @@ def ask(book: RightsBook) -> list[object]:
         out.append(book.avails(request).to_json())
     for contract in GENERATED.licenses[:60]:  # the ones the test changes
         assert contract.licensor is not None
-        request = AvailsRequest(
-            contract.licensor,
-            frozenset(t for g in contract.grants for t in g.titles),
-            (1 << 20) - 1,
-            mask_of(COUNTRIES),
-            ALL_LANGUAGES,
-            date(2000, 1, 1).toordinal(),
-            date(2041, 1, 1).toordinal(),
-            True,
+        request = everything_of(
+            contract.licensor, frozenset(t for g in contract.grants for t in g.titles)
         )
         out.append(book.avails(request).to_json())
     return out
@@ -109,16 +116,7 @@ def test_a_restored_book_reads_its_territory_masks_as_questions_need_them() -> N
     book = fresh()
     masks = list(book._territories)
     copy = restored(book)
-    request = AvailsRequest(
-        GENERATED.owner_of[GENERATED.roots[0]],
-        frozenset([GENERATED.roots[0]]),
-        (1 << 20) - 1,
-        mask_of(COUNTRIES),
-        ALL_LANGUAGES,
-        date(2000, 1, 1).toordinal(),
-        date(2041, 1, 1).toordinal(),
-        True,
-    )
+    request = everything_of(GENERATED.owner_of[GENERATED.roots[0]], frozenset([GENERATED.roots[0]]))
     assert copy.avails(request) == book.avails(request)
     read = dict(copy._territories)  # type: ignore[call-overload]
     assert 0 < len(read) < len(masks) // 16
