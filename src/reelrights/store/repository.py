@@ -986,7 +986,8 @@ class Writer(Reader):
         )
         version = self.stamp()
         number, _, document = self._adapters()
-        keys = self._sort_keys(contracts)
+        texts = _MaskText()  # the rows of rights write the same masks out again
+        keys = self._sort_keys(contracts, texts)
         self._bulk(
             t.contracts,
             (
@@ -1027,9 +1028,11 @@ class Writer(Reader):
                 for offset, c in enumerate(contracts, start=1)
             ],
         )
-        self._add_rights(contracts)
+        self._add_rights(contracts, texts)
 
-    def _sort_keys(self, contracts: Sequence[Contract]) -> dict[str, tuple[str | None, ...]]:
+    def _sort_keys(
+        self, contracts: Sequence[Contract], texts: _MaskText | None = None
+    ) -> dict[str, tuple[str | None, ...]]:
         """Each contract's sort keys for the contracts list (``SORT_KEYS``) over its
         grants: the smallest title name, media and territories (as stored), the earliest
         start, the latest end (an open end as ``9999-12-31``); ``None`` without grants."""
@@ -1039,16 +1042,14 @@ class Writer(Reader):
             query = select(t.titles.c.id, t.titles.c.name).where(t.titles.c.id.in_(chunk))
             names.update((row.id, row.name) for row in self.connection.execute(query))
         keys: dict[str, tuple[str | None, ...]] = {}
+        media, territories = (texts or _MaskText()).texts()
         for c in contracts:
             titles = [names[i] for g in c.grants for i in g.titles if i in names]
             starts = [str(g.start) for g in c.grants if g.start]
             keys[c.id] = (
                 min(titles, default=None),
-                min((",".join(media_codes.leaves_of(g.media)) for g in c.grants), default=None),
-                min(
-                    (",".join(territory_codes.countries_of(g.territories)) for g in c.grants),
-                    default=None,
-                ),
+                min((media(g.media) for g in c.grants), default=None),
+                min((territories(g.territories) for g in c.grants), default=None),
                 min(starts, default=None),
                 max((str(g.end) if g.end else OPEN_END for g in c.grants), default=None),
             )
@@ -1083,7 +1084,7 @@ class Writer(Reader):
             ).scalars()
         )
 
-    def _add_rights(self, contracts: Sequence[Contract]) -> None:
+    def _add_rights(self, contracts: Sequence[Contract], texts: _MaskText | None = None) -> None:
         _, truth, document = self._adapters()
         rows: list[tuple[Any, ...]] = []
         links: list[tuple[int, str]] = []
@@ -1093,22 +1094,13 @@ class Writer(Reader):
         items += [(c.id, "option", i, o) for c in contracts for i, o in enumerate(c.options)]
         # A bulk load stores a million rights drawn from far fewer masks and language sets:
         # each is written out once per call (at most _MEMO of each, memory stays bounded).
-        media_text: dict[int, str] = {}
-        territory_text: dict[int, str] = {}
+        media_of, territories_of = (texts or _MaskText()).texts()
         language_doc: dict[LanguageSet, Any] = {}
         for right_id, (contract_id, kind, position, item) in zip(
             self._right_ids(len(items)), items, strict=True
         ):
-            media = media_text.get(item.media)
-            if media is None:
-                media = ",".join(media_codes.leaves_of(item.media))
-                if len(media_text) < _MEMO:
-                    media_text[item.media] = media
-            territories = territory_text.get(item.territories)
-            if territories is None:
-                territories = ",".join(territory_codes.countries_of(item.territories))
-                if len(territory_text) < _MEMO:
-                    territory_text[item.territories] = territories
+            media = media_of(item.media)
+            territories = territories_of(item.territories)
             languages = language_doc.get(item.languages)
             if languages is None:
                 languages = document(item.languages.to_json())
@@ -1368,6 +1360,41 @@ class Writer(Reader):
 
 
 _MEMO = 100_000  # masks remembered by one bulk insert of rights
+
+
+class _MaskText:
+    """Media and territory masks as stored (comma-separated codes), each written out
+    once for one bulk insert (its contracts' sort keys and its rights' rows): a million
+    rights are drawn from far fewer masks. At most :data:`_MEMO` of each are kept."""
+
+    __slots__ = ("media", "territories")
+
+    def __init__(self) -> None:
+        self.media: dict[int, str] = {}
+        self.territories: dict[int, str] = {}
+
+    def texts(self) -> tuple[Callable[[int], str], Callable[[int], str]]:
+        """(media text of a mask, territories text of a mask)."""
+        media, territories = self.media, self.territories
+
+        def media_text(mask: int) -> str:
+            text = media.get(mask)
+            if text is None:
+                text = ",".join(media_codes.leaves_of(mask))
+                if len(media) < _MEMO:
+                    media[mask] = text
+            return text
+
+        def territory_text(mask: int) -> str:
+            text = territories.get(mask)
+            if text is None:
+                text = ",".join(territory_codes.countries_of(mask))
+                if len(territories) < _MEMO:
+                    territories[mask] = text
+            return text
+
+        return media_text, territory_text
+
 
 SALES_COLUMNS = (
     "id",
