@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -126,16 +127,19 @@ def test_a_conflicting_load_stores_nothing_and_reports_why(db_url: str) -> None:
     svc.close()
 
 
-@pytest.mark.parametrize("bulk", [False, True])
+@pytest.mark.parametrize("bulk", [False, True, "apart"])
 def test_a_bulk_load_checks_and_refuses_as_a_small_one_does(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, bulk: bool
+    db_url: str, monkeypatch: pytest.MonkeyPatch, bulk: bool | str
 ) -> None:
     # A load of more than BULK_LOCKS (licensor, title) pairs takes the bulk path: the whole
     # book locked, no cyclic garbage collection meanwhile, the engine's verdict first and
     # its report only for a refusal. Same book, same refusal, nothing stored by a refusal,
-    # and the collector back on either way.
+    # and the collector back on either way. "apart": a load of CHECK_APART_FROM contracts
+    # or more is checked by a forked copy of the process while this one stores it.
     if bulk:
         monkeypatch.setattr(loading, "BULK_LOCKS", 0)
+    if bulk == "apart":
+        monkeypatch.setattr(loading, "CHECK_APART_FROM", 0)
     svc = Service(db_url, actor="tester")
     svc.load_texts([("book.yaml", BOOK)])
     assert gc.isenabled()
@@ -168,6 +172,68 @@ contracts:
     assert (
         svc.history("contract", "fine")[0].after == svc.render_contracts([svc.contract("fine")])[0]
     )
+    svc.close()
+
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="checked apart only where processes fork")
+def test_a_load_checked_apart_falls_back_and_rolls_back(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The copy that checks a big load cannot say (it fails): every check runs again in
+    # this process, with the same refusal and nothing stored; a load that fails while
+    # storing stops the copy and stores nothing either; none of the copies is left behind.
+    monkeypatch.setattr(loading, "BULK_LOCKS", 0)
+    monkeypatch.setattr(loading, "CHECK_APART_FROM", 0)
+    svc = Service(db_url, actor="tester")
+    svc.load_texts([("book.yaml", BOOK)])
+    here = os.getpid()
+    check_in_order = loading._check_in_order
+    ran_here: list[int] = []
+
+    def fails_in_the_copy(*args: object) -> object:
+        if os.getpid() != here:
+            raise MemoryError("the copy ran out of memory")
+        ran_here.append(1)
+        return check_in_order(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loading, "_check_in_order", fails_in_the_copy)
+    before = svc.counts()
+    with pytest.raises(RightsConflict) as caught:
+        svc.load_texts([("conflict.yaml", CONFLICT)])
+    assert ran_here == [1]  # checked here after the copy could not say
+    assert [c.contract for c in caught.value.checks] == ["youku-cn"]
+    assert svc.counts() == before
+    fine = """
+contracts:
+  - id: fine
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
+"""
+    svc.load_texts([("fine.yaml", fine)])  # stored once checked here
+    assert ran_here == [1, 1]
+    assert svc.counts()["contracts"] == before["contracts"] + 1
+    monkeypatch.setattr(loading, "_check_in_order", check_in_order)
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(repository.Writer, "add_events", broken)
+    counts = svc.counts()
+    with pytest.raises(RuntimeError, match="disk is full"):
+        svc.load_texts([("more.yaml", fine.replace("id: fine", "id: finer"))])
+    assert svc.counts() == counts
+    with pytest.raises(InvalidInput, match="unknown contract"):
+        svc.contract("finer")
+    assert no_children_left()
     svc.close()
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import signal
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from reelrights.domain.media import MediaTaxonomy
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Title
-from reelrights.engine import ContractCheck, validate_contract
+from reelrights.engine import ContractCheck, RightsBook, validate_contract
 from reelrights.formats import sheet as sheets
 from reelrights.service.base import (
     BULK_LOCKS,
@@ -277,34 +280,41 @@ class LoadingJobs(ServiceBase):
 
         # Rule 11: ownership records first, then contracts in sheet order.
         ordered.sort(key=lambda pair: not pair[0].is_ownership)
-        conflicts: list[ContractCheck] = []
         added: list[Contract] = []
-        total = len(ordered)
+        book = state.book
+        # A big load is checked by a copy of this process (the book as it stood, every
+        # check in order, as below) while this one shelves and stores the contracts: two
+        # cores. Nothing commits until the copy says every contract passed; its failed
+        # checks are the load's conflicts; if it could not say, every check runs here.
+        verdict = _checked_elsewhere(book, ordered) if len(ordered) >= CHECK_APART_FROM else None
         try:
-            for done, (contract, sheet) in enumerate(ordered, start=1):
-                if contract.in_force():
-                    # validated above against this very catalog: not twice (a sheet whose
-                    # names were resolved skipped some of those problems: checked again)
-                    # nearly every contract passes: the verdict first, the report (why
-                    # not) only for one that fails
-                    validated = not sheet.names_checked
-                    if not state.book.admits(contract, validated=validated):
-                        check = state.book.check(contract, is_new=True, validated=validated)
-                        if not check.ok:
-                            conflicts.append(check)
-                            continue
-                state.book.add(contract)
-                added.append(contract)
-                if progress and (done % 1000 == 0 or done == total):
-                    progress("checking contracts", done, total)
+            if verdict is None:
+                conflicts = _check_in_order(book, ordered, added, progress)
+            else:
+                conflicts = []
+                for contract, _ in ordered:
+                    book.add(contract)
+                    added.append(contract)
             if conflicts:
                 raise RightsConflict(conflicts)
             self._store_load(
                 writer, parsed, new_groups, new_parties, new_titles, media, geography, progress
             )
+            if verdict is not None:
+                found_apart = verdict.conflicts()
+                verdict = None
+                if found_apart is None:  # the copy could not say: check here
+                    for contract in reversed(added):
+                        book.remove(contract)
+                    added.clear()
+                    found_apart = _check_in_order(book, ordered, added, progress)
+                if found_apart:
+                    raise RightsConflict(found_apart)
         except BaseException:
+            if verdict is not None:
+                verdict.abandon()
             for contract in added:
-                state.book.remove(contract)
+                book.remove(contract)
             state.territory_groups, state.media_groups = groups_before
             raise
         state.parties.update({p.id: p for p, _ in new_parties.values()})
@@ -330,66 +340,53 @@ class LoadingJobs(ServiceBase):
                 ("contracts", "rights", "right_titles", "changes", "events"), len(contracts)
             ),
         ):
-            self._store_rows(
-                writer, contracts, new_groups, new_parties, new_titles, media, geography, progress
-            )
-
-    def _store_rows(
-        self,
-        writer: Writer,
-        contracts: list[Contract],
-        new_groups: list[tuple[str, str, list[str]]],
-        new_parties: dict[str, tuple[Party, sheets.DealSheet]],
-        new_titles: dict[str, tuple[Title, sheets.DealSheet]],
-        media: MediaTaxonomy,
-        geography: Geography,
-        progress: Progress | None,
-    ) -> None:
-        for kind, name, members in new_groups:
-            writer.add_group(kind, name, members)
-        writer.add_parties([p for p, _ in new_parties.values()])
-        writer.add_titles([t for t, _ in new_titles.values()])
-        actor = self._who().actor
-        log: list[tuple[str, str, str, str, Any, Any]] = [
-            (actor, "create", f"{kind}_group", name, None, members)
-            for kind, name, members in new_groups
-        ]
-        log += [
-            (actor, "create", "party", p.id, None, sheets.render_party(p))
-            for p, _ in new_parties.values()
-        ]
-        log += [
-            (actor, "create", "title", t.id, None, json_safe(sheets.render_title(t)))
-            for t, _ in new_titles.values()
-        ]
-        now = datetime.now(UTC)  # one time for the whole load, as before the chunks
-        logged = writer.at or now  # the change log's time (the demo's past)
-        writer.log_many(log, logged)
-        names = sheets.MaskNames(media, geography)
-        # A chunk at a time: its rows, change-log documents and events are written while
-        # the chunk's pages are warm, and never more than one chunk's documents in memory.
-        for start in range(0, len(contracts), 20_000):
-            chunk = contracts[start : start + 20_000]
-            writer.add_contracts(chunk)
-            writer.log_many(
-                [
-                    (
-                        actor,
-                        "create",
-                        "contract",
-                        c.id,
-                        None,
-                        JSONText(text)
-                        if (text := sheets.contract_json(c, names)) is not None
-                        else sheets.render_contract(c, media, geography, names),
+            for kind, name, members in new_groups:
+                writer.add_group(kind, name, members)
+            writer.add_parties([p for p, _ in new_parties.values()])
+            writer.add_titles([t for t, _ in new_titles.values()])
+            actor = self._who().actor
+            log: list[tuple[str, str, str, str, Any, Any]] = [
+                (actor, "create", f"{kind}_group", name, None, members)
+                for kind, name, members in new_groups
+            ]
+            log += [
+                (actor, "create", "party", p.id, None, sheets.render_party(p))
+                for p, _ in new_parties.values()
+            ]
+            log += [
+                (actor, "create", "title", t.id, None, json_safe(sheets.render_title(t)))
+                for t, _ in new_titles.values()
+            ]
+            now = datetime.now(UTC)  # one time for the whole load, as before the chunks
+            logged = writer.at or now  # the change log's time (the demo's past)
+            writer.log_many(log, logged)
+            names = sheets.MaskNames(media, geography)
+            # A chunk at a time: its rows, change-log documents and events are written while
+            # the chunk's pages are warm, and never more than one chunk's documents in memory.
+            for start in range(0, len(contracts), 20_000):
+                chunk = contracts[start : start + 20_000]
+                writer.add_contracts(chunk)
+                writer.log_many(
+                    [
+                        (
+                            actor,
+                            "create",
+                            "contract",
+                            c.id,
+                            None,
+                            JSONText(text)
+                            if (text := sheets.contract_json(c, names)) is not None
+                            else sheets.render_contract(c, media, geography, names),
+                        )
+                        for c in chunk
+                    ],
+                    logged,
+                )
+                writer.add_events([contract_event_text("created", c) for c in chunk], now)
+                if progress:
+                    progress(
+                        "storing contracts", min(start + 20_000, len(contracts)), len(contracts)
                     )
-                    for c in chunk
-                ],
-                logged,
-            )
-            writer.add_events([contract_event_text("created", c) for c in chunk], now)
-            if progress:
-                progress("storing contracts", min(start + 20_000, len(contracts)), len(contracts))
 
 
 def _new_entities(
@@ -422,3 +419,94 @@ def _new_entities(
                 continue
             problems.append(Problem(message, sheet.file, sheet.line_of(key), field))
     return new
+
+
+CHECK_APART_FROM = 50_000  # contracts from which a load is checked by a forked copy
+
+
+def _check_in_order(
+    book: RightsBook,
+    ordered: list[tuple[Contract, sheets.DealSheet]],
+    added: list[Contract],
+    progress: Progress | None,
+) -> list[ContractCheck]:
+    """Check each contract against the book as it grows (docs/semantics.md rule 11), in
+    order, shelving (and appending to ``added``) each one that passes; the failed checks."""
+    conflicts: list[ContractCheck] = []
+    total = len(ordered)
+    for done, (contract, sheet) in enumerate(ordered, start=1):
+        if contract.in_force():
+            # validated by the load against this very catalog: not twice (a sheet whose
+            # names were resolved skipped some of those problems: checked again); nearly
+            # every contract passes: the verdict first, the report (why not) only for one
+            # that fails
+            validated = not sheet.names_checked
+            if not book.admits(contract, validated=validated):
+                check = book.check(contract, is_new=True, validated=validated)
+                if not check.ok:
+                    conflicts.append(check)
+                    continue
+        book.add(contract)
+        added.append(contract)
+        if progress and (done % 1000 == 0 or done == total):
+            progress("checking contracts", done, total)
+    return conflicts
+
+
+class _Verdict:
+    """Whether every contract of a load passed its check, asked of a forked copy of this
+    process (:func:`_checked_elsewhere`)."""
+
+    def __init__(self, pid: int, answer: int) -> None:
+        self.pid: int | None = pid
+        self.answer = answer
+
+    def conflicts(self) -> list[ContractCheck] | None:
+        """Wait for the copy: the failed checks (none: every contract passed), or None if
+        it could not say (it failed, or died)."""
+        if self.pid is None:
+            return None
+        with os.fdopen(self.answer, "rb") as answer:
+            said = answer.read()
+        os.waitpid(self.pid, 0)
+        self.pid = None
+        if not said.startswith(b"1"):
+            return None
+        found: list[ContractCheck] = pickle.loads(said[1:])
+        return found
+
+    def abandon(self) -> None:
+        """Stop the copy, if still there (the load failed meanwhile)."""
+        if self.pid is None:
+            return
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.answer)
+        self.pid = None
+
+
+def _checked_elsewhere(
+    book: RightsBook, ordered: list[tuple[Contract, sheets.DealSheet]]
+) -> _Verdict | None:
+    """Fork a copy of this process that runs :func:`_check_in_order` on its own copy of
+    ``book`` and sends back ``1`` and the pickled failed checks, or ``0`` if it failed;
+    it writes nothing else (no database, no file) and leaves without running any of this
+    process's exit handlers. None where processes cannot fork (the caller checks
+    in-process)."""
+    if not hasattr(os, "fork"):
+        return None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: never returns into the caller
+        said = b"0"  # any failure: could not say
+        try:
+            os.close(read)
+            said = b"1" + pickle.dumps(_check_in_order(book, ordered, [], None))
+        finally:
+            try:
+                with os.fdopen(write, "wb") as out:
+                    out.write(said)
+            finally:
+                os._exit(0)
+    os.close(write)
+    return _Verdict(pid, read)
