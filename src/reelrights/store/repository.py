@@ -119,6 +119,8 @@ class Store:
         self.is_sqlite = self.url.startswith("sqlite")
         self.engine: Engine = _engine(self.url)
         self._peeker: Any = None
+        # SQLite file: (the peeker's PRAGMA data_version, the version read after it)
+        self._peeked: tuple[int, int] | None = None
         if upgrade:
             self.upgrade()
 
@@ -133,15 +135,36 @@ class Store:
         if self._peeker is not None:
             self._peeker.close()
             self._peeker = None
+            self._peeked = None
         self.engine.dispose()
 
     def peek_version(self) -> int:
         """The book version, read on a connection of its own outside any transaction: the
-        cheap check a warm index makes before each question."""
+        cheap check a warm index makes before each question.
+
+        On a SQLite file the version is read again only when ``PRAGMA data_version`` on
+        that connection has moved: it changes exactly when another connection (of this
+        process or any other) has committed since it was last asked, and this connection
+        never writes. It is asked before the version is read, so a commit falling between
+        the two only costs one more read next time, never a stale answer. (An in-memory
+        database may share its one connection with the writer: it always reads.)"""
         if self._peeker is None:
             self._peeker = self.engine.raw_connection()
             if not self.is_sqlite:
                 self._peeker.driver_connection.autocommit = True
+            elif self.database_file() is not None:
+                self._peeked = (-1, 0)
+        if self._peeked is not None:
+            driver = self._peeker.driver_connection
+            changes = int(driver.execute("PRAGMA data_version").fetchone()[0])
+            if changes == self._peeked[0]:
+                return self._peeked[1]
+            version = self._read_version()
+            self._peeked = (changes, version)
+            return version
+        return self._read_version()
+
+    def _read_version(self) -> int:
         cursor = self._peeker.cursor()
         try:
             cursor.execute("SELECT version FROM book_state")
