@@ -19,14 +19,17 @@ ROOT = Path(__file__).resolve().parents[2]
 LICENSES = "300"
 
 
-def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+def _bench(*args: str, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REELRIGHTS_BENCH_PG": PG_ADMIN}
+    if cache is not None:  # every process saves its index, even of this tiny book
+        env.update(XDG_CACHE_HOME=str(cache), REELRIGHTS_INDEX="always")
     return subprocess.run(
         [sys.executable, "-m", "benchmarks.serve", "--licenses", LICENSES, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "REELRIGHTS_BENCH_PG": PG_ADMIN},
+        env=env,
     )
 
 
@@ -42,11 +45,12 @@ def _contracts(name: str) -> int:
     return int(row[0])
 
 
-def test_the_serve_benchmark_answers_everything_and_sells_nothing_twice() -> None:
+def test_the_serve_benchmark_answers_everything_and_sells_nothing_twice(tmp_path: Path) -> None:
     book = f"serve_book_test_{uuid.uuid4().hex[:8]}"
     kept = ("--reuse-book", "--book-db", book, "--pairs", "3", "--json")
     try:
-        first = _bench(*kept, "--workers", "1,2", "--requests", "60", "--clients", "2")
+        cache = tmp_path / "cache"
+        first = _bench(*kept, "--workers", "1,2", "--requests", "60", "--clients", "2", cache=cache)
         assert first.returncode == 0, first.stderr
         result = json.loads(first.stdout)
         assert [level["workers"] for level in result["levels"]] == [1, 2]
@@ -56,6 +60,7 @@ def test_the_serve_benchmark_answers_everything_and_sells_nothing_twice() -> Non
             assert 1 <= level["executions_won"] <= 3  # at most one of each pair
             assert 0 < level["p50_ms"] <= level["p99_ms"] <= level["max_ms"]
         assert result["rights_sold_twice"] == 0
+        assert not list(cache.rglob("*"))  # no index file left in the user's cache
         assert result["load_s"] > 0  # loaded now, into the kept book
         assert result["database"] not in _databases()  # the run's copy is dropped
         assert book in _databases()
