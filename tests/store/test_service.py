@@ -491,6 +491,62 @@ contracts:
     writer.close()
 
 
+def test_a_sqlite_version_peek_reads_the_version_only_after_a_commit(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a SQLite file a warm index's check before each question reads the book version
+    only when PRAGMA data_version says another connection has committed since: a write of
+    another process, or of this one through its other connections, is still seen before
+    the next answer."""
+    path = str(tmp_path / "book.db")
+    reader = Service(path)
+    writer = Service(path)
+    writer.load_texts([("book.yaml", BOOK)])
+    assert ask(reader, territories=["HK"])["status"] == "available"  # builds the index
+    reads: list[int] = []
+    read_version = repository.Store._read_version
+
+    def counted(store: repository.Store) -> int:
+        reads.append(1)
+        return read_version(store)
+
+    monkeypatch.setattr(repository.Store, "_read_version", counted)
+    version = reader.store.peek_version()
+    reads.clear()
+    for _ in range(3):
+        assert ask(reader, territories=["HK"])["status"] == "available"
+        assert reader.store.peek_version() == version
+    assert reads == []  # nothing committed: no version read
+    writer.load_texts(
+        [
+            (
+                "more.yaml",
+                """
+contracts:
+  - id: youku-hk
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw4], media: [SVOD], territories: [HK], start: 2016-01-01,
+              end: 2016-12-31, exclusive: true}]
+""",
+            )
+        ]
+    )
+    assert ask(reader, territories=["HK"])["unavailable"][0]["contract"] == "youku-hk"
+    assert reads  # the other process's commit was seen
+    assert reader.store.peek_version() == version + 1
+    reads.clear()
+    assert ask(reader, territories=["HK"])["unavailable"][0]["contract"] == "youku-hk"
+    assert reads == []  # and nothing since
+    reader.terminate("youku-hk")  # this process's own write, through its writer connection
+    assert reader.store.peek_version() == version + 2
+    assert reads == [1]
+    assert ask(reader, territories=["HK"])["status"] == "available"
+    assert ask(writer, territories=["HK"])["status"] == "available"  # and the other sees it
+    reader.close()
+    writer.close()
+
+
 def test_the_sort_keys_backfilled_by_the_migration_are_the_ones_written(tmp_path) -> None:
     """0010_contract_sort_keys works out the contracts list's sort keys of a stored book in
     SQL; a contract written afterwards gets them from the writer: both agree."""

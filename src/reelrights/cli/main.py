@@ -614,6 +614,8 @@ def serve(
 
     import uvicorn
 
+    from reelrights.cli.listener import tcp_listeners
+
     require_database(db)
     if deliver:
         configured_broker()  # a wrong REELRIGHTS_EVENTS stops here, not in every worker
@@ -622,15 +624,16 @@ def serve(
         os.environ["REELRIGHTS_DB"] = target
     os.environ["REELRIGHTS_DELIVER"] = "1" if deliver else "0"
     os.environ["REELRIGHTS_ALERT_DAYS"] = ",".join(str(d) for d in alert_days(days))
-    uvicorn.run(
-        "reelrights.web.app:site_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers if workers > 1 else None,
-        log_level="info",
-        access_log=False,  # the API logs each request once, as one JSON line
-    )
+    with tcp_listeners():  # the workers' shared socket keeps Nagle off (cli/listener.py)
+        uvicorn.run(
+            "reelrights.web.app:site_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers if workers > 1 else None,
+            log_level="info",
+            access_log=False,  # the API logs each request once, as one JSON line
+        )
 
 
 money_cli.register(app)

@@ -169,6 +169,31 @@ _PASSES: tuple[tuple[Callable[[Box], Hashable], Callable[[list[Box]], list[Box]]
 )
 
 
+FEW = 8  # up to this many boxes, compact first looks whether any two could merge at all
+
+
+def _none_merge(items: list[tuple[Box, Label]]) -> bool:
+    """Whether no two of ``items`` could merge in any pass of :func:`compact`: a pass merges
+    boxes with one label that agree in all but one of titles, media, territories,
+    languages and term, so two boxes that differ in two of them (or carry different
+    labels) never do. Then compact would give ``items`` back as they are; the answer to
+    one question is mostly a few such boxes, and this spares it the passes."""
+    for i, (a, label) in enumerate(items):
+        for b, other in items[i + 1 :]:
+            if other != label:
+                continue
+            differ = (
+                (a.titles != b.titles)
+                + (a.media != b.media)
+                + (a.territories != b.territories)
+                + (a.languages != b.languages)
+                + (a.start != b.start or a.end != b.end)
+            )
+            if differ < 2:
+                return False
+    return True
+
+
 def compact(items: Iterable[tuple[Box, Label]]) -> list[tuple[Box, Label]]:
     """Merge disjoint labelled boxes into fewer boxes with the same labelled cells.
 
@@ -177,7 +202,7 @@ def compact(items: Iterable[tuple[Box, Label]]) -> list[tuple[Box, Label]]:
     input must be pairwise disjoint; the output then is too. Empty input gives [].
     """
     current = [(box, label) for box, label in items if not box.is_empty()]
-    if len(current) < 2:
+    if len(current) < 2 or (len(current) <= FEW and _none_merge(current)):
         return current
     while True:
         before = len(current)

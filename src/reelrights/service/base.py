@@ -268,7 +268,8 @@ class ServiceBase:
     def _catch_up(reader: Reader, state: IndexState, version: int) -> None:
         # A title this process already holds (it added it, or a saved index did) is not
         # shelved twice.
-        new_titles = [t for t in reader.titles(since=state.version) if state.catalog.get(t.id) != t]
+        since = state.version
+        new_titles = [t for t in reader.titles(since, version) if state.catalog.get(t.id) != t]
         if new_titles:
             catalog = state.catalog
             for title in new_titles:
@@ -281,7 +282,7 @@ class ServiceBase:
                     title,
                     [c for c in covering if any(t in refs for i in c.rights for t in i.titles)],
                 )
-        for contract in reader.contracts(since=state.version):
+        for contract in reader.contracts(since=since, upto=version):
             state.book.replace(contract)
         state.parties = {p.id: p for p in reader.parties()}
         state.territory_groups, state.media_groups = reader.groups()

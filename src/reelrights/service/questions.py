@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -19,6 +20,8 @@ from reelrights.formats import sheet as sheets
 from reelrights.service.base import collecting
 from reelrights.service.names import NameJobs
 from reelrights.store.repository import Reader
+
+EPOCH = date(1970, 1, 1).toordinal()  # the day time.time() counts from, in UTC
 
 
 class QuestionJobs(NameJobs):
@@ -62,14 +65,14 @@ class QuestionJobs(NameJobs):
     def avails(self, request: AvailsRequest, as_of: datetime | None = None) -> AvailsReport:
         """Answer an avails request from the stored book, or from the book as it was
         recorded at ``as_of`` (docs/semantics.md rule 12)."""
-        if request.today is None:  # rule 21: options stand through their deadline
-            asked = (as_of or datetime.now(UTC)).date()
-            request = replace(request, today=asked.toordinal())
         if as_of is not None:
+            if request.today is None:  # rule 21: options stand through their deadline
+                request = replace(request, today=as_of.date().toordinal())
             return self._avails_as_of(request, as_of)
         state = self._current()
         with self._lock:
-            return state.book.avails(request)
+            # the day asked, in UTC (as datetime.now(UTC).date(), without building a request)
+            return state.book.avails(request, today=EPOCH + int(time.time() // 86400))
 
     def _avails_as_of(self, request: AvailsRequest, moment: datetime) -> AvailsReport:
         """Rule 12 at the cost of a present question plus the changes since ``moment``:

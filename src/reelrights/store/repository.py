@@ -27,6 +27,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    and_,
     create_engine,
     delete,
     event,
@@ -118,6 +119,8 @@ class Store:
         self.is_sqlite = self.url.startswith("sqlite")
         self.engine: Engine = _engine(self.url)
         self._peeker: Any = None
+        # SQLite file: (the peeker's PRAGMA data_version, the version read after it)
+        self._peeked: tuple[int, int] | None = None
         if upgrade:
             self.upgrade()
 
@@ -132,15 +135,36 @@ class Store:
         if self._peeker is not None:
             self._peeker.close()
             self._peeker = None
+            self._peeked = None
         self.engine.dispose()
 
     def peek_version(self) -> int:
         """The book version, read on a connection of its own outside any transaction: the
-        cheap check a warm index makes before each question."""
+        cheap check a warm index makes before each question.
+
+        On a SQLite file the version is read again only when ``PRAGMA data_version`` on
+        that connection has moved: it changes exactly when another connection (of this
+        process or any other) has committed since it was last asked, and this connection
+        never writes. It is asked before the version is read, so a commit falling between
+        the two only costs one more read next time, never a stale answer. (An in-memory
+        database may share its one connection with the writer: it always reads.)"""
         if self._peeker is None:
             self._peeker = self.engine.raw_connection()
             if not self.is_sqlite:
                 self._peeker.driver_connection.autocommit = True
+            elif self.database_file() is not None:
+                self._peeked = (-1, 0)
+        if self._peeked is not None:
+            driver = self._peeker.driver_connection
+            changes = int(driver.execute("PRAGMA data_version").fetchone()[0])
+            if changes == self._peeked[0]:
+                return self._peeked[1]
+            version = self._read_version()
+            self._peeked = (changes, version)
+            return version
+        return self._read_version()
+
+    def _read_version(self) -> int:
         cursor = self._peeker.cursor()
         try:
             cursor.execute("SELECT version FROM book_state")
@@ -361,9 +385,9 @@ class Reader(OutboxQueries, ListQueries):
         )
         return None if token is None else str(token)
 
-    def titles(self, since: int | None = None) -> list[Title]:
-        """Every title (or those written after version ``since``), collection members in
-        order."""
+    def titles(self, since: int | None = None, upto: int | None = None) -> list[Title]:
+        """Every title (or those written after version ``since``, up to ``upto``: see
+        :func:`_written`), collection members in order."""
         members: dict[str, list[str]] = {}
         query = select(t.collection_members).order_by(
             t.collection_members.c.collection_id, t.collection_members.c.position
@@ -371,14 +395,14 @@ class Reader(OutboxQueries, ListQueries):
         if since is not None:
             query = query.where(
                 t.collection_members.c.collection_id.in_(
-                    select(t.titles.c.id).where(t.titles.c.version > since)
+                    select(t.titles.c.id).where(_written(t.titles.c.version, since, upto))
                 )
             )
         for row in self.connection.execute(query):
             members.setdefault(row.collection_id, []).append(row.member_id)
         rows = select(t.titles).order_by(t.titles.c.id)
         if since is not None:
-            rows = rows.where(t.titles.c.version > since)
+            rows = rows.where(_written(t.titles.c.version, since, upto))
         return [
             Title(
                 r.id,
@@ -440,13 +464,15 @@ class Reader(OutboxQueries, ListQueries):
         touching: Iterable[str] | None = None,
         parties: Iterable[str] | None = None,
         since: int | None = None,
+        upto: int | None = None,
     ) -> list[Contract]:
         """Contracts in the order they were stored: all, or those with the given ids, or
         those whose rights name one of the ``touching`` title ids, optionally only where
-        one of ``parties`` is licensor or licensee."""
+        one of ``parties`` is licensor or licensee, or written after version ``since`` (up
+        to ``upto``: see :func:`_written`)."""
         query = select(t.contracts).order_by(t.contracts.c.seq)
         if since is not None:
-            query = query.where(t.contracts.c.version > since)
+            query = query.where(_written(t.contracts.c.version, since, upto))
         if ids is not None:
             wanted = list(ids)
             rows = [
@@ -1491,6 +1517,19 @@ SORT_KEYS = ("sort_titles", "sort_media", "sort_territories", "sort_start", "sor
 """The contracts list's sort keys kept on a contract's row (0010_contract_sort_keys)."""
 OPEN_END = "9999-12-31"
 """An open end as a sort key: after every day."""
+
+
+def _written(version: ColumnElement[int], since: int, upto: int | None) -> ColumnElement[bool]:
+    """Rows written after version ``since`` and, with ``upto``, not after it. A catch-up
+    knows the version it catches up to and says so: on PostgreSQL, a bounded range is
+    read from the version index even before the table has planner statistics (after a
+    bulk load, until autovacuum analyzes it, or never where autovacuum is off), where an
+    open ``version > since`` was estimated at a third of the table and read whole: 20 ms
+    for every write a server caught up with at 100,000 licenses, about 45 ms with the rest
+    of the catch-up against 9 ms with the index."""
+    if upto is None:
+        return version > since
+    return and_(version > since, version <= upto)
 
 
 def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
