@@ -62,6 +62,16 @@ contracts:
          end: 2016-06-30, exclusive: true}
 """
 
+# Youku's exclusive SVOD in Hong Kong during 2016, loaded by "another process"
+YOUKU_HK = """
+contracts:
+  - id: youku-hk
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw4], media: [SVOD], territories: [HK], start: 2016-01-01,
+              end: 2016-12-31, exclusive: true}]
+"""
+
 
 def ask(svc: Service, **kw: object) -> dict:
     spec = dict(
@@ -465,15 +475,7 @@ def test_a_warm_index_sees_every_write_of_another_process(db_url: str) -> None:
         [
             (
                 "more.yaml",
-                """
-titles: [{id: sw6, name: Return of the Jedi, kind: film}]
-contracts:
-  - id: youku-hk
-    licensor: disney
-    licensee: youku
-    grants: [{titles: [sw4], media: [SVOD], territories: [HK], start: 2016-01-01,
-              end: 2016-12-31, exclusive: true}]
-""",
+                "titles: [{id: sw6, name: Return of the Jedi, kind: film}]\n" + YOUKU_HK,
             )
         ]
     )
@@ -521,14 +523,7 @@ def test_a_sqlite_version_peek_reads_the_version_only_after_a_commit(
         [
             (
                 "more.yaml",
-                """
-contracts:
-  - id: youku-hk
-    licensor: disney
-    licensee: youku
-    grants: [{titles: [sw4], media: [SVOD], territories: [HK], start: 2016-01-01,
-              end: 2016-12-31, exclusive: true}]
-""",
+                YOUKU_HK,
             )
         ]
     )

@@ -1401,25 +1401,26 @@ class _MaskText:
 
     def texts(self) -> tuple[Callable[[int], str], Callable[[int], str]]:
         """(media text of a mask, territories text of a mask)."""
-        media, territories = self.media, self.territories
+        return (
+            _remembered(self.media, media_codes.leaves_of),
+            _remembered(self.territories, territory_codes.countries_of),
+        )
 
-        def media_text(mask: int) -> str:
-            text = media.get(mask)
-            if text is None:
-                text = ",".join(media_codes.leaves_of(mask))
-                if len(media) < _MEMO:
-                    media[mask] = text
-            return text
 
-        def territory_text(mask: int) -> str:
-            text = territories.get(mask)
-            if text is None:
-                text = ",".join(territory_codes.countries_of(mask))
-                if len(territories) < _MEMO:
-                    territories[mask] = text
-            return text
+def _remembered(
+    memo: dict[int, str], codes_of: Callable[[int], Iterable[str]]
+) -> Callable[[int], str]:
+    """The comma-joined codes of a mask, remembered in ``memo`` (up to ``_MEMO`` masks)."""
 
-        return media_text, territory_text
+    def text_of(mask: int) -> str:
+        text = memo.get(mask)
+        if text is None:
+            text = ",".join(codes_of(mask))
+            if len(memo) < _MEMO:
+                memo[mask] = text
+        return text
+
+    return text_of
 
 
 SALES_COLUMNS = (
