@@ -72,6 +72,15 @@ contracts:
               end: 2016-12-31, exclusive: true}]
 """
 
+# a sale no one else holds: any load path stores it
+FINE = """
+contracts:
+  - id: fine
+    licensor: disney
+    licensee: youku
+    grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
+"""
+
 
 def ask(svc: Service, **kw: object) -> dict:
     spec = dict(
@@ -168,14 +177,7 @@ def test_a_bulk_load_checks_and_refuses_as_a_small_one_does(
     ]
     assert svc.counts() == before
     assert ask(svc, territories=["HK"])["status"] == "available"
-    fine = """
-contracts:
-  - id: fine
-    licensor: disney
-    licensee: youku
-    grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
-"""
-    svc.load_texts([("fine.yaml", fine)])
+    svc.load_texts([("fine.yaml", FINE)])
     assert svc.counts()["contracts"] == before["contracts"] + 1
     assert svc.contract("fine").licensee == "youku"
     # its change-log document (written straight to JSON text) reads back as the mapping
@@ -221,14 +223,7 @@ def test_a_load_checked_apart_falls_back_and_rolls_back(
     assert ran_here == [1]  # checked here after the copy could not say
     assert [c.contract for c in caught.value.checks] == ["youku-cn"]
     assert svc.counts() == before
-    fine = """
-contracts:
-  - id: fine
-    licensor: disney
-    licensee: youku
-    grants: [{titles: [sw5], media: [PAY_TV], territories: [KR], start: 2016-01-01}]
-"""
-    svc.load_texts([("fine.yaml", fine)])  # stored once checked here
+    svc.load_texts([("fine.yaml", FINE)])  # stored once checked here
     assert ran_here == [1, 1]
     assert svc.counts()["contracts"] == before["contracts"] + 1
     monkeypatch.setattr(loading, "_check_in_order", check_in_order)
@@ -239,7 +234,7 @@ contracts:
     monkeypatch.setattr(repository.Writer, "add_events", broken)
     counts = svc.counts()
     with pytest.raises(RuntimeError, match="disk is full"):
-        svc.load_texts([("more.yaml", fine.replace("id: fine", "id: finer"))])
+        svc.load_texts([("more.yaml", FINE.replace("id: fine", "id: finer"))])
     assert svc.counts() == counts
     with pytest.raises(InvalidInput, match="unknown contract"):
         svc.contract("finer")
