@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -20,8 +19,6 @@ from reelrights.formats import sheet as sheets
 from reelrights.service.base import collecting
 from reelrights.service.names import NameJobs
 from reelrights.store.repository import Reader
-
-EPOCH = date(1970, 1, 1).toordinal()  # the day time.time() counts from, in UTC
 
 
 class QuestionJobs(NameJobs):
@@ -71,8 +68,8 @@ class QuestionJobs(NameJobs):
             return self._avails_as_of(request, as_of)
         state = self._current()
         with self._lock:
-            # the day asked, in UTC (as datetime.now(UTC).date(), without building a request)
-            return state.book.avails(request, today=EPOCH + int(time.time() // 86400))
+            # rule 21: the day asked, in UTC, passed along rather than built into a request
+            return state.book.avails(request, today=datetime.now(UTC).date().toordinal())
 
     def _avails_as_of(self, request: AvailsRequest, moment: datetime) -> AvailsReport:
         """Rule 12 at the cost of a present question plus the changes since ``moment``:
