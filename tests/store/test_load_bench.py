@@ -40,3 +40,18 @@ def test_the_import_benchmark_loads_the_whole_catalog(tmp_path: Path) -> None:
     stats = pstats.Stats(str(profile))
     assert any(name == "load_sheets" for (_, _, name) in stats.stats)  # type: ignore[attr-defined]
     assert list((tmp_path / "work").iterdir()) == []  # the book is deleted afterwards
+
+
+def test_the_import_benchmark_times_its_phases(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.load", "--licenses", "300", "--phases", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    phases = json.loads(done.stdout)["phases"]
+    for label in ("checking (in order)", "storing (_store_load)", "  change-log rows"):
+        assert phases[label]["wall_s"] >= 0 and phases[label]["cpu_s"] >= 0
+    assert "storing (_store_load)" in done.stderr  # and the table, for a reader
