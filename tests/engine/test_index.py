@@ -11,6 +11,8 @@ import pytest
 from benchmarks.avails import same_answer
 from benchmarks.baseline import Baseline
 from benchmarks.generate import generate
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reelrights.domain.languages import ALL_LANGUAGES
 from reelrights.domain.media import ALL_MEDIA, LEAVES
@@ -25,7 +27,9 @@ from tests.engine import test_properties as properties  # a module: pytest colle
 def test_vector_and_settle_paths_match_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(book_module, "VECTOR_FROM", 1)
     monkeypatch.setattr(book_module, "SETTLE_AFTER", 2)
+    monkeypatch.setattr(book_module, "SETTLE_SHARE", 1 << 30)  # settle however long
     properties.test_avails_partition_the_request_and_match_the_oracle()
+    properties.test_the_bulk_loads_verdict_is_the_checks()
     properties.test_the_order_contracts_were_stored_in_never_changes_an_answer()
     properties.test_after_executing_an_approved_contract_its_exclusive_cells_are_unavailable()
     properties.test_a_contract_is_checked_against_the_book_without_it()
@@ -83,3 +87,85 @@ def test_the_engine_agrees_with_the_baseline_on_a_generated_catalog(tmp_path) ->
     # some meet a hold, so the warnings were compared as well.
     assert (checked, warned) == (26, 4)
     baseline.close()
+
+
+@given(st.sets(st.integers(0, 40), max_size=20))
+def test_runs_cover_exactly_the_titles(titles: set[int]) -> None:
+    keys = book_module._runs(list(titles))
+    assert keys == sorted(keys)
+    starts, ends = keys[::2], keys[1::2]
+    assert all(end > start for start, end in zip(starts, ends, strict=True))
+    assert all(end < start for end, start in zip(ends, starts[1:], strict=False))  # maximal
+    assert {t for start, end in zip(starts, ends, strict=True) for t in range(start, end)} == titles
+
+
+rows = st.lists(
+    st.tuples(
+        st.integers(0, 12),  # title
+        st.integers(0, 30),  # contract
+        st.sampled_from([0, 1, 2, 4, 8, 16, 32, 18, 17, 24, 20, 34]),  # flags
+        st.integers(1, 7),  # media
+        st.integers(0, 5),  # territory index
+        st.integers(0, 3),  # language index
+        st.integers(0, 10),  # start
+        st.integers(11, 20),  # end
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows,
+    st.integers(1, 8),
+    st.integers(1, 1 << 30),
+    st.sets(st.integers(0, 30), max_size=3),
+    st.sets(st.integers(0, 13), max_size=8),
+    st.integers(1, 7),
+    st.integers(0, 20),
+    st.integers(0, 20),
+    st.sampled_from([None, book_module.GIVES, book_module.HOLDBACK | book_module.EXCLUSIVE]),
+    st.booleans(),
+    st.integers(0, 30),
+)
+def test_a_shelf_keeps_and_finds_its_entries_whatever_its_settling(
+    entries, after, share, dead, titles, media, first, last, blocking, shared, vector_from
+) -> None:
+    # A shelf settles by inserting its new entries into its sorted columns (a stable sort
+    # of old and new by title, dropping the dead), however many it takes at a time; what
+    # matching() finds, by runs of titles, vector or loop, is a plain filter of the entries.
+    saved = (book_module.SETTLE_AFTER, book_module.SETTLE_SHARE, book_module.VECTOR_FROM)
+    book_module.SETTLE_AFTER, book_module.SETTLE_SHARE = after, share
+    book_module.VECTOR_FROM = vector_from
+    try:
+        shelf = book_module._Shelf()
+        for row in entries:
+            shelf.add(row, set())
+        shelf.settle(set())
+        assert list(zip(*(c.tolist() for c in shelf.columns), strict=True)) == sorted(
+            entries, key=lambda r: r[0]
+        )
+
+        def finds(pool: list[tuple[int, ...]]) -> None:
+            found = sorted(shelf.matching(titles, media, first, last, blocking, shared))
+            assert found == sorted(
+                r
+                for r in pool
+                if r[0] in titles
+                and r[3] & media
+                and r[6] < last
+                and r[7] > first
+                and (blocking is None or book_module._blocks_one(r[2], blocking))
+                and (shared or not book_module._given_shared(r[2]))
+            )
+
+        finds(entries)
+        for row in entries:  # again, pending (some of it settled) over settled
+            shelf.add(row, set())
+        finds(entries + entries)
+        shelf.settle(dead)
+        alive = [r for r in entries + entries if r[1] not in dead]
+        kept = list(zip(*(c.tolist() for c in shelf.columns), strict=True))
+        assert kept == sorted(alive, key=lambda r: r[0])
+    finally:
+        book_module.SETTLE_AFTER, book_module.SETTLE_SHARE, book_module.VECTOR_FROM = saved

@@ -69,7 +69,9 @@ Row = tuple[int, int, int, int, int, int, int, int]
 OptionRow = tuple[int, str, str, Box4, int]
 
 HOLDBACK, EXCLUSIVE, SUBLICENSE, PENCIL, GIVES, OWNS = 1, 2, 4, 8, 16, 32
-SETTLE_AFTER = 2048  # pending entries a shelf takes before it re-sorts its columns
+SETTLE_AFTER = 2048  # pending entries a shelf takes before it re-sorts its columns,
+SETTLE_SHARE = 16  # and at least a sixteenth of those sorted: rewriting the columns
+# costs their length, so a growing shelf settles at most 16 times per doubling
 VECTOR_FROM = 24  # below this many entries a plain loop beats numpy
 FETCH_ONE_BY_ONE = 6  # up to this many entries found, they are read value by value
 COLUMNS = (
@@ -184,15 +186,27 @@ class _Shelf:
     def add(self, row: Row, dead: set[int]) -> None:
         self.pending[row[0]].append(row)
         self.waiting += 1
-        if self.waiting >= SETTLE_AFTER:
+        if self.waiting >= SETTLE_AFTER and self.waiting * SETTLE_SHARE >= len(self.columns[0]):
             self.settle(dead)
 
     def settle(self, dead: set[int]) -> None:
         """Merge the pending entries into the sorted columns, dropping dead contracts."""
         if not self.waiting and not dead:
             return
-        rows = [row for group in self.pending.values() for row in group]
+        pending = self.pending
+        rows = [row for title in sorted(pending) for row in pending[title]]
         fresh = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+        if not dead:
+            # each title's new entries after its old ones, in the order they came: what a
+            # stable sort of old + new by title gives, without sorting the whole shelf
+            at = self.columns[0].searchsorted(np.asarray(fresh[0], np.int32), side="right")
+            self.columns = [
+                np.insert(old, at, np.asarray(new, dtype))
+                for old, new, (_, dtype) in zip(self.columns, fresh, COLUMNS, strict=True)
+            ]
+            self.pending = defaultdict(list)
+            self.waiting = 0
+            return
         merged = [
             np.concatenate([old, np.asarray(new, dtype)])
             for old, new, (_, dtype) in zip(self.columns, fresh, COLUMNS, strict=True)
@@ -221,21 +235,20 @@ class _Shelf:
         blocking: int | None = None,
         shared: bool = True,
     ) -> Iterator[Row]:
-        """Entries of these titles (None: all) that overlap the media and the days; with
+        """Entries of these distinct titles (None: all) that overlap the media and the days; with
         ``blocking``, only holdings (no GIVES flag) and the entries given away with one of
         the ``blocking`` flags and not on hold (PENCIL): what can refuse a contract. With
         ``shared=False``, without the licenses given away non-exclusively (see
         :func:`_given_shared`): what a non-exclusive question never looks at, most of a busy
         title's entries.
 
-        The titles' slices of the sorted columns are filtered together: one set of vector
-        operations over all of them (a series asks for every season and episode, each a
-        short slice), or a plain loop when they hold fewer than :data:`VECTOR_FROM`
-        entries in all."""
+        The titles' slices of the sorted columns (one per run of consecutive titles: a
+        series and its seasons and episodes are one, see :func:`_runs`) are filtered
+        together: one set of vector operations over all of them, or a plain loop when they
+        hold fewer than :data:`VECTOR_FROM` entries in all."""
         cols = self.columns
         if titles is not None and len(titles) <= 64:
-            ordered = sorted(titles)
-            bounds = _bounds(cols[0], [b for t in ordered for b in (t, t + 1)])
+            bounds = _bounds(cols[0], _runs(titles))
             spans = [(lo, hi) for lo, hi in zip(bounds[::2], bounds[1::2], strict=True) if hi > lo]
         else:
             spans = [(0, len(cols[0]))] if len(cols[0]) else []
@@ -270,16 +283,20 @@ class _Shelf:
                 for i in picked.tolist():
                     yield (t(i), k(i), f(i), m(i), x(i), lg(i), s(i), e(i))
         else:
+            # the columns the filter reads, as lists; the rest read only for what it keeps
+            t, k, x, lg = cols[0].item, cols[1].item, cols[4].item, cols[5].item
             for lo, hi in spans:
-                for row in zip(*(c[lo:hi].tolist() for c in cols), strict=True):
+                fs, ms, ss, es = (cols[i][lo:hi].tolist() for i in (2, 3, 6, 7))
+                for i, f in enumerate(fs):
                     if (
-                        row[3] & media
-                        and row[6] < last
-                        and row[7] > first
-                        and (blocking is None or _blocks_one(row[2], blocking))
-                        and (shared or not _given_shared(row[2]))
+                        ms[i] & media
+                        and ss[i] < last
+                        and es[i] > first
+                        and (blocking is None or _blocks_one(f, blocking))
+                        and (shared or not _given_shared(f))
                     ):
-                        yield row
+                        j = lo + i
+                        yield (t(j), k(j), f, ms[i], x(j), lg(j), ss[i], es[i])
         if not self.waiting:
             return
         groups = (
@@ -295,6 +312,25 @@ class _Shelf:
                     and (shared or not _given_shared(row[2]))
                 ):
                     yield row
+
+
+def _runs(titles: Collection[int]) -> list[int]:
+    """The distinct title indexes ``titles`` as half-open runs of consecutive indexes,
+    flattened: ``[first, last + 1, ...]``, in order. The titles of a series (every season
+    and episode) are shelved together the first time, so they hold consecutive indexes: one
+    run, one slice of a shelf's sorted columns instead of one per title."""
+    keys: list[int] = []
+    ordered = sorted(titles)
+    if not ordered:
+        return keys
+    start = end = ordered[0]
+    for title in ordered:
+        if title > end + 1:
+            keys += (start, end + 1)
+            start = title
+        end = title
+    keys += (start, end + 1)
+    return keys
 
 
 def _bounds(titles: npt.NDArray[np.int32], keys: list[int]) -> list[int]:
@@ -604,8 +640,24 @@ class RightsBook:
             return
         index = len(self._contract_ids)
         self._contract_ids.append(contract.id)
-        for title, row in self._rows_of(contract, index, only):
-            self._put(contract, title, row)
+        licensor, dead = contract.licensor, self._dead
+        gives: _Shelf | None = None  # the licensor's shelf, the licensee's: found once
+        holds: _Shelf | None = None
+        for row in self._rows_of(contract, index, only):
+            flags = row[2]
+            if licensor is not None:
+                if gives is None:
+                    gives = self._shelf(licensor)
+                gives.add((row[0], index, flags | GIVES, *row[3:]), dead)
+            if flags & (HOLDBACK | PENCIL):
+                continue  # a holdback restricts only its licensor; a hold gives nothing yet
+            if licensor is None or flags & SUBLICENSE:
+                owned = (*row[:2], flags | (OWNS if licensor is None else 0), *row[3:])
+                if holds is None:
+                    holds = self._shelf(contract.licensee)
+                holds.add(owned, dead)
+                if licensor is None:
+                    self._owners[row[0]].append(owned)
         self._shelve_options(contract, index, only)
 
     def _shelve_options(self, contract: Contract, index: int, only: str | None) -> None:
@@ -687,28 +739,17 @@ class RightsBook:
             for (box, kind, name, holder), group in flagged.items()
         ]
 
-    def _put(self, contract: Contract, title: str, row: Row) -> None:
-        flags = row[2]
-        if contract.licensor is not None:
-            self._shelf(contract.licensor).add((*row[:2], flags | GIVES, *row[3:]), self._dead)
-        if flags & (HOLDBACK | PENCIL):
-            return  # a holdback restricts only its licensor; a hold gives nothing yet
-        if contract.licensor is None or flags & SUBLICENSE:
-            owned = (*row[:2], flags | (OWNS if contract.licensor is None else 0), *row[3:])
-            self._shelf(contract.licensee).add(owned, self._dead)
-            if contract.licensor is None:
-                self._owners[row[0]].append(owned)
-
     def _shelf(self, party: str) -> _Shelf:
         shelf = self._shelves.get(party)
         if shelf is None:
             shelf = self._shelves[party] = _Shelf()
         return shelf
 
-    def _rows_of(
-        self, contract: Contract, index: int, only: str | None = None
-    ) -> Iterator[tuple[str, Row]]:
+    def _rows_of(self, contract: Contract, index: int, only: str | None = None) -> Iterator[Row]:
+        """The entries of a contract's rights, title by title (``only``: that title's)."""
         until = contract.in_force_until()
+        seen: Box4 | None = None  # the box of the last entry, and its interned masks
+        x_at = l_at = 0
         pencil = PENCIL if contract.status == "hold" else 0
         for item in contract.rights:
             if isinstance(item, Holdback):
@@ -723,26 +764,20 @@ class RightsBook:
             if only is not None:
                 titles = titles & {only}
             for title, box in self._resolve_item(item, titles, until):
-                yield (
-                    title,
-                    (
-                        self._title(title),
-                        index,
-                        flags,
-                        box[0],
-                        self._intern_territories(box[1]),
-                        self._intern_languages(box[2]),
-                        box[3],
-                        box[4],
-                    ),
-                )
+                if box is not seen:  # an absolute term: one box for every title
+                    seen = box
+                    x_at = self._intern_territories(box[1])
+                    l_at = self._intern_languages(box[2])
+                yield (self._title(title), index, flags, box[0], x_at, l_at, box[3], box[4])
 
     def _resolve_item(
         self, item: Grant | Holdback | Option, titles: Collection[str], until: int
     ) -> Iterator[tuple[str, Box4]]:
-        if is_absolute(item.start) and is_absolute(item.end):
-            start, end = resolve_bounds(item.start, item.end, None)
-            end = min(end, until)
+        term = _absolute_term(item)
+        if term is not None:
+            start, end = term
+            if until < end:
+                end = until
             if start < end:
                 box: Box4 = (item.media, item.territories, item.languages, start, end)
                 for title in titles:
@@ -1202,10 +1237,14 @@ class RightsBook:
         if shelf is None:
             return False  # holds nothing: not held
         boxes = [b for group in requests.values() for b in group]
-        media = _union(b[0] for b in boxes)
-        territories = _union(b[1] for b in boxes)
-        first = min(b[3] for b in boxes)
-        last = max(b[4] for b in boxes)
+        if boxes.count(boxes[0]) == len(boxes):
+            # the common case: one box asked of every title (a term with no release date)
+            media, territories, _, first, last = boxes[0]
+        else:
+            media = _union(b[0] for b in boxes)
+            territories = _union(b[1] for b in boxes)
+            first = min(b[3] for b in boxes)
+            last = max(b[4] for b in boxes)
         title_index = self._title_index
         indexes = [title_index[t] for t in requests if t in title_index]
         if len(indexes) < len(requests):
@@ -1261,6 +1300,16 @@ class RightsBook:
         return False
 
     def _requests_of(self, grant: Grant, until: int) -> dict[str, list[Box4]]:
+        """The boxes ``grant`` asks of each title it covers (none: covers nothing)."""
+        term = _absolute_term(grant)
+        if term is not None:  # one box for every title
+            start, end = term
+            if until < end:
+                end = until
+            if start >= end:
+                return {}
+            box: Box4 = (grant.media, grant.territories, grant.languages, start, end)
+            return {title: [box] for title in self.catalog.expand(grant.titles)}
         requests: dict[str, list[Box4]] = defaultdict(list)
         for title, box in self._resolve_item(grant, self.catalog.expand(grant.titles), until):
             requests[title].append(box)
@@ -1347,6 +1396,26 @@ def _union(masks: Iterable[int]) -> int:
     for mask in masks:
         out |= mask
     return out
+
+
+# The last item whose absolute term was resolved, with its term: a bulk load checks a
+# contract (RightsBook.admits) and then shelves it (RightsBook.add), each resolving the
+# same grants. Items are frozen: the same object always has the same term.
+_last_term: tuple[object, int, int] = (None, 0, 0)
+
+
+def _absolute_term(item: Grant | Holdback | Option) -> tuple[int, int] | None:
+    """An item's half-open day range when its term needs no release date, else None."""
+    global _last_term
+    last = _last_term
+    if last[0] is item:
+        return last[1], last[2]
+    start, end = item.start, item.end
+    if (start is not None and start.is_relative) or (end is not None and end.is_relative):
+        return None
+    begin, finish = resolve_bounds(start, end, None)
+    _last_term = (item, begin, finish)
+    return begin, finish
 
 
 def is_absolute(bound: DateBound | None) -> bool:
