@@ -13,9 +13,9 @@ and this process's peak resident memory. ``--profile FILE`` runs the import unde
 profiler slows small calls most: compare shares, not seconds; it sees this process
 only). ``--phases`` times the import's phases instead, without a profiler's overhead: the
 wall and CPU seconds spent inside each of a fixed list of functions (nested ones inside
-their callers' figures, as the indentation shows), in this process and, for the checks, in
-the forked copy that runs them. Target (issue 16): 1M licenses under 60 s. The book is
-deleted afterwards.
+their callers' figures, as the indentation shows), in this process and, for the checks and
+the book it hands back, in the forked copy that runs them. Target (issue 16): 1M licenses
+under 60 s. The book is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ PHASES: list[tuple[str, str, str]] = [
     ("  driver executemany, every table", "reelrights.store.outbox", "insert_rows"),
     ("index builds (CREATE INDEX)", "sqlalchemy.engine.base", "Connection.exec_driver_sql"),
     ("commit", "sqlalchemy.engine.base", "Connection._commit_impl"),
+    ("taking the book the copy built", "reelrights.service.loading", "_Verdict.handed_book"),
 ]
 
 
@@ -125,20 +126,23 @@ class _Phases:
                 owner = getattr(owner, parent)
             setattr(owner, name, self.wrap(label, getattr(owner, name)))
         checks: Any = importlib.import_module("reelrights.service.loading")
-        timed_check = checks._check_in_order
         me = os.getpid()
 
-        def check_and_tell(*args: Any, **kwargs: Any) -> Any:
-            wall, cpu = time.perf_counter(), time.process_time()
-            found = timed_check(*args, **kwargs)
-            if os.getpid() != me:  # the forked copy: its figures would die with it
-                log(
-                    f"  the checking copy: _check_in_order {time.perf_counter() - wall:.1f} s"
-                    f" wall, {time.process_time() - cpu:.1f} s CPU"
-                )
-            return found
+        def told(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+            def timed_and_told(*args: Any, **kwargs: Any) -> Any:
+                wall, cpu = time.perf_counter(), time.process_time()
+                out = function(*args, **kwargs)
+                if os.getpid() != me:  # the forked copy: its figures would die with it
+                    log(
+                        f"  the checking copy: {name} {time.perf_counter() - wall:.1f} s"
+                        f" wall, {time.process_time() - cpu:.1f} s CPU"
+                    )
+                return out
 
-        checks._check_in_order = check_and_tell
+            return timed_and_told
+
+        checks._check_in_order = told("_check_in_order", checks._check_in_order)
+        checks._hand_back = told("_hand_back (its book to this process)", checks._hand_back)
 
     def figures(self) -> dict[str, dict[str, float]]:
         return {

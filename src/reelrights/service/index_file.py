@@ -53,9 +53,12 @@ def _crc(data: Any) -> int:
     return zlib.crc32(data) & 0xFFFFFFFF
 
 
-def write(path: Path, meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]) -> None:
+def write(
+    path: Path, meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], sync: bool = True
+) -> None:
     """Write ``meta`` and ``arrays`` to ``path`` atomically (temporary file, fsync,
-    rename)."""
+    rename). Without ``sync``, no fsync: for a file that need not outlive a crash of the
+    machine (a forked copy's book handed back to its parent)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(path)
     layout: dict[str, dict[str, Any]] = {}
@@ -83,7 +86,8 @@ def write(path: Path, meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]])
             out.truncate(start + offset)
             out.flush()
             os.fchmod(out.fileno(), 0o666 & ~_umask())
-            os.fsync(out.fileno())
+            if sync:
+                os.fsync(out.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

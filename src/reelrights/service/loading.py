@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import secrets
+import shutil
 import signal
+import tempfile
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -20,6 +23,7 @@ from reelrights.domain.territories import Geography
 from reelrights.domain.titles import Title
 from reelrights.engine import ContractCheck, RightsBook, validate_contract
 from reelrights.formats import sheet as sheets
+from reelrights.service import index_file
 from reelrights.service.base import (
     BULK_LOCKS,
     IndexState,
@@ -283,31 +287,33 @@ class LoadingJobs(ServiceBase):
         added: list[Contract] = []
         book = state.book
         # A big load is checked by a copy of this process (the book as it stood, every
-        # check in order, as below) while this one shelves and stores the contracts: two
-        # cores. Nothing commits until the copy says every contract passed; its failed
-        # checks are the load's conflicts; if it could not say, every check runs here.
+        # check in order, as below) while this one stores the contracts: two cores. Nothing
+        # commits until the copy says every contract passed; its failed checks are the
+        # load's conflicts; if it could not say, every check runs here. A copy whose every
+        # check passed built exactly the book this process would: it hands that back, and
+        # this one shelves the contracts itself only if the book handed back is not whole.
         verdict = _checked_elsewhere(book, ordered) if len(ordered) >= CHECK_APART_FROM else None
+        handed: RightsBook | None = None
         try:
             if verdict is None:
                 conflicts = _check_in_order(book, ordered, added, progress)
-            else:
-                conflicts = []
-                for contract, _ in ordered:
-                    book.add(contract)
-                    added.append(contract)
-            if conflicts:
-                raise RightsConflict(conflicts)
+                if conflicts:
+                    raise RightsConflict(conflicts)
             self._store_load(
                 writer, parsed, new_groups, new_parties, new_titles, media, geography, progress
             )
             if verdict is not None:
                 found_apart = verdict.conflicts()
-                verdict = None
                 if found_apart is None:  # the copy could not say: check here
-                    for contract in reversed(added):
-                        book.remove(contract)
-                    added.clear()
                     found_apart = _check_in_order(book, ordered, added, progress)
+                elif not found_apart:
+                    handed = verdict.handed_book(book, len(ordered))
+                    if handed is None:  # every check passed, but no whole book came back
+                        for contract, _ in ordered:
+                            book.add(contract)
+                            added.append(contract)
+                verdict.abandon()
+                verdict = None
                 if found_apart:
                     raise RightsConflict(found_apart)
         except BaseException:
@@ -317,6 +323,9 @@ class LoadingJobs(ServiceBase):
                 book.remove(contract)
             state.territory_groups, state.media_groups = groups_before
             raise
+        if handed is not None:
+            state.book = handed
+            self._dirty = True  # should the load still fail, the index is built again
         state.parties.update({p.id: p for p, _ in new_parties.values()})
         result.parties, result.titles = len(new_parties), len(new_titles)
         result.contracts, result.groups = len(all_ids), len(new_groups)
@@ -455,11 +464,14 @@ def _check_in_order(
 
 class _Verdict:
     """Whether every contract of a load passed its check, asked of a forked copy of this
-    process (:func:`_checked_elsewhere`)."""
+    process (:func:`_checked_elsewhere`), and the book it built."""
 
-    def __init__(self, pid: int, answer: int) -> None:
+    def __init__(self, pid: int, answer: int, folder: Path, nonce: str) -> None:
         self.pid: int | None = pid
         self.answer = answer
+        self.folder: Path | None = folder
+        self.nonce = nonce
+        self.handed = False
 
     def conflicts(self) -> list[ContractCheck] | None:
         """Wait for the copy: the failed checks (none: every contract passed), or None if
@@ -472,36 +484,65 @@ class _Verdict:
         self.pid = None
         if not said.startswith(b"1"):
             return None
-        found: list[ContractCheck] = pickle.loads(said[1:])
+        found: list[ContractCheck]
+        found, self.handed = pickle.loads(said[1:])
         return found
 
+    def handed_book(self, book: RightsBook, added: int) -> RightsBook | None:
+        """The book the copy built, once it said every check passed: ``book`` (this
+        process's, as it stood at the fork) with the ``added`` contracts shelved, over
+        the same catalog; None if it handed back none, or one that does not check out
+        (see :mod:`.index_file`: every array checksummed) or is not this load's."""
+        if not self.handed or self.folder is None:
+            return None
+        try:
+            meta, arrays = index_file.read(self.folder / _HANDED)
+            if meta.get("nonce") != self.nonce:
+                return None
+            handed = RightsBook.restore(book.catalog, meta["book"], arrays)
+        except Exception:  # whatever is wrong with it: shelve here instead
+            return None
+        return handed if handed.shelvings() == book.shelvings() + added else None
+
     def abandon(self) -> None:
-        """Stop the copy, if still there (the load failed meanwhile)."""
-        if self.pid is None:
-            return
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.answer)
-        self.pid = None
+        """Stop the copy, if still there (the load failed meanwhile), and remove what it
+        handed back (a book taken from it stays mapped: the file's pages outlive its
+        name)."""
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            os.close(self.answer)
+            self.pid = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+_HANDED = "book.index"  # the file in which the copy hands back the book it built
 
 
 def _checked_elsewhere(
     book: RightsBook, ordered: list[tuple[Contract, sheets.DealSheet]]
 ) -> _Verdict | None:
     """Fork a copy of this process that runs :func:`_check_in_order` on its own copy of
-    ``book`` and sends back ``1`` and the pickled failed checks, or ``0`` if it failed;
-    it writes nothing else (no database, no file) and leaves without running any of this
-    process's exit handlers. None where processes cannot fork (the caller checks
-    in-process)."""
+    ``book`` and sends back ``1`` and the pickled failed checks, or ``0`` if it failed.
+    When every check passed it first hands back the book it built, a snapshot
+    (:meth:`RightsBook.snapshot`) written as an index file (:mod:`.index_file`) into a
+    private temporary folder of this process. It writes nothing else (no database, no
+    other file) and leaves without running any of this process's exit handlers. None
+    where processes cannot fork (the caller checks in-process)."""
     if not hasattr(os, "fork"):
         return None
+    folder = Path(tempfile.mkdtemp(prefix="reelrights-check-"))
+    nonce = secrets.token_hex(16)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the copy: never returns into the caller
         said = b"0"  # any failure: could not say
         try:
             os.close(read)
-            said = b"1" + pickle.dumps(_check_in_order(book, ordered, [], None))
+            found = _check_in_order(book, ordered, [], None)
+            said = b"1" + pickle.dumps((found, not found and _hand_back(book, folder, nonce)))
         finally:
             try:
                 with os.fdopen(write, "wb") as out:
@@ -509,4 +550,14 @@ def _checked_elsewhere(
             finally:
                 os._exit(0)
     os.close(write)
-    return _Verdict(pid, read)
+    return _Verdict(pid, read, folder, nonce)
+
+
+def _hand_back(book: RightsBook, folder: Path, nonce: str) -> bool:
+    """In the copy: write the book it built into ``folder``; whether it could."""
+    try:
+        meta, arrays = book.snapshot()
+        index_file.write(folder / _HANDED, {"nonce": nonce, "book": meta}, arrays, sync=False)
+    except Exception:  # the verdict stands; the caller shelves it itself
+        return False
+    return True
