@@ -1123,24 +1123,56 @@ class Writer(Reader):
     ) -> dict[str, tuple[str | None, ...]]:
         """Each contract's sort keys for the contracts list (``SORT_KEYS``) over its
         grants: the smallest title name, media and territories (as stored), the earliest
-        start, the latest end (an open end as ``9999-12-31``); ``None`` without grants."""
+        start, the latest end (an open end as ``9999-12-31``); ``None`` without grants.
+        A bulk load writes a million of them, nearly all of one grant of one title: that
+        case takes each key as it is (no smallest to find), each mask's and each day's
+        text written once per call."""
         named = sorted({title for c in contracts for g in c.grants for title in g.titles})
         names: dict[str, str] = {}
         for chunk in _chunks(named):
             query = select(t.titles.c.id, t.titles.c.name).where(t.titles.c.id.in_(chunk))
             names.update((row.id, row.name) for row in self.connection.execute(query))
         keys: dict[str, tuple[str | None, ...]] = {}
-        media, territories = (texts or _MaskText()).texts()
+        texts = texts or _MaskText()
+        media, territories = texts.texts()
+        media_memo, territories_memo = texts.media, texts.territories
+        days: dict[date, str] = {}  # a day's text (a date's hash is kept: cheaper to find)
+
+        def bound_text(term: DateBound) -> str:
+            day = term.day
+            if day is None:
+                return str(term)
+            text = days.get(day)
+            if text is None:
+                text = days[day] = day.isoformat()
+            return text
+
+        none = (None, None, None, None, None)
         for c in contracts:
-            titles = [names[i] for g in c.grants for i in g.titles if i in names]
-            starts = [str(g.start) for g in c.grants if g.start]
-            keys[c.id] = (
-                min(titles, default=None),
-                min((media(g.media) for g in c.grants), default=None),
-                min((territories(g.territories) for g in c.grants), default=None),
-                min(starts, default=None),
-                max((str(g.end) if g.end else OPEN_END for g in c.grants), default=None),
-            )
+            grants = c.grants
+            if len(grants) == 1:
+                g = grants[0]
+                ids = g.titles
+                start, end = g.start, g.end
+                keys[c.id] = (
+                    names.get(ids[0])
+                    if len(ids) == 1
+                    else min((names[i] for i in ids if i in names), default=None),
+                    media_memo.get(g.media) or media(g.media),
+                    territories_memo.get(g.territories) or territories(g.territories),
+                    None if start is None else bound_text(start),
+                    OPEN_END if end is None else bound_text(end),
+                )
+            elif not grants:
+                keys[c.id] = none
+            else:
+                keys[c.id] = (
+                    min((names[i] for g in grants for i in g.titles if i in names), default=None),
+                    min(media(g.media) for g in grants),
+                    min(territories(g.territories) for g in grants),
+                    min((bound_text(g.start) for g in grants if g.start), default=None),
+                    max(bound_text(g.end) if g.end else OPEN_END for g in grants),
+                )
         return keys
 
     def _adapters(
