@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -290,6 +291,38 @@ def test_a_big_load_into_sqlite_builds_the_indexes_after_it(
     assert indexes() == before
     assert svc.counts() == counts
     svc.close()
+
+
+def test_a_big_load_into_sqlite_checkpoints_after_its_commit(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The commit of a load that builds its indexes after it leaves the write-ahead log's
+    # checkpoint to a thread of its own; the connection's auto-checkpoint comes back, and
+    # readers see the load before and after the copy.
+    monkeypatch.setattr(repository, "REBUILD_FROM", 0)
+    svc = Service(f"sqlite:///{tmp_path / 'big.db'}", actor="tester")
+    behind: list[repository.Writer] = []
+    writing = svc.store.writing
+
+    def watched(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        with writing(*args, **kwargs) as writer:  # type: ignore[arg-type]
+            behind.append(writer)
+            driver = writer.connection.connection.driver_connection
+            yield writer
+        assert driver.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+    monkeypatch.setattr(svc.store, "writing", contextmanager(watched))
+    svc.load_texts([("book.yaml", BOOK)])
+    assert any(w.autocheckpoint == 1000 for w in behind)  # this load deferred it
+    assert ask(svc)["unavailable"][0]["contract"] == "tencent-online"
+    for thread in svc.store._checkpointing:
+        thread.join()
+    assert ask(svc)["unavailable"][0]["contract"] == "tencent-online"
+    counts = svc.counts()
+    svc.close()
+    again = Service(f"sqlite:///{tmp_path / 'big.db'}", actor="tester")
+    assert again.counts() == counts
+    again.close()
 
 
 def test_bad_references_are_located_and_nothing_is_stored(db_url: str) -> None:

@@ -58,6 +58,7 @@ from reelrights.engine.avails import (
     Warning,
     build_report,
 )
+from reelrights.engine.validation import plainly_valid
 
 # A box for one title: (media mask, territory mask, languages, start, end), half-open days.
 Box4 = tuple[int, int, LanguageSet, int, int]
@@ -1369,7 +1370,10 @@ def validate_contract(contract: Contract, catalog: Catalog) -> list[Problem]:
     """Problems that make a contract meaningless whatever the book holds: unknown titles,
     licensor = licensee, holdbacks or options on an ownership record, a term that ends
     before it starts, a relative term on a title with no release date, an option to be
-    exercised after the end of the rights it is about or held by the licensor itself."""
+    exercised after the end of the rights it is about or held by the licensor itself
+    (a bulk load's plain contracts are told by :func:`.validation.plainly_valid`)."""
+    if plainly_valid(contract, catalog):
+        return []
     problems: list[Problem] = []
     where = f"contract {contract.id}"
     if contract.licensor is not None and contract.licensor == contract.licensee:

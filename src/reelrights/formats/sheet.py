@@ -988,15 +988,27 @@ class MaskNames:
         self._taxonomy, self._geography = media, geography
         self._media: dict[int, list[str]] = {}
         self._territories: dict[int, list[str]] = {}
-        self._json: dict[tuple[str, int], str] = {}
+        # JSON texts (what contract_json reads first): of each mask's rendering, of a day
+        self.media_json: dict[int, str] = {}
+        self.territories_json: dict[int, str] = {}
+        self.day_json: dict[date, str] = {}
 
     def json_of(self, kind: str, mask: int) -> str:
         """The JSON text of :meth:`media` (``kind`` "media") or :meth:`territories`."""
-        found = self._json.get((kind, mask))
+        memo = self.media_json if kind == "media" else self.territories_json
+        found = memo.get(mask)
         if found is None:
             found = _json_list(self.media(mask) if kind == "media" else self.territories(mask))
-            if len(self._json) < 2 * self.LIMIT:
-                self._json[(kind, mask)] = found
+            if len(memo) < self.LIMIT:
+                memo[mask] = found
+        return found
+
+    def json_of_day(self, day: date) -> str:
+        """A day as JSON text (ISO, quoted); every day is remembered (a few thousand
+        years' worth at most)."""
+        found = self.day_json.get(day)
+        if found is None:
+            found = self.day_json[day] = f'"{day.isoformat()}"'
         return found
 
     def media(self, mask: int) -> list[str]:
@@ -1103,11 +1115,21 @@ def _json_bound(bound: DateBound | None) -> str:
     return _quote(bound.day.isoformat() if bound.day is not None else str(bound))
 
 
+_FLAGS = (
+    ', "exclusive": false, "sublicense": false}',
+    ', "exclusive": false, "sublicense": true}',
+    ', "exclusive": true, "sublicense": false}',
+    ', "exclusive": true, "sublicense": true}',
+)
+"""The end of a grant's JSON text, by ``2 * exclusive + sublicense``."""
+
+
 def contract_json(contract: Contract, names: MaskNames) -> str | None:
     """The JSON text of :func:`render_contract` for a plain contract (grants and holdbacks,
     no money terms, options or extra data: what a bulk load stores by the million),
     written directly: exactly what ``json.dumps`` writes of the mapping (dates as ISO
-    text), without building it. None for any other contract: render it."""
+    text), without building it; the texts of masks and days come from ``names``, each
+    written once. None for any other contract: render it."""
     if (
         contract.options
         or contract.extra
@@ -1119,50 +1141,63 @@ def contract_json(contract: Contract, names: MaskNames) -> str | None:
         or contract.reporting != "quarterly"
     ):
         return None
-    parts = ['{"id": ', _quote(contract.id)]
-    if contract.licensor is not None:
-        parts += [', "licensor": ', _quote(contract.licensor)]
-    parts += [', "licensee": ', _quote(contract.licensee), ', "status": ', _quote(contract.status)]
+    quote = _quote
+    day_json = names.day_json
+    media_json, territories_json = names.media_json, names.territories_json
+    parts = [
+        '{"id": ',
+        quote(contract.id),
+        "" if contract.licensor is None else f', "licensor": {quote(contract.licensor)}',
+        f', "licensee": {quote(contract.licensee)}, "status": {quote(contract.status)}',
+    ]
     if contract.signed is not None:
-        parts += [', "signed": "', contract.signed.isoformat(), '"']
+        parts.append(', "signed": ' + names.json_of_day(contract.signed))
     if contract.terminated is not None:
-        parts += [', "terminated": "', contract.terminated.isoformat(), '"']
+        parts.append(', "terminated": ' + names.json_of_day(contract.terminated))
     groups: tuple[tuple[str, tuple[Grant | Holdback, ...]], ...] = (
-        ("grants", contract.grants),
-        ("holdbacks", contract.holdbacks),
+        (', "grants": [', contract.grants),
+        (', "holdbacks": [', contract.holdbacks),
     )
-    for key, items in groups:
+    for opening, items in groups:
         if not items:
             continue
-        parts += [', "', key, '": [']
+        parts.append(opening)
         for i, item in enumerate(items):
             if item.extra:
                 return None
-            parts += [
-                ", {" if i else "{",
-                '"titles": ',
-                _json_list(list(item.titles)),
-                ', "media": ',
-                names.json_of("media", item.media),
-                ', "territories": ',
-                names.json_of("territories", item.territories),
-                ', "languages": ',
-                '"all"'
-                if item.languages == ALL_LANGUAGES
-                else json.dumps(item.languages.to_json()),
-                ', "start": ',
-                _json_bound(item.start),
-                ', "end": ',
-                _json_bound(item.end),
-            ]
-            if isinstance(item, Grant):
-                parts += [
-                    ', "exclusive": ',
-                    "true" if item.exclusive else "false",
-                    ', "sublicense": ',
-                    "true" if item.sublicense else "false",
-                ]
-            parts.append("}")
+            titles = item.titles
+            languages = item.languages
+            start, end = item.start, item.end
+            if start is None:
+                start_text = "null"
+            elif start.day is None:
+                start_text = quote(str(start))
+            else:
+                start_text = day_json.get(start.day) or names.json_of_day(start.day)
+            if end is None:
+                end_text = "null"
+            elif end.day is None:
+                end_text = quote(str(end))
+            else:
+                end_text = day_json.get(end.day) or names.json_of_day(end.day)
+            media = media_json.get(item.media) or names.json_of("media", item.media)
+            territories = territories_json.get(item.territories) or names.json_of(
+                "territories", item.territories
+            )
+            parts.append(
+                f'{", {" if i else "{"}"titles": '
+                f"{f'[{quote(titles[0])}]' if len(titles) == 1 else _json_list(list(titles))}"
+                f', "media": {media}, "territories": {territories}, "languages": '
+                + (
+                    '"all"'
+                    if languages is ALL_LANGUAGES or languages == ALL_LANGUAGES
+                    else json.dumps(languages.to_json())
+                )
+                + f', "start": {start_text}, "end": {end_text}'
+            )
+            parts.append(
+                _FLAGS[2 * item.exclusive + item.sublicense] if isinstance(item, Grant) else "}"
+            )
         parts.append("]")
     parts.append("}")
     return "".join(parts)
