@@ -1109,10 +1109,14 @@ def _json_list(codes: list[str]) -> str:
     return "[" + ", ".join(map(_quote, codes)) + "]"
 
 
-def _json_bound(bound: DateBound | None) -> str:
+def _json_bound(bound: DateBound | None, names: MaskNames) -> str:
+    """A term's start or end as JSON text; a fixed day's text is the one ``names``
+    remembers."""
     if bound is None:
         return "null"
-    return _quote(bound.day.isoformat() if bound.day is not None else str(bound))
+    if bound.day is None:
+        return _quote(str(bound))
+    return names.json_of_day(bound.day)
 
 
 _FLAGS = (
@@ -1142,7 +1146,6 @@ def contract_json(contract: Contract, names: MaskNames) -> str | None:
     ):
         return None
     quote = _quote
-    day_json = names.day_json
     media_json, territories_json = names.media_json, names.territories_json
     parts = [
         '{"id": ',
@@ -1167,19 +1170,6 @@ def contract_json(contract: Contract, names: MaskNames) -> str | None:
                 return None
             titles = item.titles
             languages = item.languages
-            start, end = item.start, item.end
-            if start is None:
-                start_text = "null"
-            elif start.day is None:
-                start_text = quote(str(start))
-            else:
-                start_text = day_json.get(start.day) or names.json_of_day(start.day)
-            if end is None:
-                end_text = "null"
-            elif end.day is None:
-                end_text = quote(str(end))
-            else:
-                end_text = day_json.get(end.day) or names.json_of_day(end.day)
             media = media_json.get(item.media) or names.json_of("media", item.media)
             territories = territories_json.get(item.territories) or names.json_of(
                 "territories", item.territories
@@ -1193,7 +1183,8 @@ def contract_json(contract: Contract, names: MaskNames) -> str | None:
                     if languages is ALL_LANGUAGES or languages == ALL_LANGUAGES
                     else json.dumps(languages.to_json())
                 )
-                + f', "start": {start_text}, "end": {end_text}'
+                + f', "start": {_json_bound(item.start, names)}'
+                + f', "end": {_json_bound(item.end, names)}'
             )
             parts.append(
                 _FLAGS[2 * item.exclusive + item.sublicense] if isinstance(item, Grant) else "}"
