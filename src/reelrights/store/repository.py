@@ -1125,8 +1125,8 @@ class Writer(Reader):
         grants: the smallest title name, media and territories (as stored), the earliest
         start, the latest end (an open end as ``9999-12-31``); ``None`` without grants.
         A bulk load writes a million of them, nearly all of one grant of one title: that
-        case takes each key as it is (no smallest to find), each mask's and each day's
-        text written once per call."""
+        case takes each key as it is (no smallest to find), each mask's and each bound's
+        text written once per bulk insert (``texts``, shared with its rights' rows)."""
         named = sorted({title for c in contracts for g in c.grants for title in g.titles})
         names: dict[str, str] = {}
         for chunk in _chunks(named):
@@ -1136,17 +1136,7 @@ class Writer(Reader):
         texts = texts or _MaskText()
         media, territories = texts.texts()
         media_memo, territories_memo = texts.media, texts.territories
-        days: dict[date, str] = {}  # a day's text (a date's hash is kept: cheaper to find)
-
-        def bound_text(term: DateBound) -> str:
-            day = term.day
-            if day is None:
-                return str(term)
-            text = days.get(day)
-            if text is None:
-                text = days[day] = day.isoformat()
-            return text
-
+        bound_text = texts.bound
         none = (None, None, None, None, None)
         for c in contracts:
             grants = c.grants
@@ -1215,10 +1205,11 @@ class Writer(Reader):
         # A bulk load stores a million rights drawn from far fewer masks, language sets,
         # title lists and term bounds: each is written out once per call (at most _MEMO of
         # each, memory stays bounded).
-        media_of, territories_of = (texts or _MaskText()).texts()
+        texts = texts or _MaskText()
+        media_of, territories_of = texts.texts()
+        bounds = texts.bounds
         language_doc: dict[LanguageSet, Any] = {}
         titles_doc: dict[tuple[str, ...], Any] = {}
-        bound_text: dict[DateBound, str] = {}
         empty, yes, no = document({}), truth(True), truth(False)
         for right_id, (contract_id, kind, position, item) in zip(
             self._right_ids(len(items)), items, strict=True
@@ -1233,17 +1224,7 @@ class Writer(Reader):
                 titles = document(list(item.titles))
                 if len(titles_doc) < _MEMO:
                     titles_doc[item.titles] = titles
-            start = end = None
-            if item.start is not None:
-                start = bound_text.get(item.start)
-                if start is None:
-                    start = bound_text[item.start] = str(item.start)
-            if item.end is not None:
-                end = bound_text.get(item.end)
-                if end is None:
-                    end = bound_text[item.end] = str(item.end)
-            if len(bound_text) > _MEMO:
-                bound_text.clear()
+            start, end = item.start, item.end
             option = kind == "option"
             rows.append(
                 (
@@ -1255,8 +1236,8 @@ class Writer(Reader):
                     media_of(item.media),
                     territories_of(item.territories),
                     languages,
-                    start,
-                    end,
+                    None if start is None else bounds.get(start) or texts.bound(start),
+                    None if end is None else bounds.get(end) or texts.bound(end),
                     yes if kind == "grant" and item.exclusive else no,  # type: ignore[union-attr]
                     yes if kind == "grant" and item.sublicense else no,  # type: ignore[union-attr]
                     document(dict(item.extra)) if item.extra else empty,
@@ -1503,15 +1484,25 @@ _MEMO = 100_000  # masks remembered by one bulk insert of rights
 
 
 class _MaskText:
-    """Media and territory masks as stored (comma-separated codes), each written out
-    once for one bulk insert (its contracts' sort keys and its rights' rows): a million
-    rights are drawn from far fewer masks. At most :data:`_MEMO` of each are kept."""
+    """Media and territory masks as stored (comma-separated codes) and terms' bounds, each
+    written out once for one bulk insert (its contracts' sort keys and its rights' rows):
+    a million rights are drawn from far fewer. At most :data:`_MEMO` of each are kept."""
 
-    __slots__ = ("media", "territories")
+    __slots__ = ("bounds", "media", "territories")
 
     def __init__(self) -> None:
         self.media: dict[int, str] = {}
         self.territories: dict[int, str] = {}
+        self.bounds: dict[DateBound, str] = {}  # a term's start or end as stored
+
+    def bound(self, term: DateBound) -> str:
+        """A term's start or end as stored (``str``), remembered (up to ``_MEMO``)."""
+        text = self.bounds.get(term)
+        if text is None:
+            text = str(term)
+            if len(self.bounds) < _MEMO:
+                self.bounds[term] = text
+        return text
 
     def texts(self) -> tuple[Callable[[int], str], Callable[[int], str]]:
         """(media text of a mask, territories text of a mask)."""
