@@ -13,6 +13,7 @@ from lxml import etree
 
 from reelrights.domain.problems import InvalidInput
 from reelrights.formats import mddf
+from reelrights.formats.mddf import schema
 from reelrights.formats.mddf.mapping import offers_of
 from reelrights.service import RightsConflict, Service
 from tests.formats.test_mddf import ERROR_SAMPLES, SAMPLES, SHEETS, VALID_XML
@@ -219,7 +220,7 @@ def feed(
     alid: str = "md:alid:org:rockstar:first-dance",
     version: str = "2.4",
 ) -> bytes:
-    ns = mddf.xmlfeed.schema.namespaces(version)
+    ns = schema.namespaces(version)
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <avails:AvailList xmlns:avails="{ns["avails"]}" xmlns:md="{ns["md"]}">
   <avails:Avail>
