@@ -149,10 +149,10 @@ class IndexFiles(ServiceBase):
             built = self._state is None
             with _collector_paused(built):
                 if built:
-                    self._state = self._load_saved(reader)
-                    built = self._state is None
-                    if not built:
-                        settle_heap()
+                    saved = self._state = self._load_saved(reader)
+                    built = saved is None
+                    if saved is not None:
+                        settle_heap(saved.book)
                 before = self._state.book.shelvings() if self._state is not None else 0
                 state = super()._fresh(reader, progress)
             if built:
