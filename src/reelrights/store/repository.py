@@ -467,8 +467,11 @@ class Reader(OutboxQueries, ListQueries):
         return Catalog(self.titles())
 
     def existing_contract_ids(self, ids: Iterable[str]) -> set[str]:
-        """Which of these contract ids are stored."""
+        """Which of these contract ids are stored (none asked of an empty book: the first
+        load of a million contracts would ask two thousand queries for nothing)."""
         found: set[str] = set()
+        if self.connection.scalar(select(t.contracts.c.id).limit(1)) is None:
+            return found
         for chunk in _chunks(list(set(ids))):
             found.update(
                 self.connection.scalars(select(t.contracts.c.id).where(t.contracts.c.id.in_(chunk)))
