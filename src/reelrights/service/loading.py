@@ -9,7 +9,7 @@ import secrets
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,7 +37,7 @@ from reelrights.service.base import (
 from reelrights.service.events import contract_event_text
 from reelrights.service.names import NameIndex, resolve_sheet_names
 from reelrights.service.permissions import Permissions
-from reelrights.store.bulk import JSONText
+from reelrights.store.bulk import JSONText, json_text
 from reelrights.store.repository import Writer
 
 
@@ -292,7 +292,11 @@ class LoadingJobs(ServiceBase):
         # load's conflicts; if it could not say, every check runs here. A copy whose every
         # check passed built exactly the book this process would: it hands that back, and
         # this one shelves the contracts itself only if the book handed back is not whole.
-        verdict = _checked_elsewhere(book, ordered) if len(ordered) >= CHECK_APART_FROM else None
+        verdict = (
+            _checked_elsewhere(book, ordered, lambda: _texts_by_chunk(parsed, media, geography))
+            if len(ordered) >= CHECK_APART_FROM
+            else None
+        )
         handed: RightsBook | None = None
         try:
             if verdict is None:
@@ -300,7 +304,15 @@ class LoadingJobs(ServiceBase):
                 if conflicts:
                     raise RightsConflict(conflicts)
             self._store_load(
-                writer, parsed, new_groups, new_parties, new_titles, media, geography, progress
+                writer,
+                parsed,
+                new_groups,
+                new_parties,
+                new_titles,
+                media,
+                geography,
+                progress,
+                verdict,
             )
             if verdict is not None:
                 found_apart = verdict.conflicts()
@@ -341,7 +353,11 @@ class LoadingJobs(ServiceBase):
         media: MediaTaxonomy,
         geography: Geography,
         progress: Progress | None,
+        written: _Verdict | None = None,
     ) -> None:
+        """Store what :meth:`_load_parsed` found new, a chunk of contracts at a time; their
+        change-log documents and event texts come from ``written`` (the checking copy
+        writes them first, then checks) where it has them, else are written here."""
         contracts = [c for s in parsed for c in s.contracts]
         with (
             writer.roomy_cache() if len(contracts) > BULK_LOCKS else nullcontext(),
@@ -372,30 +388,65 @@ class LoadingJobs(ServiceBase):
             names = sheets.MaskNames(media, geography)
             # A chunk at a time: its rows, change-log documents and events are written while
             # the chunk's pages are warm, and never more than one chunk's documents in memory.
-            for start in range(0, len(contracts), 20_000):
-                chunk = contracts[start : start + 20_000]
+            for number, start in enumerate(range(0, len(contracts), STORE_CHUNK)):
+                chunk = contracts[start : start + STORE_CHUNK]
                 writer.add_contracts(chunk)
+                texts = written.texts(number, len(chunk)) if written is not None else None
+                documents, events = texts or _chunk_texts(chunk, names, media, geography)
                 writer.log_many(
                     [
-                        (
-                            actor,
-                            "create",
-                            "contract",
-                            c.id,
-                            None,
-                            JSONText(text)
-                            if (text := sheets.contract_json(c, names)) is not None
-                            else sheets.render_contract(c, media, geography, names),
-                        )
-                        for c in chunk
+                        (actor, "create", "contract", c.id, None, JSONText(text))
+                        for c, text in zip(chunk, documents, strict=True)
                     ],
                     logged,
                 )
-                writer.add_events([contract_event_text("created", c) for c in chunk], now)
+                writer.add_events(
+                    [
+                        ("contract.created", c.id, JSONText(text))
+                        for c, text in zip(chunk, events, strict=True)
+                    ],
+                    now,
+                )
                 if progress:
                     progress(
-                        "storing contracts", min(start + 20_000, len(contracts)), len(contracts)
+                        "storing contracts",
+                        min(start + STORE_CHUNK, len(contracts)),
+                        len(contracts),
                     )
+
+
+STORE_CHUNK = 20_000  # contracts stored (rows, change-log documents, events) at a time
+
+
+_Texts = tuple[list[str], list[str]]  # a chunk's change-log documents, its events' data
+
+
+def _chunk_texts(
+    chunk: Sequence[Contract],
+    names: sheets.MaskNames,
+    media: MediaTaxonomy,
+    geography: Geography,
+) -> _Texts:
+    """Each contract's change-log document (``render_contract`` as JSON text) and the data
+    of its ``contract.created`` event, as JSON text."""
+    documents = [
+        text
+        if (text := sheets.contract_json(c, names)) is not None
+        else json_text(sheets.render_contract(c, media, geography, names))
+        for c in chunk
+    ]
+    return documents, [contract_event_text("created", c)[2] for c in chunk]
+
+
+def _texts_by_chunk(
+    parsed: Sequence[sheets.DealSheet], media: MediaTaxonomy, geography: Geography
+) -> Iterator[_Texts]:
+    """:func:`_chunk_texts` of the contracts of ``parsed``, chunk by chunk as
+    :meth:`LoadingJobs._store_load` stores them."""
+    names = sheets.MaskNames(media, geography)
+    contracts = [c for s in parsed for c in s.contracts]
+    for start in range(0, len(contracts), STORE_CHUNK):
+        yield _chunk_texts(contracts[start : start + STORE_CHUNK], names, media, geography)
 
 
 def _new_entities(
@@ -466,12 +517,39 @@ class _Verdict:
     """Whether every contract of a load passed its check, asked of a forked copy of this
     process (:func:`_checked_elsewhere`), and the book it built."""
 
-    def __init__(self, pid: int, answer: int, folder: Path, nonce: str) -> None:
+    def __init__(self, pid: int, answer: int, ready: int, folder: Path, nonce: str) -> None:
         self.pid: int | None = pid
         self.answer = answer
+        self.ready: int | None = ready  # a byte per chunk of texts written (see texts)
         self.folder: Path | None = folder
         self.nonce = nonce
         self.handed = False
+
+    def texts(self, number: int, size: int) -> _Texts | None:
+        """The change-log documents and event texts of the ``number``-th chunk of
+        ``size`` contracts (:data:`STORE_CHUNK`), once the copy has written them (waiting
+        for it); None if it could not (it failed, or died): the caller writes them. Asked
+        in order, each chunk once."""
+        if self.ready is None or self.folder is None:
+            return None
+        path = self.folder / f"texts-{number}"
+        try:
+            if os.read(self.ready, 1) != b"+":  # the end: no more chunks from the copy
+                raise EOFError
+            with path.open("rb") as given:
+                texts: _Texts = pickle.load(given)
+            path.unlink()
+            if len(texts[0]) == len(texts[1]) == size:
+                return texts
+        except (OSError, EOFError, pickle.UnpicklingError, TypeError, IndexError):
+            pass
+        self._stop_texts()
+        return None
+
+    def _stop_texts(self) -> None:
+        if self.ready is not None:
+            os.close(self.ready)
+            self.ready = None
 
     def conflicts(self) -> list[ContractCheck] | None:
         """Wait for the copy: the failed checks (none: every contract passed), or None if
@@ -508,6 +586,7 @@ class _Verdict:
         """Stop the copy, if still there (the load failed meanwhile), and remove what it
         handed back (a book taken from it stays mapped: the file's pages outlive its
         name)."""
+        self._stop_texts()
         if self.pid is not None:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
@@ -522,10 +601,16 @@ _HANDED = "book.index"  # the file in which the copy hands back the book it buil
 
 
 def _checked_elsewhere(
-    book: RightsBook, ordered: list[tuple[Contract, sheets.DealSheet]]
+    book: RightsBook,
+    ordered: list[tuple[Contract, sheets.DealSheet]],
+    texts: Callable[[], Iterable[_Texts]],
 ) -> _Verdict | None:
-    """Fork a copy of this process that runs :func:`_check_in_order` on its own copy of
-    ``book`` and sends back ``1`` and the pickled failed checks, or ``0`` if it failed.
+    """Fork a copy of this process that first writes the ``texts`` of the load, chunk by
+    chunk, into files of a private temporary folder of this process (its byte on a pipe
+    says each one is there: see :meth:`_Verdict.texts`), so that this process, which
+    stores the load meanwhile, does not write them itself. Then it runs
+    :func:`_check_in_order` on its own copy of ``book`` and sends back ``1`` and the
+    pickled failed checks, or ``0`` if it failed.
     When every check passed it first hands back the book it built, a snapshot
     (:meth:`RightsBook.snapshot`) written as an index file (:mod:`.index_file`) into a
     private temporary folder of this process. It writes nothing else (no database, no
@@ -536,11 +621,14 @@ def _checked_elsewhere(
     folder = Path(tempfile.mkdtemp(prefix="reelrights-check-"))
     nonce = secrets.token_hex(16)
     read, write = os.pipe()
+    ready, written = os.pipe()
     pid = os.fork()
     if pid == 0:  # the copy: never returns into the caller
         said = b"0"  # any failure: could not say
         try:
             os.close(read)
+            os.close(ready)
+            _write_texts(texts(), folder, written)
             found = _check_in_order(book, ordered, [], None)
             said = b"1" + pickle.dumps((found, not found and _hand_back(book, folder, nonce)))
         finally:
@@ -550,7 +638,23 @@ def _checked_elsewhere(
             finally:
                 os._exit(0)
     os.close(write)
-    return _Verdict(pid, read, folder, nonce)
+    os.close(written)
+    return _Verdict(pid, read, ready, folder, nonce)
+
+
+def _write_texts(texts: Iterable[_Texts], folder: Path, ready: int) -> None:
+    """In the copy: each chunk of ``texts`` pickled into its file in ``folder``, then a
+    byte on ``ready``; ``ready`` closed at the end (or on a failure: the storing process
+    writes the rest itself)."""
+    try:
+        for number, chunk in enumerate(texts):
+            with (folder / f"texts-{number}").open("wb") as out:
+                pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.write(ready, b"+")
+    except Exception:  # the storing process writes what is missing
+        pass
+    finally:
+        os.close(ready)
 
 
 def _hand_back(book: RightsBook, folder: Path, nonce: str) -> bool:

@@ -1,0 +1,194 @@
+"""The change-log documents and event data of a big load, written by the forked copy that
+checks it (service/loading.py) while this process stores it: stored exactly as this process
+writes them itself. Where the copy does not deliver a chunk (it fails, dies, or leaves a
+torn or wrong-sized file) this process writes that chunk and every later one itself, the
+load stores the same texts, and nothing is left behind."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmarks.generate import generate
+
+from reelrights.domain.contracts import Money
+from reelrights.formats.sheet import DealSheet
+from reelrights.service import Service, loading
+from reelrights.store.repository import Store
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="written apart where it forks")
+
+GENERATED = generate(60)
+CHUNK = 400  # contracts stored at a time here: a load of several chunks
+REAL_CHUNK_TEXTS = loading._chunk_texts
+
+
+# a draft with money terms and extra data: its document is written out in full
+WITH_MONEY = replace(
+    GENERATED.licenses[7],
+    id="lic-with-money",
+    status="draft",
+    fee=Money(Decimal("1250.50"), "EUR"),
+    extra={"note": "written in full"},
+)
+CONTRACTS = [
+    *GENERATED.ownerships,
+    *GENERATED.licenses[:500],
+    WITH_MONEY,
+    *GENERATED.licenses[500:],
+]
+
+
+def sheet() -> DealSheet:
+    return DealSheet(
+        "catalog",
+        parties=GENERATED.parties,
+        titles=GENERATED.titles,
+        territory_groups=GENERATED.territory_groups,
+        contracts=CONTRACTS,
+    )
+
+
+def stored_texts(url: str) -> tuple[list[Any], list[Any]]:
+    """Every contract's change-log document and ``contract.created`` event data, as the
+    database holds the text, in the order written."""
+    store = Store(url)
+    with store.reading() as reader:
+        documents = reader.connection.exec_driver_sql(
+            "SELECT entity_id, CAST(after AS TEXT) FROM changes"
+            " WHERE entity = 'contract' ORDER BY id"
+        ).all()
+        events = reader.connection.exec_driver_sql(
+            "SELECT subject, CAST(data AS TEXT) FROM events"
+            " WHERE type = 'contract.created' ORDER BY seq"
+        ).all()
+    store.close()
+    return [tuple(r) for r in documents], [tuple(r) for r in events]
+
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The copy's temporary folder under the test's own directory; small chunks."""
+    where = tmp_path / "temp"
+    where.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(where))
+    monkeypatch.setenv("REELRIGHTS_INDEX", "off")
+    monkeypatch.setattr(loading, "STORE_CHUNK", CHUNK)
+    return where
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], list[Any]]:
+    """The texts of the load checked and written in this process alone."""
+    url = str(tmp_path_factory.mktemp("here") / "here.db")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(loading, "CHECK_APART_FROM", 10**9)
+        monkeypatch.setattr(loading, "STORE_CHUNK", CHUNK)
+        monkeypatch.setenv("REELRIGHTS_INDEX", "off")
+        service = Service(url, actor="test")
+        service.load_sheets([sheet()])
+        service.close()
+    documents, events = stored_texts(url)
+    assert len(documents) == len(events) == len(CONTRACTS)
+    assert '"fee"' in dict(documents)["lic-with-money"]
+    return documents, events
+
+
+def written_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the chunks whose texts this process wrote itself (the copy's own
+    calls happen in the copy and are not seen)."""
+    sizes: list[int] = []
+    before = loading._chunk_texts
+
+    def spy(chunk: Any, *args: Any) -> Any:
+        sizes.append(len(chunk))
+        return before(chunk, *args)
+
+    monkeypatch.setattr(loading, "_chunk_texts", spy)
+    return sizes
+
+
+def test_the_copys_texts_are_stored_as_written_here(
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    reference: tuple[list[Any], list[Any]],
+    private_temp: Path,
+) -> None:
+    monkeypatch.setattr(loading, "CHECK_APART_FROM", 0)
+    here = written_here(monkeypatch)
+    service = Service(db_url, actor="test")
+    result = service.load_sheets([sheet()])
+    service.close()
+    assert here == []  # every chunk came from the copy
+    assert result.contracts == len(reference[0])
+    assert stored_texts(db_url) == reference
+    assert list(private_temp.iterdir()) == []
+
+
+def _failing_from_chunk_two(chunk: Any, *args: Any) -> Any:
+    if os.getpid() != MAIN_PID:  # in the copy
+        FAILING_CALLS.append(1)
+        if len(FAILING_CALLS) > 2:
+            raise RuntimeError("the copy failed writing texts")
+    return REAL_CHUNK_TEXTS(chunk, *args)
+
+
+MAIN_PID = os.getpid()
+FAILING_CALLS: list[int] = []  # appended to in the copy only: each copy starts with none
+
+
+def _writer(change: str) -> Any:
+    """A copy's writer of texts that spoils chunk 1 as ``change`` says (and, for "dies",
+    leaves without a verdict)."""
+
+    def write(texts: Any, folder: Path, ready: int) -> None:
+        for number, chunk in enumerate(texts):
+            if number == 1 and change == "dies":
+                os._exit(3)
+            if number == 1 and change == "short":
+                chunk = (chunk[0][:-1], chunk[1][:-1])
+            data = pickle.dumps(chunk)
+            if number == 1 and change == "torn":
+                data = data[: len(data) // 2]
+            if number == 1 and change == "foreign":
+                data = pickle.dumps(["not", "texts"])
+            (folder / f"texts-{number}").write_bytes(data)
+            os.write(ready, b"+")
+        os.close(ready)
+
+    return write
+
+
+@pytest.mark.parametrize("change", ["fails", "dies", "short", "torn", "foreign"])
+def test_chunks_the_copy_does_not_deliver_are_written_here(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reference: tuple[list[Any], list[Any]],
+    private_temp: Path,
+    change: str,
+) -> None:
+    monkeypatch.setattr(loading, "CHECK_APART_FROM", 0)
+    if change == "fails":
+        monkeypatch.setattr(loading, "_chunk_texts", _failing_from_chunk_two)
+        here = written_here(monkeypatch)
+        first_here = 2
+    else:
+        monkeypatch.setattr(loading, "_write_texts", _writer(change))
+        here = written_here(monkeypatch)
+        first_here = 1
+    url = str(tmp_path / "apart.db")
+    service = Service(url, actor="test")
+    result = service.load_sheets([sheet()])
+    service.close()
+    total = len(reference[0])
+    # this process wrote the chunk the copy spoiled and every one after it
+    assert sum(here) == total - first_here * CHUNK
+    assert result.contracts == total
+    assert stored_texts(url) == reference
+    assert list(private_temp.iterdir()) == []
