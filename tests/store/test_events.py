@@ -32,6 +32,7 @@ from reelrights.domain.contracts import Contract
 from reelrights.domain.problems import InvalidInput
 from reelrights.service import Deliverer, RightsConflict, Service
 from reelrights.service.events import contract_event, contract_event_text
+from reelrights.store import outbox
 from reelrights.store.bulk import json_text
 from reelrights.store.outbox import new_event_id, new_event_ids
 from tests.store.test_options import BOOK
@@ -213,15 +214,28 @@ def test_every_write_puts_its_events_in_the_outbox_and_a_failed_one_none(db_url:
     svc.close()
 
 
-def test_event_ids_made_in_bulk_are_random_uuids_like_single_ones() -> None:
-    # docs/semantics.md rule 22: `evt_` and 32 hex digits, a version 4 UUID, never repeated
-    ids = [*new_event_ids(5000), new_event_id()]
+def test_event_ids_are_uuids_version_7_in_order_within_a_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # docs/semantics.md rule 22: `evt_` and 32 hex digits, a UUID version 7 (RFC 9562):
+    # the time in milliseconds first, never repeated; in order within one call
+    before = time.time_ns() // 1_000_000
+    bulk = new_event_ids(5000)
+    ids = [*bulk, new_event_id(), *new_event_ids(3)]
+    after = time.time_ns() // 1_000_000
     assert len(set(ids)) == len(ids)
+    assert bulk == sorted(bulk)
     for event_id in ids:
         assert event_id.startswith("evt_") and len(event_id) == 36
         found = uuid.UUID(event_id[4:])
-        assert (found.version, found.variant, found.hex) == (4, uuid.RFC_4122, event_id[4:])
-    assert new_event_ids(0) == []
+        assert (found.version, found.variant, found.hex) == (7, uuid.RFC_4122, event_id[4:])
+        assert before <= found.int >> 80 <= after
+    assert new_event_ids(0) == [] and new_event_ids(-1) == []
+    # counting up never runs into the variant bits, even from the largest random start
+    monkeypatch.setattr(outbox.secrets, "randbits", lambda bits: (1 << bits) - 1)
+    largest = new_event_ids(100_000)
+    assert largest == sorted(largest) and len(set(largest)) == len(largest)
+    assert {uuid.UUID(i[4:]).variant for i in largest} == {uuid.RFC_4122}
 
 
 def test_webhook_urls_secrets_and_listing(db_url: str) -> None:
