@@ -18,6 +18,7 @@ import pytest
 from benchmarks.generate import generate
 
 from reelrights.domain.contracts import Money
+from reelrights.domain.problems import InvalidInput
 from reelrights.formats.sheet import DealSheet
 from reelrights.service import Service, loading
 from reelrights.store.repository import Store
@@ -191,4 +192,33 @@ def test_chunks_the_copy_does_not_deliver_are_written_here(
     assert sum(here) == total - first_here * CHUNK
     assert result.contracts == total
     assert stored_texts(url) == reference
+    assert list(private_temp.iterdir()) == []
+
+
+def test_a_load_refused_for_invalid_contracts_stops_the_copy_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_temp: Path
+) -> None:
+    # the copy starts before the contracts are validated: a refused load leaves no copy
+    # running, no file behind and nothing stored
+    monkeypatch.setattr(loading, "CHECK_APART_FROM", 0)
+    started = []
+    real = loading._checked_elsewhere
+
+    def spy(*args: Any) -> Any:
+        started.append(real(*args))
+        return started[-1]
+
+    monkeypatch.setattr(loading, "_checked_elsewhere", spy)
+    bad = sheet()
+    bad.contracts[-1] = replace(bad.contracts[-1], licensee="nobody-we-know")
+    url = str(tmp_path / "refused.db")
+    service = Service(url, actor="test")
+    with pytest.raises(InvalidInput) as refused:
+        service.load_sheets([bad])
+    assert "unknown party 'nobody-we-know'" in str(refused.value)
+    assert len(started) == 1 and started[0].pid is None  # stopped and reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert service.counts()["contracts"] == 0
+    service.close()
     assert list(private_temp.iterdir()) == []

@@ -20,7 +20,7 @@ from reelrights.domain.contracts import Contract, Party
 from reelrights.domain.media import MediaTaxonomy
 from reelrights.domain.problems import CodeError, InvalidInput, Problem
 from reelrights.domain.territories import Geography
-from reelrights.domain.titles import Title
+from reelrights.domain.titles import Catalog, Title
 from reelrights.engine import ContractCheck, RightsBook, validate_contract
 from reelrights.formats import sheet as sheets
 from reelrights.service import index_file
@@ -235,54 +235,10 @@ class LoadingJobs(ServiceBase):
                 state.book.add_title(title, covering)
 
         party_ids = set(state.parties) | set(new_parties)
-        ordered: list[tuple[Contract, sheets.DealSheet]] = []
-        seen: dict[str, sheets.DealSheet] = {}
         all_ids = [c.id for s in parsed for c in s.contracts]
         stored_ids = writer.existing_contract_ids(all_ids)
-        for sheet in parsed:
-            for contract in sheet.contracts:
-                key = f"contract:{contract.id}"
-                if contract.id in stored_ids:
-                    locate(sheet, key, f"contract '{contract.id}' already exists", "contracts")
-                elif contract.id in seen:
-                    other = seen[contract.id]
-                    locate(
-                        sheet,
-                        key,
-                        f"duplicate contract id '{contract.id}' (also in "
-                        f"{other.file} line {other.line_of(key)})",
-                        "contracts",
-                    )
-                seen[contract.id] = sheet
-                for role, party_id in contract.named_parties():
-                    if party_id not in party_ids and not sheet.names_checked:
-                        option = re.match(r"options\[(\d+)\]", role)
-                        problems.append(
-                            Problem(
-                                f"unknown party '{party_id}'",
-                                sheet.file,
-                                sheet.line_within(key, "options", int(option.group(1)), "holder")
-                                if option
-                                else sheet.line_of(key),
-                                f"contract {contract.id} {role}",
-                            )
-                        )
-                for problem in validate_contract(contract, catalog):
-                    if sheet.names_checked and problem.message.startswith("unknown title '"):
-                        continue  # reported where the sheet names it, with the closest
-                    inner = re.search(r"(grants|holdbacks|options)\[(\d+)\]", problem.field or "")
-                    line = (
-                        sheet.line_within(key, inner.group(1), int(inner.group(2)))
-                        if inner
-                        else sheet.line_of(key)
-                    )
-                    problems.append(Problem(problem.message, sheet.file, line, problem.field))
-                ordered.append((contract, sheet))
-        if problems:
-            state.territory_groups, state.media_groups = groups_before
-            raise InvalidInput(problems)
-
         # Rule 11: ownership records first, then contracts in sheet order.
+        ordered = [(contract, sheet) for sheet in parsed for contract in sheet.contracts]
         ordered.sort(key=lambda pair: not pair[0].is_ownership)
         added: list[Contract] = []
         book = state.book
@@ -292,11 +248,24 @@ class LoadingJobs(ServiceBase):
         # load's conflicts; if it could not say, every check runs here. A copy whose every
         # check passed built exactly the book this process would: it hands that back, and
         # this one shelves the contracts itself only if the book handed back is not whole.
+        # The copy starts before the contracts are validated below and checks them as
+        # validated: should one not be, the load is refused here and the copy stopped,
+        # whatever it found.
         verdict = (
             _checked_elsewhere(book, ordered, lambda: _texts_by_chunk(parsed, media, geography))
-            if len(ordered) >= CHECK_APART_FROM
+            if len(ordered) >= CHECK_APART_FROM and not problems
             else None
         )
+        try:
+            problems += _contract_problems(parsed, stored_ids, party_ids, catalog)
+            if problems:
+                raise InvalidInput(problems)
+        except BaseException:
+            if verdict is not None:
+                verdict.abandon()
+            state.territory_groups, state.media_groups = groups_before
+            raise
+
         handed: RightsBook | None = None
         try:
             if verdict is None:
@@ -447,6 +416,61 @@ def _texts_by_chunk(
     contracts = [c for s in parsed for c in s.contracts]
     for start in range(0, len(contracts), STORE_CHUNK):
         yield _chunk_texts(contracts[start : start + STORE_CHUNK], names, media, geography)
+
+
+def _contract_problems(
+    parsed: Sequence[sheets.DealSheet],
+    stored_ids: set[str],
+    party_ids: set[str],
+    catalog: Catalog,
+) -> list[Problem]:
+    """The located problems of the contracts of a load: ids stored already or repeated,
+    unknown parties, and what :func:`validate_contract` finds."""
+    problems: list[Problem] = []
+    seen: dict[str, sheets.DealSheet] = {}
+
+    def locate(sheet: sheets.DealSheet, key: str, message: str, where: str) -> None:
+        problems.append(Problem(message, sheet.file, sheet.line_of(key), where))
+
+    for sheet in parsed:
+        for contract in sheet.contracts:
+            key = f"contract:{contract.id}"
+            if contract.id in stored_ids:
+                locate(sheet, key, f"contract '{contract.id}' already exists", "contracts")
+            elif contract.id in seen:
+                other = seen[contract.id]
+                locate(
+                    sheet,
+                    key,
+                    f"duplicate contract id '{contract.id}' (also in "
+                    f"{other.file} line {other.line_of(key)})",
+                    "contracts",
+                )
+            seen[contract.id] = sheet
+            for role, party_id in contract.named_parties():
+                if party_id not in party_ids and not sheet.names_checked:
+                    option = re.match(r"options\[(\d+)\]", role)
+                    problems.append(
+                        Problem(
+                            f"unknown party '{party_id}'",
+                            sheet.file,
+                            sheet.line_within(key, "options", int(option.group(1)), "holder")
+                            if option
+                            else sheet.line_of(key),
+                            f"contract {contract.id} {role}",
+                        )
+                    )
+            for problem in validate_contract(contract, catalog):
+                if sheet.names_checked and problem.message.startswith("unknown title '"):
+                    continue  # reported where the sheet names it, with the closest
+                inner = re.search(r"(grants|holdbacks|options)\[(\d+)\]", problem.field or "")
+                line = (
+                    sheet.line_within(key, inner.group(1), int(inner.group(2)))
+                    if inner
+                    else sheet.line_of(key)
+                )
+                problems.append(Problem(problem.message, sheet.file, line, problem.field))
+    return problems
 
 
 def _new_entities(
