@@ -242,30 +242,24 @@ class LoadingJobs(ServiceBase):
         ordered.sort(key=lambda pair: not pair[0].is_ownership)
         added: list[Contract] = []
         book = state.book
+        problems += _contract_problems(parsed, stored_ids, party_ids, catalog)
+        if problems:
+            state.territory_groups, state.media_groups = groups_before
+            raise InvalidInput(problems)
+
         # A big load is checked by a copy of this process (the book as it stood, every
         # check in order, as below) while this one stores the contracts: two cores. Nothing
         # commits until the copy says every contract passed; its failed checks are the
         # load's conflicts; if it could not say, every check runs here. A copy whose every
         # check passed built exactly the book this process would: it hands that back, and
         # this one shelves the contracts itself only if the book handed back is not whole.
-        # The copy starts before the contracts are validated below and checks them as
-        # validated: should one not be, the load is refused here and the copy stopped,
-        # whatever it found.
+        # It is forked once the contracts are validated: validating them here while it
+        # runs took 6.4 s instead of 2.7 (both processes copying the pages they touch).
         verdict = (
             _checked_elsewhere(book, ordered, lambda: _texts_by_chunk(parsed, media, geography))
-            if len(ordered) >= CHECK_APART_FROM and not problems
+            if len(ordered) >= CHECK_APART_FROM
             else None
         )
-        try:
-            problems += _contract_problems(parsed, stored_ids, party_ids, catalog)
-            if problems:
-                raise InvalidInput(problems)
-        except BaseException:
-            if verdict is not None:
-                verdict.abandon()
-            state.territory_groups, state.media_groups = groups_before
-            raise
-
         handed: RightsBook | None = None
         try:
             if verdict is None:
