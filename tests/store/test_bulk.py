@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from reelrights.domain.contracts import Contract
-from reelrights.store.bulk import json_text
+from reelrights.store import tables
+from reelrights.store.bulk import bound, insert_rows, json_text
+from reelrights.store.repository import Store
 from tests.strategies import contracts as drawn_contract
 
 
@@ -97,3 +101,51 @@ def test_the_sort_keys_of_a_bulk_insert_are_the_ones_over_every_grant(
             )
         keys = Writer(connection)._sort_keys(contracts)
     assert keys == {c.id: _sort_keys_one_by_one(c, names) for c in contracts}
+
+
+MOMENT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+HOSTILE = ["plain", "it's", "'); DROP TABLE changes; --", "100% %s %(x)s", "back\\slash", "é\u2028"]
+
+
+@pytest.mark.parametrize("actor", HOSTILE)
+def test_values_every_row_shares_are_stored_as_given(db_url: str, actor: str) -> None:
+    # insert_rows writes a column every row shares into the statement once, as a literal:
+    # whatever the text (quotes, marks, SQL), it is stored exactly, on both databases
+    assert stored_with(db_url, actor) == [
+        (actor, "create", "party", f"e{i}", None) for i in range(3)
+    ]
+
+
+def test_a_shared_text_sql_cannot_hold_is_bound_with_every_row(tmp_path: Path) -> None:
+    # SQLite stores a NUL inside a text (PostgreSQL refuses it, bound or not)
+    actor = "nul\x00inside"
+    assert stored_with(str(tmp_path / "nul.db"), actor) == [
+        (actor, "create", "party", f"e{i}", None) for i in range(3)
+    ]
+
+
+def stored_with(url: str, actor: str) -> list[tuple[object, ...]]:
+    store = Store(url)
+    with store.writing() as writer:
+        insert_rows(
+            writer.connection,
+            tables.changes,
+            ("at", "entity_id", "before", "after"),
+            [
+                (bound(writer.connection, tables.changes.c.at, MOMENT), f"e{i}", "null", "{}")
+                for i in range(3)
+            ],
+            {"actor": actor, "action": "create", "entity": "party", "key_id": None},
+        )
+    with store.reading() as reader:
+        rows = reader.connection.execute(
+            select(
+                tables.changes.c.actor,
+                tables.changes.c.action,
+                tables.changes.c.entity,
+                tables.changes.c.entity_id,
+                tables.changes.c.key_id,
+            ).order_by(tables.changes.c.id)
+        ).all()
+    store.close()
+    return [tuple(r) for r in rows]

@@ -111,16 +111,25 @@ class OutboxQueries:
         version = self.stamp()
         stamp = bound(self.connection, t.events.c.at, at or datetime.now(UTC))
         document = json_document(self.connection)
-        rows = [
-            (event_id, kind, stamp, subject[:200], document(data), version)
-            for event_id, (kind, subject, data) in zip(
-                new_event_ids(len(entries)), entries, strict=True
-            )
-        ]
-        columns = ("id", "type", "at", "subject", "data", "version")
+        ids = new_event_ids(len(entries))
+        same: dict[str, str | int | None] = {"version": version}
+        kind = entries[0][0]
+        if all(entry[0] == kind for entry in entries):  # a bulk load's: one type
+            same["type"] = kind
+            columns: tuple[str, ...] = ("id", "at", "subject", "data")
+            rows: list[tuple[Any, ...]] = [
+                (event_id, stamp, subject[:200], document(data))
+                for event_id, (_, subject, data) in zip(ids, entries, strict=True)
+            ]
+        else:
+            columns = ("id", "type", "at", "subject", "data")
+            rows = [
+                (event_id, kind, stamp, subject[:200], document(data))
+                for event_id, (kind, subject, data) in zip(ids, entries, strict=True)
+            ]
         for start in range(0, len(rows), 5000):
-            insert_rows(self.connection, t.events, columns, rows[start : start + 5000])
-        return [row[0] for row in rows]
+            insert_rows(self.connection, t.events, columns, rows[start : start + 5000], same)
+        return ids
 
     def events(
         self, after: int = 0, limit: int = 100, types: Iterable[str] | None = None

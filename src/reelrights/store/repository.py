@@ -1476,31 +1476,27 @@ class Writer(Reader):
     def log_many(
         self, entries: Sequence[tuple[str, str, str, str, Any, Any]], at: datetime | None = None
     ) -> None:
-        """Append change-log entries, all stamped with the same time."""
+        """Append change-log entries, all stamped with the same time (a bulk load's are
+        all by one actor, of one action on one kind of entity: those go into the
+        statement once, see :func:`insert_rows`)."""
         if not entries:
             return
         stamp = bound(self.connection, t.changes.c.at, at or self.at or datetime.now(UTC))
         document = json_document(self.connection)
-        key, party = self.key_id, self.party_id
-        insert_rows(
-            self.connection,
-            t.changes,
-            (
-                "at",
-                "actor",
-                "action",
-                "entity",
-                "entity_id",
-                "before",
-                "after",
-                "key_id",
-                "party_id",
-            ),
-            [
-                (stamp, a, act, e, i, document(b), document(af), key, party)
-                for a, act, e, i, b, af in entries
-            ],
-        )
+        same: dict[str, str | int | None] = {"key_id": self.key_id, "party_id": self.party_id}
+        first = entries[0][:3]
+        if all(entry[:3] == first for entry in entries):
+            same.update(actor=first[0], action=first[1], entity=first[2])
+            columns: tuple[str, ...] = ("at", "entity_id", "before", "after")
+            rows: list[tuple[Any, ...]] = [
+                (stamp, i, document(b), document(af)) for _, _, _, i, b, af in entries
+            ]
+        else:
+            columns = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+            rows = [
+                (stamp, a, act, e, i, document(b), document(af)) for a, act, e, i, b, af in entries
+            ]
+        insert_rows(self.connection, t.changes, columns, rows, same)
 
 
 _MEMO = 100_000  # masks remembered by one bulk insert of rights
