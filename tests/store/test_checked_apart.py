@@ -7,7 +7,6 @@ shelved here, as without it), and nothing it wrote is left behind."""
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,10 @@ from reelrights.engine import AvailsRequest, RightsBook
 from reelrights.formats.sheet import DealSheet
 from reelrights.service import Service, loading
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="checked apart where it forks")
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "fork"), reason="checked apart where it forks"),
+    pytest.mark.usefixtures("private_temp"),  # tests/store/conftest.py
+]
 
 GENERATED = generate(300)
 HALF = len(GENERATED.licenses) // 2
@@ -89,16 +91,6 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> list[list[Any]]:
     assert out[0] != out[1]  # the second half changed answers
     assert any(a["status"] != "available" for a in out[1])
     return out
-
-
-@pytest.fixture(autouse=True)
-def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The hand-back's temporary folder under the test's own directory."""
-    where = tmp_path / "temp"
-    where.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(where))
-    monkeypatch.setenv("REELRIGHTS_INDEX", "off")
-    return where
 
 
 def adopted(service: Service, monkeypatch: pytest.MonkeyPatch) -> list[bool]:

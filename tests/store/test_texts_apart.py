@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -74,14 +73,10 @@ def stored_texts(url: str) -> tuple[list[Any], list[Any]]:
 
 
 @pytest.fixture(autouse=True)
-def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The copy's temporary folder under the test's own directory; small chunks."""
-    where = tmp_path / "temp"
-    where.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(where))
-    monkeypatch.setenv("REELRIGHTS_INDEX", "off")
+def small_chunks(private_temp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loads stored a few hundred contracts at a time; the copy's folder under the test's
+    own directory (tests/store/conftest.py)."""
     monkeypatch.setattr(loading, "STORE_CHUNK", CHUNK)
-    return where
 
 
 @pytest.fixture(scope="module")
