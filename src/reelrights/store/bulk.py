@@ -103,7 +103,7 @@ def insert_rows(
 ) -> None:
     """INSERT ``rows`` (tuples in the order of ``columns``) in one ``executemany``.
 
-    ``same``: more columns, each with one value for every row (a load's time, actor,
+    ``same``: more columns, each with one value for every row (a load's actor, key,
     version...), written into the statement as literals, rendered by SQLAlchemy for the
     dialect, instead of being bound again for every row: the driver binds each value of
     each row in turn (on SQLite about 0.2 microseconds apiece, a second or more for a
