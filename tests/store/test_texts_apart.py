@@ -154,7 +154,7 @@ def _writer(change: str) -> Any:
                 data = data[: len(data) // 2]
             if number == 1 and change == "foreign":
                 data = pickle.dumps(["not", "texts"])
-            (folder / f"texts-{number}").write_bytes(data)
+            loading.texts_file(folder, number).write_bytes(data)
             os.write(ready, b"+")
         os.close(ready)
 

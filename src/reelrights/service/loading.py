@@ -351,8 +351,8 @@ class LoadingJobs(ServiceBase):
             names = sheets.MaskNames(media, geography)
             # A chunk at a time: its rows, change-log documents and events are written while
             # the chunk's pages are warm, and never more than one chunk's documents in memory.
-            for number, start in enumerate(range(0, len(contracts), STORE_CHUNK)):
-                chunk = contracts[start : start + STORE_CHUNK]
+            done = 0
+            for number, chunk in enumerate(_in_chunks(contracts)):
                 writer.add_contracts(chunk)
                 texts = written.texts(number, len(chunk)) if written is not None else None
                 documents, events = texts or _chunk_texts(chunk, names, media, geography)
@@ -370,15 +370,19 @@ class LoadingJobs(ServiceBase):
                     ],
                     now,
                 )
+                done += len(chunk)
                 if progress:
-                    progress(
-                        "storing contracts",
-                        min(start + STORE_CHUNK, len(contracts)),
-                        len(contracts),
-                    )
+                    progress("storing contracts", done, len(contracts))
 
 
 STORE_CHUNK = 20_000  # contracts stored (rows, change-log documents, events) at a time
+
+
+def _in_chunks(contracts: list[Contract]) -> Iterator[list[Contract]]:
+    """``contracts`` :data:`STORE_CHUNK` at a time: the chunks a load stores, and those
+    the checking copy writes the texts of."""
+    for start in range(0, len(contracts), STORE_CHUNK):
+        yield contracts[start : start + STORE_CHUNK]
 
 
 _Texts = tuple[list[str], list[str]]  # a chunk's change-log documents, its events' data
@@ -407,9 +411,8 @@ def _texts_by_chunk(
     """:func:`_chunk_texts` of the contracts of ``parsed``, chunk by chunk as
     :meth:`LoadingJobs._store_load` stores them."""
     names = sheets.MaskNames(media, geography)
-    contracts = [c for s in parsed for c in s.contracts]
-    for start in range(0, len(contracts), STORE_CHUNK):
-        yield _chunk_texts(contracts[start : start + STORE_CHUNK], names, media, geography)
+    for chunk in _in_chunks([c for s in parsed for c in s.contracts]):
+        yield _chunk_texts(chunk, names, media, geography)
 
 
 def _contract_problems(
@@ -550,7 +553,7 @@ class _Verdict:
         in order, each chunk once."""
         if self.ready is None or self.folder is None:
             return None
-        path = self.folder / f"texts-{number}"
+        path = texts_file(self.folder, number)
         try:
             if os.read(self.ready, 1) != b"+":  # the end: no more chunks from the copy
                 raise EOFError
@@ -660,13 +663,18 @@ def _checked_elsewhere(
     return _Verdict(pid, read, ready, folder, nonce)
 
 
+def texts_file(folder: Path, number: int) -> Path:
+    """Where the checking copy writes the texts of the ``number``-th chunk of a load."""
+    return folder / f"texts-{number}"
+
+
 def _write_texts(texts: Iterable[_Texts], folder: Path, ready: int) -> None:
     """In the copy: each chunk of ``texts`` pickled into its file in ``folder``, then a
     byte on ``ready``; ``ready`` closed at the end (or on a failure: the storing process
     writes the rest itself)."""
     try:
         for number, chunk in enumerate(texts):
-            with (folder / f"texts-{number}").open("wb") as out:
+            with texts_file(folder, number).open("wb") as out:
                 pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
             os.write(ready, b"+")
     except Exception:  # the storing process writes what is missing

@@ -113,9 +113,9 @@ class OutboxQueries:
         document = json_document(self.connection)
         ids = new_event_ids(len(entries))
         same: dict[str, str | int | None] = {"version": version}
-        kind = entries[0][0]
-        if all(entry[0] == kind for entry in entries):  # a bulk load's: one type
-            same["type"] = kind
+        first = entries[0][0]
+        if all(entry[0] == first for entry in entries):  # a bulk load's: one type
+            same["type"] = first
             columns: tuple[str, ...] = ("id", "at", "subject", "data")
             rows: list[tuple[Any, ...]] = [
                 (event_id, stamp, subject[:200], document(data))
