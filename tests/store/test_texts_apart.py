@@ -7,7 +7,6 @@ load stores the same texts, and nothing is left behind."""
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -29,13 +28,14 @@ CHUNK = 400  # contracts stored at a time here: a load of several chunks
 REAL_CHUNK_TEXTS = loading._chunk_texts
 
 
-# a draft with money terms and extra data: its document is written out in full
+# a draft with money terms and extra data: its document is written out in full (a line
+# break and a letter beyond ASCII in it: the copy's files hold a text a line)
 WITH_MONEY = replace(
     GENERATED.licenses[7],
     id="lic-with-money",
     status="draft",
     fee=Money(Decimal("1250.50"), "EUR"),
-    extra={"note": "written in full"},
+    extra={"note": "written\nin full, café"},
 )
 CONTRACTS = [
     *GENERATED.ownerships,
@@ -93,6 +93,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], list
     documents, events = stored_texts(url)
     assert len(documents) == len(events) == len(CONTRACTS)
     assert '"fee"' in dict(documents)["lic-with-money"]
+    assert "written\\nin full, caf" in dict(documents)["lic-with-money"]  # escaped
     return documents, events
 
 
@@ -143,17 +144,19 @@ def _writer(change: str) -> Any:
     """A copy's writer of texts that spoils chunk 1 as ``change`` says (and, for "dies",
     leaves without a verdict)."""
 
-    def write(texts: Any, folder: Path, ready: int) -> None:
-        for number, chunk in enumerate(texts):
+    def write(texts: Any, folder: Path, ready: int, nonce: str) -> None:
+        for number, (documents, events) in enumerate(texts):
             if number == 1 and change == "dies":
                 os._exit(3)
             if number == 1 and change == "short":
-                chunk = (chunk[0][:-1], chunk[1][:-1])
-            data = pickle.dumps(chunk)
+                documents, events = documents[:-1], events[:-1]
+            if number == 1 and change == "foreign":  # another load's file, whole
+                nonce = "0" * len(nonce)
+            data = "\n".join([*documents, *events, "#" + nonce]).encode()
             if number == 1 and change == "torn":
-                data = data[: len(data) // 2]
-            if number == 1 and change == "foreign":
-                data = pickle.dumps(["not", "texts"])
+                data = data[:-1]  # the last byte of the closing line missing
+            if number == 1 and change == "garbled":
+                data = b"\xff" + data
             loading.texts_file(folder, number).write_bytes(data)
             os.write(ready, b"+")
         os.close(ready)
@@ -161,7 +164,7 @@ def _writer(change: str) -> Any:
     return write
 
 
-@pytest.mark.parametrize("change", ["fails", "dies", "short", "torn", "foreign"])
+@pytest.mark.parametrize("change", ["fails", "dies", "short", "torn", "foreign", "garbled"])
 def test_chunks_the_copy_does_not_deliver_are_written_here(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
