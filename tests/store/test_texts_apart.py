@@ -150,9 +150,8 @@ def _writer(change: str) -> Any:
                 os._exit(3)
             if number == 1 and change == "short":
                 documents, events = documents[:-1], events[:-1]
-            if number == 1 and change == "foreign":  # another load's file, whole
-                nonce = "0" * len(nonce)
-            data = "\n".join([*documents, *events, "#" + nonce]).encode()
+            foreign = number == 1 and change == "foreign"  # another load's file, whole
+            data = loading.texts_written(documents, events, "0" * len(nonce) if foreign else nonce)
             if number == 1 and change == "torn":
                 data = data[:-1]  # the last byte of the closing line missing
             if number == 1 and change == "garbled":

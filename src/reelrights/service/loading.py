@@ -557,11 +557,11 @@ class _Verdict:
         try:
             if os.read(self.ready, 1) != b"+":  # the end: no more chunks from the copy
                 raise EOFError
-            lines = path.read_bytes().decode().split("\n")
+            data = path.read_bytes()
             path.unlink()
-            # whole and of this load (the format: see _write_texts)
-            if len(lines) == 2 * size + 1 and lines[-1] == "#" + self.nonce:
-                return lines[:size], lines[size:-1]
+            texts = texts_read(data, size, self.nonce)
+            if texts is not None:
+                return texts
         except (OSError, EOFError, UnicodeDecodeError):
             pass
         self._stop_texts()
@@ -668,17 +668,31 @@ def texts_file(folder: Path, number: int) -> Path:
     return folder / f"texts-{number}"
 
 
+def texts_written(documents: list[str], events: list[str], nonce: str) -> bytes:
+    """A chunk's texts as the copy writes them into its file: a text a line (JSON text has
+    no line break), the documents then the events, and a last line that closes them,
+    ``#`` and the load's ``nonce``. Lines, not pickles: pickling a million texts took
+    seconds."""
+    return "\n".join([*documents, *events, "#" + nonce]).encode()
+
+
+def texts_read(data: bytes, size: int, nonce: str) -> _Texts | None:
+    """The texts of a chunk of ``size`` contracts from what :func:`texts_written` wrote;
+    None if ``data`` is not whole (no closing line), another load's (another ``nonce``)
+    or of another size. Raises UnicodeDecodeError if it is not UTF-8."""
+    lines = data.decode().split("\n")
+    if len(lines) != 2 * size + 1 or lines[-1] != "#" + nonce:
+        return None
+    return lines[:size], lines[size:-1]
+
+
 def _write_texts(texts: Iterable[_Texts], folder: Path, ready: int, nonce: str) -> None:
-    """In the copy: each chunk of ``texts`` written into its file in ``folder``, then a
-    byte on ``ready``; ``ready`` closed at the end (or on a failure: the storing process
-    writes the rest itself). A file holds a text a line (JSON text has no line break),
-    the documents then the events, and a last line that closes them: ``#`` and the
-    load's ``nonce`` (a torn file or another load's is not used: see
-    :meth:`_Verdict.texts`). Lines, not pickles: pickling a million texts took seconds."""
+    """In the copy: each chunk of ``texts`` written into its file in ``folder``
+    (:func:`texts_written`), then a byte on ``ready``; ``ready`` closed at the end (or on
+    a failure: the storing process writes the rest itself)."""
     try:
         for number, (documents, events) in enumerate(texts):
-            lines = "\n".join([*documents, *events, "#" + nonce])
-            texts_file(folder, number).write_bytes(lines.encode())
+            texts_file(folder, number).write_bytes(texts_written(documents, events, nonce))
             os.write(ready, b"+")
     except Exception:  # the storing process writes what is missing
         pass
